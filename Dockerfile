@@ -1,0 +1,18 @@
+# naq on Debian 12 with dependencies from apt.
+FROM debian:12 AS build
+WORKDIR /src
+COPY scripts/install-deps.sh scripts/
+RUN bash scripts/install-deps.sh
+COPY . .
+RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DNAQ_BUILD_TESTS=OFF -DNAQ_BUILD_BENCH=OFF \
+ && cmake --build build -j"$(nproc)" && cmake --install build --prefix /opt/naq
+
+FROM debian:12-slim
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      libnats3.4 libspdlog1.10 libfmt9 libyaml-cpp0.7 libdate-tz3 \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /opt/naq /usr/local
+RUN ldconfig
+USER nobody
+ENTRYPOINT []
+CMD ["naq", "--help"]

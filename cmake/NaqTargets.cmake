@@ -1,0 +1,16 @@
+# Per-target flags for naq's own code: warnings (optionally as errors) and sanitizers.
+# Nothing is set globally, so dependencies' headers are not held to our warning bar.
+
+function(naq_configure_target target)
+  # Designated initializers (EnqueueOptions{.max_attempts = 3}) are the house style; GCC 12
+  # wrongly reports the members they leave at their defaults as missing.
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
+  if(NAQ_WARNINGS_AS_ERRORS)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(NAQ_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()

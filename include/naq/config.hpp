@@ -1,0 +1,157 @@
+// naq::Config — every setting of every naq component, in one plain struct.
+//
+// Precedence: built-in defaults < YAML file < NAQ_* environment < CLI flags.
+// config/naq.yaml lists every key with its default; docs/configuration.md explains them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace naq {
+
+using namespace std::chrono_literals;
+using Millis = std::chrono::milliseconds;
+
+enum class StorageType { file, memory };
+
+/// How to reach NATS and who to be there.
+struct NatsSettings {
+    std::vector<std::string> servers{"nats://127.0.0.1:4222"};  ///< one or more URLs (a cluster)
+    std::string user;            ///< user/password auth; empty = none
+    std::string password;
+    std::string token;           ///< token auth; empty = none
+    std::string creds_file;      ///< NATS .creds file (JWT + nkey); empty = none
+    std::string tls_ca;          ///< CA bundle to verify the server; empty = system default / no TLS
+    std::string tls_cert;        ///< client certificate (mutual TLS); needs tls_key
+    std::string tls_key;
+    std::string connection_name{"naq"};
+    Millis connect_timeout{2000};  ///< per connect attempt
+    Millis request_timeout{5000};  ///< JetStream API requests, KV gets, publish acks
+    int max_reconnect_attempts = -1;  ///< -1 = reconnect forever
+    Millis reconnect_wait{1000};      ///< between reconnect attempts to the same server
+};
+
+/// Where naq keeps its streams and buckets.
+struct JetStreamSettings {
+    std::string prefix{"naq"};  ///< prefix of every stream, bucket and subject name
+    int replicas = 1;           ///< 1 on a single server; 3 or 5 on a cluster
+    StorageType storage = StorageType::file;
+    Millis duplicate_window{120'000};  ///< Nats-Msg-Id dedup window (idempotent enqueue)
+    int64_t max_jobs = -1;             ///< max messages in the jobs stream; -1 = unlimited
+    int64_t max_job_bytes = -1;        ///< max bytes in the jobs stream; -1 = unlimited
+};
+
+/// Job defaults used when EnqueueOptions leave a field unset.
+struct QueueSettings {
+    std::string default_queue{"naq_default_queue"};
+    int max_attempts = 1;         ///< 1 = no retry
+    std::string backoff{"exponential"};  ///< fixed | linear | exponential
+    Millis backoff_base{1000};
+    Millis backoff_max{300'000};
+    bool backoff_jitter = true;
+    Millis job_timeout{0};        ///< 0 = no timeout
+};
+
+/// Worker daemon settings.
+struct WorkerSettings {
+    int concurrency = 10;          ///< handlers running at once per worker process
+    int fetch_batch = 64;          ///< max messages per pull request
+    Millis fetch_timeout{1000};    ///< how long one pull request waits for messages
+    Millis ack_wait{30'000};       ///< redelivery after a crash; long jobs extend their lease
+    int64_t max_ack_pending = 20'000;  ///< consumer-wide unacked limit (server default 1000 stalls)
+    Millis heartbeat_interval{5000};
+    Millis worker_ttl{15'000};     ///< a worker that stops heartbeating vanishes after this
+    Millis shutdown_grace{30'000}; ///< in-flight jobs get this long to finish on SIGTERM
+    bool store_results = true;     ///< write results and job status to KV
+};
+
+/// Results and job status records.
+struct ResultSettings {
+    Millis result_ttl{604'800'000};  ///< 7 days, as the Python naq
+    Millis status_ttl{86'400'000};   ///< 1 day
+};
+
+/// Scheduler service.
+struct SchedulerSettings {
+    Millis lock_ttl{5000};          ///< leader lease; a standby takes over within lock_ttl + 1 s
+    Millis lock_renew{1500};        ///< the leader renews its lease this often
+    std::string missed_runs{"once"};  ///< once | skip — runs missed while no scheduler was up
+    int max_failures = 5;           ///< publish failures before a schedule is marked failed
+};
+
+/// Event stream.
+struct EventSettings {
+    bool enabled = true;
+    Millis max_age{604'800'000};  ///< retention of the events stream
+};
+
+/// Logging through spdlog.
+struct LogSettings {
+    std::string level{"info"};   ///< trace | debug | info | warn | error | critical | off
+    std::string format{"text"};  ///< text | json
+};
+
+/// Where a setting's effective value came from, for `naq config show`.
+enum class ValueSource { defaults, file, env, flag };
+
+/// Every naq setting. Plain data: construct, change fields, pass by const reference.
+struct Config {
+    NatsSettings nats;
+    JetStreamSettings jetstream;
+    QueueSettings queue;
+    WorkerSettings worker;
+    ResultSettings results;
+    SchedulerSettings scheduler;
+    EventSettings events;
+    LogSettings log;
+
+    /// Which source set each key that is not at its default ("nats.servers" -> env:NAQ_NATS_URL).
+    std::map<std::string, std::string> origins;
+
+    /// Loads defaults < YAML file < NAQ_* environment. The file is `path` if given, else
+    /// $NAQ_CONFIG, else ./naq.yaml when present. Throws ConfigError naming file, key and reason.
+    /// The result has passed validate().
+    static Config load(const std::optional<std::string>& path = std::nullopt);
+
+    /// Loads only a YAML file over the defaults (no environment); for `naq config validate`.
+    /// The result has passed validate().
+    static Config from_file(const std::string& path);
+
+    /// Applies one `key=value` override (dotted key, as in the YAML file), recording `origin`.
+    /// CLI flags use this so that they are validated exactly like file and env values.
+    void set(const std::string& key, const std::string& value, const std::string& origin = "flag");
+
+    /// Checks every value's range (also for fields changed in code) and the cross-field rules
+    /// (e.g. tls_cert needs tls_key, lock_renew < lock_ttl); throws ConfigError.
+    void validate() const;
+};
+
+/// One row of `naq config show`: key, effective value as text, where it came from.
+struct ConfigEntry {
+    std::string key;
+    std::string value;
+    std::string origin;  ///< "default", "file:naq.yaml", "env:NAQ_NATS_URL", "flag:--url"
+    std::string env;     ///< the NAQ_* variable for this key
+    std::string help;
+    std::vector<std::string> env_aliases;  ///< the Python naq's variable names for it, if any
+    std::string type;      ///< integer | duration | bool | string | list | choice
+    std::string expected;  ///< accepted values and range, e.g. "an integer from 1 to 4096"
+    bool secret = false;   ///< a password or token: mask it when printing
+};
+
+/// Every key of the config with its effective value and origin, in file order.
+std::vector<ConfigEntry> describe(const Config& config);
+
+/// The process-wide default config (the C++ form of the seeds' `config or get_config()`):
+/// loaded with Config::load() on first use unless set_default_config() was called first.
+const Config& default_config();
+void set_default_config(Config config);
+
+/// Storage type name ("file" / "memory").
+const char* to_string(StorageType storage);
+
+}  // namespace naq

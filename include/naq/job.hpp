@@ -1,0 +1,114 @@
+// Jobs: what a producer enqueues and a worker runs, and the records that describe them.
+// docs/wire-format.md is the normative description of the JSON forms.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "naq/config.hpp"
+#include "naq/json.hpp"
+
+namespace naq {
+
+/// Wire format version written into every envelope and record ("v": 1).
+inline constexpr int kWireVersion = 1;
+
+enum class BackoffKind { fixed, linear, exponential };
+
+/// Delay before retry attempt n+1 after attempt n failed.
+struct Backoff {
+    BackoffKind kind = BackoffKind::exponential;
+    Millis base{1000};      ///< fixed: every delay; linear: base * n; exponential: base * 2^(n-1)
+    Millis max{300'000};    ///< cap on any delay
+    bool jitter = true;     ///< spread delays uniformly over [delay/2, delay]
+
+    /// The delay after failed attempt `attempt` (1-based). `unit_random` in [0,1) drives jitter.
+    Millis delay_after(int attempt, double unit_random) const;
+};
+
+/// Per-job options; unset fields take the Config's queue defaults.
+struct EnqueueOptions {
+    std::string job_id;                 ///< empty = generated; set it to make enqueue idempotent
+    std::optional<int> max_attempts;    ///< 1 = no retry
+    std::optional<Backoff> backoff;
+    std::optional<Millis> timeout;      ///< 0 = none
+    std::optional<Millis> result_ttl;   ///< informational; the bucket TTL applies
+    std::vector<std::string> depends_on;  ///< job ids that must succeed first
+};
+
+/// A job envelope as it travels on the wire.
+struct Job {
+    std::string id;
+    std::string queue;
+    std::string task;
+    Json args = Json::object();
+    int64_t enqueued_at_ms = 0;  ///< Unix milliseconds
+    int max_attempts = 1;
+    Backoff backoff;
+    Millis timeout{0};
+    std::optional<Millis> result_ttl;
+    std::vector<std::string> depends_on;
+    /// Errors of earlier lives of this job (kept when a dead job is requeued).
+    Json history = Json::array();
+};
+
+/// Where a job is in its life.
+enum class JobState { queued, waiting, running, retrying, succeeded, failed, dead, cancelled, dependency_failed };
+
+/// One failed attempt.
+struct AttemptError {
+    int attempt = 0;
+    std::string error;
+    int64_t at_ms = 0;
+    std::string worker;
+};
+
+/// The job status record in the job_status bucket, key = job id.
+struct JobStatus {
+    std::string id;
+    std::string queue;
+    std::string task;
+    JobState state = JobState::queued;
+    int attempt = 0;
+    int max_attempts = 1;
+    std::string worker;
+    std::string error;
+    int64_t enqueued_at_ms = 0;
+    int64_t started_at_ms = 0;
+    int64_t finished_at_ms = 0;
+    int64_t updated_at_ms = 0;
+    int64_t next_attempt_at_ms = 0;
+    std::vector<AttemptError> errors;
+};
+
+/// The result record in the results bucket, key = job id.
+struct JobResult {
+    std::string id;
+    bool ok = false;          ///< "status": "succeeded" | "failed"
+    Json result;              ///< the handler's return value when ok
+    std::string error;        ///< the last error when !ok
+    int attempt = 0;
+    std::string worker;
+    int64_t started_at_ms = 0;
+    int64_t finished_at_ms = 0;
+};
+
+const char* to_string(JobState state);
+/// Throws SerializationError for an unknown name.
+JobState job_state_from_string(const std::string& name);
+/// True for states a job never leaves (succeeded, dead, cancelled, dependency_failed).
+bool is_final(JobState state);
+
+const char* to_string(BackoffKind kind);
+BackoffKind backoff_kind_from_string(const std::string& name);
+
+/// A new time-sortable job id (UUIDv7, 36 characters).
+std::string new_job_id();
+
+/// Unix milliseconds now.
+int64_t now_ms();
+
+}  // namespace naq

@@ -1,0 +1,47 @@
+// Every NATS name naq uses, derived from the config's prefix (default "naq"), so that two
+// deployments can share one server. docs/wire-format.md lists them.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "naq/config.hpp"
+
+namespace naq::names {
+
+/// Stream of pending jobs (work-queue retention), subjects "<prefix>.queue.<queue>".
+std::string jobs_stream(const Config& config);
+std::string queue_subject(const Config& config, std::string_view queue);
+/// "<prefix>.queue.*": every queue.
+std::string all_queues_subject(const Config& config);
+/// Durable pull consumer shared by every worker of `queue`: "<prefix>-worker-<queue>".
+std::string worker_consumer(const Config& config, std::string_view queue);
+
+/// Dead letters: stream "<prefix>_failed_jobs", subjects "<prefix>.failed.<queue>".
+std::string failed_stream(const Config& config);
+std::string failed_subject(const Config& config, std::string_view queue);
+std::string all_failed_subject(const Config& config);
+
+/// Events: stream "<prefix>_events", subjects "<prefix>.events.<queue>.<type>.<job id>".
+std::string events_stream(const Config& config);
+std::string event_subject(const Config& config, std::string_view queue, std::string_view type,
+                          std::string_view id);
+std::string all_events_subject(const Config& config);
+
+/// Control messages to running workers (cancel a running job): "<prefix>.control.cancel".
+std::string cancel_subject(const Config& config);
+
+/// KV bucket names: "<prefix>_results", "<prefix>_job_status", "<prefix>_workers",
+/// "<prefix>_scheduled_jobs", "<prefix>_scheduler_lock".
+std::string results_bucket(const Config& config);
+std::string job_status_bucket(const Config& config);
+std::string workers_bucket(const Config& config);
+std::string scheduled_jobs_bucket(const Config& config);
+std::string scheduler_lock_bucket(const Config& config);
+
+/// True when `name` can be a queue or task name: 1-64 of [A-Za-z0-9_-].
+bool valid_token(std::string_view name);
+/// Throws InvalidArgument naming `what` when !valid_token(name).
+void check_token(std::string_view name, std::string_view what);
+
+}  // namespace naq::names

@@ -1,0 +1,89 @@
+// naq::Queue — the producer side: put jobs on a queue, inspect and purge it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "naq/config.hpp"
+#include "naq/job.hpp"
+
+namespace naq {
+
+/// What enqueueing one job did.
+struct EnqueueResult {
+    std::string id;
+    bool duplicate = false;  ///< a job with this id was enqueued within the dedup window: no-op
+};
+
+/// One job of a batch for enqueue_many().
+struct JobSpec {
+    std::string task;
+    Json args = Json::object();
+    EnqueueOptions options{};
+};
+
+/// What enqueue_many() did; every job is either in `ids` (acked or duplicate) or in `failures`.
+struct BatchResult {
+    struct Failure {
+        std::size_t index;   ///< position in the input
+        std::string id;
+        std::string error;
+    };
+    std::vector<std::string> ids;         ///< by input position; empty string where it failed
+    std::vector<std::string> duplicates;  ///< ids the server had already seen
+    std::vector<Failure> failures;
+    bool ok() const { return failures.empty(); }
+};
+
+/// Live counts of a queue.
+struct QueueCounts {
+    std::string queue;
+    uint64_t pending = 0;      ///< stored, not yet delivered to a worker
+    int64_t in_flight = 0;     ///< delivered, not yet acknowledged
+    int64_t redelivered = 0;
+    uint64_t stored = 0;       ///< messages in the stream for this queue (pending + in flight + waiting retry)
+    bool has_consumer = false; ///< a worker has ever attached
+};
+
+class Queue {
+public:
+    /// `name`: 1-64 of [A-Za-z0-9_-]. Creates the jobs and dead-letter streams on first use.
+    explicit Queue(std::string name, const Config& config = default_config());
+
+    /// Enqueues one job; returns once the server has stored it (publish ack).
+    /// Throws ApiError when the stream refuses it (e.g. full), ConnectionError, Timeout.
+    std::string enqueue(const std::string& task, const Json& args = Json::object(),
+                        const EnqueueOptions& options = {});
+
+    /// Enqueues a fully built job (see make_job); reports duplicates.
+    EnqueueResult submit(const Job& job);
+
+    /// Builds the envelope enqueue() would send, with the Config's defaults filled in.
+    Job make_job(const std::string& task, const Json& args, const EnqueueOptions& options) const;
+
+    /// Publishes every job without waiting for each ack (at most `window` unacked at once),
+    /// then waits for all acks. Per-job failures are reported, never thrown.
+    BatchResult enqueue_many(const std::vector<JobSpec>& jobs, std::size_t window = 4096);
+
+    /// Removes every waiting job of this queue; returns how many.
+    uint64_t purge();
+
+    QueueCounts counts() const;
+
+    const std::string& name() const { return name_; }
+    const Config& config() const { return config_; }
+
+private:
+    std::string name_;
+    Config config_;
+    std::string subject_;
+};
+
+/// Counts for every queue that has jobs or a worker consumer, sorted by name.
+std::vector<QueueCounts> list_queues(const Config& config = default_config());
+
+/// Creates (or checks) the jobs and dead-letter streams for `config`. Idempotent and cached.
+void ensure_job_streams(const Config& config);
+
+}  // namespace naq

@@ -1,0 +1,96 @@
+// Tasks: named handlers a worker runs, and the context each run gets.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "naq/json.hpp"
+
+namespace naq {
+
+/// Cancellation shared between a running job and the worker (timeouts, `naq cancel`, shutdown).
+struct CancelState {
+    std::atomic<bool> cancelled{false};
+    std::string reason;  ///< written before `cancelled` is set
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+};
+
+/// What a handler knows about the job it runs.
+class JobContext {
+public:
+    JobContext(std::string id, std::string queue, std::string task, int attempt, int max_attempts,
+               std::shared_ptr<CancelState> cancel);
+
+    const std::string& job_id() const { return id_; }
+    const std::string& queue() const { return queue_; }
+    const std::string& task() const { return task_; }
+    /// 1 on the first run, 2 on the first retry, ...
+    int attempt() const { return attempt_; }
+    int max_attempts() const { return max_attempts_; }
+
+    /// When the job must finish, if it has a timeout.
+    std::optional<std::chrono::steady_clock::time_point> deadline() const { return cancel_->deadline; }
+    /// True once the job was cancelled or its deadline passed. Long handlers should check it.
+    bool cancelled() const;
+    /// Throws naq::Cancelled when cancelled() — the cooperative way to stop.
+    void check_cancelled() const;
+    /// Sleeps up to `d`, waking early (and throwing Cancelled) if the job is cancelled.
+    void sleep_for(std::chrono::milliseconds d) const;
+
+    /// Logs through spdlog with the job id and queue as context.
+    void log_info(std::string_view message) const;
+    void log_warn(std::string_view message) const;
+
+    const std::shared_ptr<CancelState>& cancel_state() const { return cancel_; }
+
+private:
+    std::string id_;
+    std::string queue_;
+    std::string task_;
+    int attempt_;
+    int max_attempts_;
+    std::shared_ptr<CancelState> cancel_;
+};
+
+/// A task handler: gets the context and the job's args, returns the result (any JSON).
+/// Throwing fails the attempt (retried while attempts remain).
+using TaskHandler = std::function<Json(JobContext&, const Json& args)>;
+
+/// Task name → handler. Fill it before starting a worker; read-only while the worker runs.
+class TaskRegistry {
+public:
+    TaskRegistry() = default;
+    ~TaskRegistry();
+    TaskRegistry(const TaskRegistry&) = delete;
+    TaskRegistry& operator=(const TaskRegistry&) = delete;
+
+    /// Registers (or replaces) a handler. Throws InvalidArgument for an empty name.
+    void add(const std::string& name, TaskHandler handler);
+    /// The handler, or nullptr when no task has that name.
+    const TaskHandler* find(const std::string& name) const;
+    bool contains(const std::string& name) const { return find(name) != nullptr; }
+    std::vector<std::string> names() const;
+
+    /// Adds echo, sleep and fail; and exec when `allow_exec` (it runs commands from job args).
+    void add_builtins(bool allow_exec);
+
+    /// Loads a plugin .so exporting `extern "C" void naq_register(naq::TaskRegistry&)`.
+    /// Throws Error naming the file and the loader's message.
+    void load_plugin(const std::string& path);
+
+private:
+    std::map<std::string, TaskHandler> handlers_;
+    std::vector<void*> plugins_;  // dlopen handles, closed after the handlers are gone
+};
+
+}  // namespace naq
+
+/// The symbol a plugin exports.
+extern "C" void naq_register(naq::TaskRegistry& registry);

@@ -1,0 +1,57 @@
+// naq::Worker — pulls jobs from one or more queues and runs their tasks.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "naq/config.hpp"
+#include "naq/task_registry.hpp"
+
+namespace naq {
+
+struct WorkerOptions {
+    std::vector<std::string> queues;  ///< empty = the config's default queue
+    int concurrency = 0;              ///< handlers at once; 0 = worker.concurrency from the config
+    std::string name;                 ///< id prefix; empty = host name
+};
+
+/// Counters since start.
+struct WorkerStats {
+    uint64_t succeeded = 0;
+    uint64_t failed = 0;     ///< attempts that failed (retried or not)
+    uint64_t retried = 0;
+    uint64_t dead = 0;       ///< jobs dead-lettered
+    int64_t in_flight = 0;
+};
+
+class Worker {
+public:
+    /// `tasks` must outlive the worker and not change while it runs.
+    Worker(const Config& config, const TaskRegistry& tasks, WorkerOptions options = {});
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    /// Runs until stop(): fetches, runs handlers, acks. Returns after the graceful shutdown.
+    /// Throws ConnectionError etc. when it cannot set up its consumers.
+    void run();
+
+    /// Asks run() to stop: no new fetches, in-flight jobs get worker.shutdown_grace to finish,
+    /// the rest are handed back (nak) for immediate redelivery. Thread-safe; returns at once.
+    void stop();
+
+    /// Blocks until run() has set up its consumers and is fetching (or has failed).
+    void wait_started() const;
+
+    const std::string& id() const;
+    WorkerStats stats() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace naq

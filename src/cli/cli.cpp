@@ -1,0 +1,130 @@
+#include "cli.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+
+#include "naq/errors.hpp"
+
+namespace naq::cli {
+
+Config Globals::load_config() const {
+    Config config = Config::load(config_path);
+    if (!servers.empty()) {
+        std::string joined;
+        for (const auto& s : servers) joined += (joined.empty() ? "" : ",") + s;
+        config.set("nats.servers", joined, "flag:--url");
+    }
+    if (prefix) config.set("jetstream.prefix", *prefix, "flag:--prefix");
+    if (log_level) config.set("log.level", *log_level, "flag:--log-level");
+    for (const auto& kv : overrides) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos) throw ConfigError("flag --set: expected key=value, got '" + kv + "'");
+        config.set(kv.substr(0, eq), kv.substr(eq + 1), "flag:--set");
+    }
+    config.validate();
+    set_default_config(config);
+    setup_logging(config);
+    return config;
+}
+
+SignalStopper::SignalStopper(std::function<void()> on_first) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR2);  // our own wake-up when the command ends normally
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    thread_ = std::thread([set, on_first = std::move(on_first)] {
+        int sig = 0;
+        sigwait(&set, &sig);
+        if (sig == SIGUSR2) return;
+        std::cerr << "naq: " << strsignal(sig) << ": stopping gracefully (again to exit now)\n";
+        on_first();
+        sigwait(&set, &sig);
+        if (sig == SIGUSR2) return;
+        std::cerr << "naq: second signal: exiting now\n";
+        ::_exit(130);
+    });
+}
+
+SignalStopper::~SignalStopper() {
+    pthread_kill(thread_.native_handle(), SIGUSR2);
+    thread_.join();
+}
+
+int run_guarded(const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const ConfigError& e) {
+        std::cerr << "naq: config error: " << e.what() << "\n";
+        return kUsage;
+    } catch (const InvalidArgument& e) {
+        std::cerr << "naq: " << e.what() << "\n";
+        return kUsage;
+    } catch (const NotFound& e) {
+        std::cerr << "naq: not found: " << e.what() << "\n";
+        return kNotFound;
+    } catch (const Timeout& e) {
+        std::cerr << "naq: timed out: " << e.what() << "\n";
+        return kTimedOut;
+    } catch (const ConnectionError& e) {
+        std::cerr << "naq: cannot reach NATS: " << e.what() << "\n";
+        return kUnreachable;
+    } catch (const std::exception& e) {
+        std::cerr << "naq: " << e.what() << "\n";
+        return kFailed;
+    }
+}
+
+void setup_logging(const Config& config) {
+    static auto logger = [] {
+        auto l = spdlog::stderr_color_mt("naq");
+        spdlog::set_default_logger(l);
+        return l;
+    }();
+    spdlog::set_level(spdlog::level::from_str(config.log.level));
+    if (config.log.format == "json") {
+        spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+    } else {
+        spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
+    }
+}
+
+void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> width(header.size());
+    for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
+    }
+    auto print_row = [&](const std::vector<std::string>& row) {
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            std::cout << row[i];
+            if (i + 1 < row.size()) std::cout << std::string(width[i] - row[i].size() + 2, ' ');
+        }
+        std::cout << "\n";
+    };
+    print_row(header);
+    for (const auto& row : rows) print_row(row);
+}
+
+std::string format_time(int64_t ms) {
+    if (ms == 0) return "-";
+    std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[48];
+    std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+    return out;
+}
+
+}  // namespace naq::cli

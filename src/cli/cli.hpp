@@ -1,0 +1,73 @@
+// Shared plumbing of the `naq` command line: global options, the effective Config, output mode
+// and the mapping from exceptions to exit codes. One file per command group registers itself
+// through an add_*_commands() function declared here.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "naq/config.hpp"
+
+namespace naq::cli {
+
+// Exit codes, the same for every command (docs/cli.md).
+inline constexpr int kOk = 0;
+inline constexpr int kFailed = 1;       ///< the job or operation failed
+inline constexpr int kUsage = 2;        ///< usage or config error
+inline constexpr int kNotFound = 3;
+inline constexpr int kTimedOut = 4;
+inline constexpr int kUnreachable = 5;  ///< cannot reach NATS
+
+/// Options every command accepts, and the Config they produce.
+struct Globals {
+    std::optional<std::string> config_path;  ///< --config
+    std::vector<std::string> servers;         ///< --url (repeatable)
+    std::optional<std::string> prefix;        ///< --prefix
+    std::optional<std::string> log_level;     ///< --log-level
+    std::vector<std::string> overrides;       ///< --set key=value (repeatable)
+    bool json = false;                        ///< --json: machine-readable output
+
+    /// defaults < file < env < flags. Throws ConfigError.
+    Config load_config() const;
+};
+
+/// Runs `body` and turns any exception into a one-line message on stderr and an exit code.
+int run_guarded(const std::function<int()>& body);
+
+/// Sets spdlog's level and format from the config (stderr sink).
+void setup_logging(const Config& config);
+
+/// SIGTERM/SIGINT handling for long-running commands. Signals are blocked in the calling thread
+/// (and so in every thread started after it) and taken by one waiting thread: the first calls
+/// `on_first` (a graceful stop), a second exits the process at once with code 130.
+/// Construct it before anything starts threads (NATS connections, worker pools).
+class SignalStopper {
+public:
+    explicit SignalStopper(std::function<void()> on_first);
+    ~SignalStopper();
+    SignalStopper(const SignalStopper&) = delete;
+    SignalStopper& operator=(const SignalStopper&) = delete;
+
+private:
+    std::thread thread_;
+};
+
+/// Unix milliseconds as an ISO 8601 UTC time ("-" for 0).
+std::string format_time(int64_t ms);
+
+/// Prints rows as an aligned table with a header row.
+void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+
+// Command groups. Each adds its subcommands to `app`; the callbacks set `exit_code`.
+void add_config_commands(CLI::App& app, Globals& globals, int& exit_code);
+void add_job_commands(CLI::App& app, Globals& globals, int& exit_code);
+void add_worker_commands(CLI::App& app, Globals& globals, int& exit_code);
+void add_queue_commands(CLI::App& app, Globals& globals, int& exit_code);
+void add_dev_commands(CLI::App& app, Globals& globals, int& exit_code);
+
+}  // namespace naq::cli

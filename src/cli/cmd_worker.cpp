@@ -1,0 +1,35 @@
+// naq worker
+#include "cli.hpp"
+#include "naq/worker.hpp"
+
+namespace naq::cli {
+
+void add_worker_commands(CLI::App& app, Globals& g, int& exit_code) {
+    struct WorkerArgs {
+        std::vector<std::string> queues, plugins;
+        int concurrency = 0;
+        std::string name;
+        bool allow_exec = false;
+    };
+    auto wa = std::make_shared<WorkerArgs>();
+    auto* worker = app.add_subcommand("worker", "Run jobs from one or more queues until SIGTERM/SIGINT");
+    worker->add_option("queues", wa->queues, "queues to serve (default: queue.default_queue)");
+    worker->add_option("-c,--concurrency", wa->concurrency, "jobs run at once (default: worker.concurrency)");
+    worker->add_option("-n,--name", wa->name, "worker name prefix (default: host name)");
+    worker->add_option("--plugin", wa->plugins, "task plugin .so exporting naq_register (repeatable)");
+    worker->add_flag("--allow-exec", wa->allow_exec, "enable the exec task (runs commands from job args)");
+    worker->callback([&g, &exit_code, wa] {
+        exit_code = run_guarded([&] {
+            Config config = g.load_config();
+            TaskRegistry tasks;
+            tasks.add_builtins(wa->allow_exec);
+            for (const auto& p : wa->plugins) tasks.load_plugin(p);
+            Worker worker(config, tasks, WorkerOptions{wa->queues, wa->concurrency, wa->name});
+            SignalStopper stopper([&worker] { worker.stop(); });  // before run() opens connections
+            worker.run();
+            return kOk;
+        });
+    });
+}
+
+}  // namespace naq::cli

@@ -1,0 +1,135 @@
+// Config::validate(), describe() and the process-wide default config.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "config/config_keys.hpp"
+#include "config/value_parsing.hpp"
+#include "naq/config.hpp"
+#include "naq/errors.hpp"
+
+namespace naq {
+
+namespace {
+
+using config_detail::format_duration;
+
+/// Where `key` was set, as an error message prefix ("naq.yaml", "env NAQ_X"); "" for defaults
+/// and for values changed in code.
+std::string where_of(const Config& config, const std::string& key) {
+    const auto it = config.origins.find(key);
+    return it == config.origins.end() ? std::string() : config_detail::where_from_origin(it->second);
+}
+
+/// A rule between two keys failed: the message is prefixed with where either of them was set.
+[[noreturn]] void cross_field_error(const Config& config, const std::string& key_a, const std::string& key_b,
+                                    const std::string& message) {
+    std::string where = where_of(config, key_a);
+    const std::string where_b = where_of(config, key_b);
+    if (!where_b.empty() && where_b != where) where += (where.empty() ? "" : ", ") + where_b;
+    throw ConfigError((where.empty() ? "" : where + ": ") + message);
+}
+
+void check_both_or_neither(const Config& config, const std::string& key_a, const std::string& value_a,
+                           const std::string& key_b, const std::string& value_b, const std::string& why) {
+    if (!value_a.empty() && value_b.empty()) {
+        cross_field_error(config, key_a, key_b, key_a + " is set but " + key_b + " is not: " + why);
+    }
+    if (value_a.empty() && !value_b.empty()) {
+        cross_field_error(config, key_a, key_b, key_b + " is set but " + key_a + " is not: " + why);
+    }
+}
+
+void check_shorter(const Config& config, const std::string& short_key, Millis short_value,
+                   const std::string& long_key, Millis long_value, const std::string& why) {
+    if (short_value >= long_value) {
+        cross_field_error(config, short_key, long_key,
+                          short_key + " (" + format_duration(short_value) + ") must be shorter than " + long_key +
+                              " (" + format_duration(long_value) + "): " + why);
+    }
+}
+
+/// The default config and every one it replaced: references handed out by default_config()
+/// stay valid for the life of the process, and set_default_config() is called rarely.
+struct DefaultConfigHolder {
+    std::mutex mutex;
+    std::shared_ptr<const Config> current;
+    std::vector<std::shared_ptr<const Config>> retired;
+};
+
+DefaultConfigHolder& default_holder() {
+    static DefaultConfigHolder holder;
+    return holder;
+}
+
+}  // namespace
+
+void Config::validate() const {
+    // Ranges: fields may have been changed in code, so every value must parse back through
+    // its own key's rules.
+    Config scratch;
+    for (const auto& d : config_detail::config_keys()) {
+        const std::string text = d.format(*this);
+        if (!d.parse(scratch, text)) config_detail::throw_bad_value(where_of(*this, d.key), d, text);
+    }
+
+    check_both_or_neither(*this, "nats.tls_cert", nats.tls_cert, "nats.tls_key", nats.tls_key,
+                          "a client certificate needs its private key");
+    if (!nats.password.empty() && nats.user.empty()) {
+        cross_field_error(*this, "nats.password", "nats.user", "nats.password is set but nats.user is not");
+    }
+    check_shorter(*this, "scheduler.lock_renew", scheduler.lock_renew, "scheduler.lock_ttl", scheduler.lock_ttl,
+                  "the leader must renew its lease before it expires");
+    check_shorter(*this, "worker.heartbeat_interval", worker.heartbeat_interval, "worker.worker_ttl",
+                  worker.worker_ttl, "a live worker must heartbeat before its record expires");
+    if (queue.backoff_base > queue.backoff_max) {
+        cross_field_error(*this, "queue.backoff_base", "queue.backoff_max",
+                          "queue.backoff_base (" + format_duration(queue.backoff_base) + ") must not exceed " +
+                              "queue.backoff_max (" + format_duration(queue.backoff_max) + ")");
+    }
+}
+
+std::vector<ConfigEntry> describe(const Config& config) {
+    std::vector<ConfigEntry> entries;
+    for (const auto& d : config_detail::config_keys()) {
+        ConfigEntry entry;
+        entry.key = d.key;
+        entry.value = d.format(config);
+        const auto origin = config.origins.find(d.key);
+        entry.origin = origin == config.origins.end() ? "default" : origin->second;
+        entry.env = d.env;
+        entry.help = d.help;
+        entry.env_aliases = d.env_aliases;
+        entry.type = d.type;
+        entry.expected = d.expected;
+        entry.secret = d.secret;
+        entries.push_back(std::move(entry));
+    }
+    return entries;
+}
+
+const Config& default_config() {
+    auto& holder = default_holder();
+    std::lock_guard lock(holder.mutex);
+    if (!holder.current) holder.current = std::make_shared<const Config>(Config::load());
+    return *holder.current;
+}
+
+void set_default_config(Config config) {
+    auto next = std::make_shared<const Config>(std::move(config));
+    auto& holder = default_holder();
+    std::lock_guard lock(holder.mutex);
+    if (holder.current) holder.retired.push_back(std::move(holder.current));
+    holder.current = std::move(next);
+}
+
+const char* to_string(StorageType storage) {
+    switch (storage) {
+        case StorageType::file: return "file";
+        case StorageType::memory: return "memory";
+    }
+    return "file";
+}
+
+}  // namespace naq

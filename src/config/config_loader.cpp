@@ -1,0 +1,174 @@
+// Loading a Config: defaults < YAML file < NAQ_* environment < Config::set() (CLI flags).
+// Every source goes through the same key table, so a value is accepted or refused the same
+// way wherever it comes from, and each error names the source, the key and what was expected.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "config/config_keys.hpp"
+#include "config/value_parsing.hpp"
+#include "naq/config.hpp"
+#include "naq/errors.hpp"
+
+namespace naq {
+
+namespace {
+
+using config_detail::KeyDescriptor;
+
+/// "naq.yaml:12" for a node that knows its line (yaml-cpp counts from 0), else "naq.yaml".
+std::string file_where(const std::string& path, const YAML::Node& node) {
+    const YAML::Mark mark = node.Mark();
+    if (mark.is_null()) return path;
+    return path + ":" + std::to_string(mark.line + 1);
+}
+
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& known) {
+    const std::string best = config_detail::closest_name(name, known);
+    return best.empty() ? "" : " (did you mean \"" + best + "\"?)";
+}
+
+void apply_text(Config& config, const KeyDescriptor& d, std::string_view text, const std::string& origin,
+                const std::string& where) {
+    if (!d.parse(config, text)) config_detail::throw_bad_value(where, d, text);
+    config.origins[d.key] = origin;
+}
+
+/// The text form of one YAML value: a scalar as written, a sequence (lists only) joined with
+/// commas, an empty value as "". Mappings and misplaced sequences are wrong types.
+std::string yaml_value_text(const YAML::Node& value, const KeyDescriptor& d, const std::string& where) {
+    if (!value || value.IsNull()) return "";
+    if (value.IsScalar()) return value.Scalar();
+    if (value.IsSequence() && d.is_list) {
+        std::vector<std::string> items;
+        for (const auto& item : value) {
+            if (!item.IsScalar()) {
+                throw ConfigError(where + ": " + d.key + ": expected " + d.expected + ", got a nested " +
+                                  (item.IsMap() ? "mapping" : "list") + " in the list");
+            }
+            items.push_back(item.Scalar());
+        }
+        return config_detail::join_list(items);
+    }
+    throw ConfigError(where + ": " + d.key + ": expected " + d.expected + ", got a " +
+                      (value.IsMap() ? "mapping" : "list"));
+}
+
+YAML::Node read_yaml(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) throw ConfigError(path + ": config file not found");
+    if (std::filesystem::is_directory(path, ec)) throw ConfigError(path + ": config file is a directory");
+    try {
+        return YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+        throw ConfigError(path + ": cannot read config file");
+    } catch (const YAML::ParserException& e) {
+        const std::string where = e.mark.is_null() ? path : path + ":" + std::to_string(e.mark.line + 1);
+        throw ConfigError(where + ": malformed YAML: " + e.msg);
+    }
+}
+
+void apply_yaml_file(Config& config, const std::string& path) {
+    const YAML::Node root = read_yaml(path);
+    const std::string origin = "file:" + path;
+    if (!root || root.IsNull()) return;  // an empty file leaves the defaults
+    if (!root.IsMap()) {
+        throw ConfigError(file_where(path, root) +
+                          ": expected a mapping of sections (nats:, worker:, ...) at the top level");
+    }
+    const auto& sections = config_detail::config_sections();
+    const auto key_names = config_detail::config_key_names();
+    std::set<std::string> seen;
+    for (const auto& section_entry : root) {
+        const YAML::Node& section_name = section_entry.first;
+        const YAML::Node& section_body = section_entry.second;
+        if (!section_name.IsScalar()) throw ConfigError(file_where(path, section_name) + ": section names must be text");
+        const std::string section = section_name.Scalar();
+        if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
+            throw ConfigError(file_where(path, section_name) + ": unknown section \"" + section + "\"" +
+                              did_you_mean(section, sections));
+        }
+        if (!seen.insert(section).second) {
+            throw ConfigError(file_where(path, section_name) + ": section \"" + section + "\" appears twice");
+        }
+        if (!section_body || section_body.IsNull()) continue;  // "worker:" with nothing under it
+        if (!section_body.IsMap()) {
+            throw ConfigError(file_where(path, section_body) + ": " + section + ": expected a mapping of " + section +
+                              " settings (field: value), got a " + (section_body.IsSequence() ? "list" : "scalar"));
+        }
+        for (const auto& field_entry : section_body) {
+            const YAML::Node& field_name = field_entry.first;
+            if (!field_name.IsScalar()) throw ConfigError(file_where(path, field_name) + ": key names must be text");
+            const std::string key = section + "." + field_name.Scalar();
+            const KeyDescriptor* d = config_detail::find_config_key(key);
+            if (d == nullptr) {
+                throw ConfigError(file_where(path, field_name) + ": unknown key \"" + key + "\"" +
+                                  did_you_mean(key, key_names));
+            }
+            if (!seen.insert(key).second) {
+                throw ConfigError(file_where(path, field_name) + ": key \"" + key + "\" appears twice");
+            }
+            const std::string where = file_where(path, field_entry.second.IsNull() ? field_name : field_entry.second);
+            apply_text(config, *d, yaml_value_text(field_entry.second, *d, where), origin, where);
+        }
+    }
+}
+
+/// An unset or empty variable counts as absent, so `NAQ_X=` in a compose file changes nothing.
+const char* env_value(const std::string& name) {
+    const char* value = std::getenv(name.c_str());
+    return value != nullptr && *value != '\0' ? value : nullptr;
+}
+
+void apply_environment(Config& config) {
+    for (const auto& d : config_detail::config_keys()) {
+        // The Python naq's name first, so the NAQ_<SECTION>_<FIELD> name wins when both are set.
+        for (const auto& alias : d.env_aliases) {
+            if (const char* value = env_value(alias)) apply_text(config, d, value, "env:" + alias, "env " + alias);
+        }
+        if (const char* value = env_value(d.env)) apply_text(config, d, value, "env:" + d.env, "env " + d.env);
+    }
+}
+
+}  // namespace
+
+Config Config::load(const std::optional<std::string>& path) {
+    Config config;
+    std::optional<std::string> file = path;
+    if (!file) {
+        if (const char* from_env = env_value("NAQ_CONFIG")) {
+            if (!std::filesystem::exists(from_env)) {
+                throw ConfigError(std::string("env NAQ_CONFIG: config file ") + from_env + " not found");
+            }
+            file = from_env;
+        }
+    }
+    if (!file && std::filesystem::exists("naq.yaml")) file = "naq.yaml";
+    if (file) apply_yaml_file(config, *file);
+    apply_environment(config);
+    config.validate();
+    return config;
+}
+
+Config Config::from_file(const std::string& path) {
+    Config config;
+    apply_yaml_file(config, path);
+    config.validate();
+    return config;
+}
+
+void Config::set(const std::string& key, const std::string& value, const std::string& origin) {
+    const KeyDescriptor* d = config_detail::find_config_key(config_detail::trim(key));
+    const std::string where = config_detail::where_from_origin(origin);
+    if (d == nullptr) {
+        throw ConfigError(where + ": unknown key \"" + key + "\"" +
+                          did_you_mean(key, config_detail::config_key_names()));
+    }
+    apply_text(*this, *d, value, origin, where);
+}
+
+}  // namespace naq

@@ -1,0 +1,133 @@
+// Connection, Message and subscription wrappers over cnats.
+#include <nats/nats.h>
+#include <spdlog/spdlog.h>
+
+#include "connection_state.hpp"
+#include "naq/connection.hpp"
+#include "nats_check.hpp"
+
+namespace naq {
+
+using detail::check;
+
+namespace detail {
+void MsgDeleter::operator()(natsMsg* msg) const noexcept { natsMsg_Destroy(msg); }
+void SubscriptionDeleter::operator()(natsSubscription* sub) const noexcept {
+    natsSubscription_Unsubscribe(sub);
+    natsSubscription_Destroy(sub);
+}
+}  // namespace detail
+
+// ---- Message
+
+std::string_view Message::subject() const { return natsMsg_GetSubject(msg_.get()); }
+
+std::string_view Message::data() const {
+    return {natsMsg_GetData(msg_.get()), static_cast<std::size_t>(natsMsg_GetDataLength(msg_.get()))};
+}
+
+std::optional<std::string> Message::header(const char* name) const {
+    const char* value = nullptr;
+    if (natsMsgHeader_Get(msg_.get(), name, &value) != NATS_OK || value == nullptr) return std::nullopt;
+    return std::string(value);
+}
+
+uint64_t Message::num_delivered() const {
+    jsMsgMetaData* meta = nullptr;
+    check(natsMsg_GetMetaData(&meta, msg_.get()), "read message metadata");
+    uint64_t n = meta->NumDelivered;
+    jsMsgMetaData_Destroy(meta);
+    return n;
+}
+
+uint64_t Message::stream_sequence() const {
+    jsMsgMetaData* meta = nullptr;
+    check(natsMsg_GetMetaData(&meta, msg_.get()), "read message metadata");
+    uint64_t n = meta->Sequence.Stream;
+    jsMsgMetaData_Destroy(meta);
+    return n;
+}
+
+void Message::ack() { check(natsMsg_Ack(msg_.get(), nullptr), "ack"); }
+void Message::nak() { check(natsMsg_Nak(msg_.get(), nullptr), "nak"); }
+void Message::nak(Millis delay) {
+    // The server takes the delay in nanoseconds; cnats takes milliseconds.
+    check(natsMsg_NakWithDelay(msg_.get(), delay.count(), nullptr), "nak with delay");
+}
+void Message::in_progress() { check(natsMsg_InProgress(msg_.get(), nullptr), "in-progress ack"); }
+void Message::term() { check(natsMsg_Term(msg_.get(), nullptr), "term"); }
+
+// ---- PullSubscription
+
+std::vector<Message> PullSubscription::fetch(int batch, Millis timeout) {
+    natsMsgList list{nullptr, 0};
+    jsErrCode code = static_cast<jsErrCode>(0);
+    natsStatus s = natsSubscription_Fetch(&list, sub_.get(), batch, timeout.count(), &code);
+    std::vector<Message> out;
+    if (s == NATS_TIMEOUT) return out;
+    check(s, "fetch", code);
+    out.reserve(static_cast<std::size_t>(list.Count));
+    for (int i = 0; i < list.Count; ++i) {
+        out.emplace_back(list.Msgs[i]);
+        list.Msgs[i] = nullptr;  // now owned by Message
+    }
+    natsMsgList_Destroy(&list);
+    return out;
+}
+
+// ---- Connection
+
+namespace {
+
+void on_message(natsConnection*, natsSubscription*, natsMsg* raw, void* closure) {
+    std::unique_ptr<natsMsg, detail::MsgDeleter> msg(raw);
+    auto* handler = static_cast<Subscription::Handler*>(closure);
+    try {
+        (*handler)(natsMsg_GetSubject(raw),
+                   std::string_view(natsMsg_GetData(raw), static_cast<std::size_t>(natsMsg_GetDataLength(raw))));
+    } catch (const std::exception& e) {
+        spdlog::error("subscription handler for {} failed: {}", natsMsg_GetSubject(raw), e.what());
+    }
+}
+
+}  // namespace
+
+void Connection::publish(const std::string& subject, std::string_view data) const {
+    check(natsConnection_Publish(state_->nc, subject.c_str(), data.data(), static_cast<int>(data.size())),
+          "publish to " + subject);
+}
+
+std::string Connection::request(const std::string& subject, std::string_view data, Millis timeout) const {
+    natsMsg* reply = nullptr;
+    check(natsConnection_Request(&reply, state_->nc, subject.c_str(), data.data(),
+                                 static_cast<int>(data.size()), timeout.count()),
+          "request on " + subject);
+    std::unique_ptr<natsMsg, detail::MsgDeleter> owned(reply);
+    return std::string(natsMsg_GetData(reply), static_cast<std::size_t>(natsMsg_GetDataLength(reply)));
+}
+
+Subscription Connection::subscribe(const std::string& subject, Subscription::Handler handler) const {
+    auto owned = std::make_unique<Subscription::Handler>(std::move(handler));
+    natsSubscription* sub = nullptr;
+    check(natsConnection_Subscribe(&sub, state_->nc, subject.c_str(), on_message, owned.get()),
+          "subscribe to " + subject);
+    return Subscription(sub, std::move(owned), state_);
+}
+
+void Connection::flush(Millis timeout) const {
+    check(natsConnection_FlushTimeout(state_->nc, timeout.count()), "flush");
+}
+
+bool Connection::connected() const { return natsConnection_Status(state_->nc) == NATS_CONN_STATUS_CONNECTED; }
+
+std::string Connection::server_id() const {
+    char buf[128] = {0};
+    check(natsConnection_GetConnectedServerId(state_->nc, buf, sizeof(buf)), "server id");
+    return buf;
+}
+
+uint64_t Connection::reconnects() const { return state_->callbacks->reconnects.load(); }
+
+natsConnection* Connection::native_handle() const { return state_->nc; }
+
+}  // namespace naq

@@ -1,0 +1,225 @@
+// The process-wide connection pool: one cnats connection per distinct server list + credentials,
+// opened on first use and closed at exit. The only code that creates or destroys cnats
+// connections and JetStream contexts.
+#include <nats/nats.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "connection_state.hpp"
+#include "naq/connection.hpp"
+#include "nats_check.hpp"
+
+namespace naq {
+
+namespace detail {
+
+CallbackContext& new_callback_context(std::string description) {
+    // Deliberately never freed (still reachable, so not a leak): see CallbackContext.
+    static std::mutex mutex;
+    static auto* contexts = new std::deque<CallbackContext>();
+    std::lock_guard lock(mutex);
+    auto& ctx = contexts->emplace_back();
+    ctx.description = std::move(description);
+    return ctx;
+}
+
+ConnectionState::~ConnectionState() {
+    for (auto& [name, kv] : buckets) kvStore_Destroy(kv);
+    if (js != nullptr) jsCtx_Destroy(js);
+    if (nc != nullptr) {
+        // Flush what is buffered (acks, async publishes) before closing.
+        natsConnection_FlushTimeout(nc, 2000);
+        natsConnection_Close(nc);
+        natsConnection_Destroy(nc);
+    }
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::check;
+using detail::CallbackContext;
+using detail::ConnectionState;
+
+struct OptionsDeleter {
+    void operator()(natsOptions* o) const noexcept { natsOptions_Destroy(o); }
+};
+using OptionsPtr = std::unique_ptr<natsOptions, OptionsDeleter>;
+
+// Set when the pool is torn down at exit: cnats may still run callbacks on its threads while
+// statics (spdlog's registry among them) are being destroyed, so they stop logging.
+std::atomic<bool> g_exiting{false};
+
+// Callbacks run on cnats' threads; they only log and count.
+void on_disconnected(natsConnection* nc, void* closure) {
+    if (g_exiting.load() || natsConnection_IsClosed(nc)) return;  // our own close, not a lost connection
+    auto* ctx = static_cast<CallbackContext*>(closure);
+    spdlog::warn("nats: disconnected from {}", ctx->description);
+}
+
+void on_reconnected(natsConnection* nc, void* closure) {
+    static_cast<CallbackContext*>(closure)->reconnects.fetch_add(1);
+    if (g_exiting.load()) return;
+    char url[256] = {0};
+    natsConnection_GetConnectedUrl(nc, url, sizeof(url));
+    spdlog::info("nats: reconnected to {}", url);
+}
+
+void on_closed(natsConnection*, void* closure) {
+    if (g_exiting.load()) return;
+    spdlog::debug("nats: connection to {} closed", static_cast<CallbackContext*>(closure)->description);
+}
+
+void on_async_error(natsConnection*, natsSubscription* sub, natsStatus err, void*) {
+    if (g_exiting.load()) return;
+    const char* subject = sub != nullptr ? natsSubscription_GetSubject(sub) : nullptr;
+    spdlog::error("nats: async error on {}: {}", subject != nullptr ? subject : "connection",
+                  natsStatus_GetText(err));
+}
+
+void on_publish_failed(jsCtx*, jsPubAckErr* pae, void* closure) {
+    static_cast<CallbackContext*>(closure)->async_failures.fetch_add(1);
+    if (g_exiting.load()) return;
+    const char* subject = pae->Msg != nullptr ? natsMsg_GetSubject(pae->Msg) : "?";
+    spdlog::error("nats: async publish to {} failed: {}{}", subject, natsStatus_GetText(pae->Err),
+                  pae->ErrText != nullptr ? std::string(" (") + pae->ErrText + ")" : "");
+}
+
+std::string pool_key(const NatsSettings& n) {
+    std::string key;
+    for (const auto& s : n.servers) key += s + ",";
+    for (const auto* part : {&n.user, &n.password, &n.token, &n.creds_file, &n.tls_ca,
+                             &n.tls_cert, &n.tls_key, &n.connection_name}) {
+        key += "|" + *part;
+    }
+    return key;
+}
+
+OptionsPtr make_options(const NatsSettings& n, CallbackContext* ctx) {
+    natsOptions* raw = nullptr;
+    check(natsOptions_Create(&raw), "create connection options");
+    OptionsPtr opts(raw);
+    std::vector<const char*> urls;
+    for (const auto& s : n.servers) urls.push_back(s.c_str());
+    check(natsOptions_SetServers(raw, urls.data(), static_cast<int>(urls.size())), "nats.servers");
+    check(natsOptions_SetName(raw, n.connection_name.c_str()), "nats.connection_name");
+    check(natsOptions_SetTimeout(raw, n.connect_timeout.count()), "nats.connect_timeout");
+    check(natsOptions_SetMaxReconnect(raw, n.max_reconnect_attempts), "nats.max_reconnect_attempts");
+    check(natsOptions_SetReconnectWait(raw, n.reconnect_wait.count()), "nats.reconnect_wait");
+    // Keep what is published while disconnected (acks, status writes): 8 MiB.
+    check(natsOptions_SetReconnectBufSize(raw, 8 * 1024 * 1024), "reconnect buffer");
+    check(natsOptions_SetMaxPendingMsgs(raw, 1 << 20), "max pending messages");
+    if (!n.user.empty()) {
+        check(natsOptions_SetUserInfo(raw, n.user.c_str(), n.password.c_str()), "nats.user");
+    }
+    if (!n.token.empty()) check(natsOptions_SetToken(raw, n.token.c_str()), "nats.token");
+    if (!n.creds_file.empty()) {
+        check(natsOptions_SetUserCredentialsFromFiles(raw, n.creds_file.c_str(), nullptr),
+              "nats.creds_file " + n.creds_file);
+    }
+    if (!n.tls_ca.empty() || !n.tls_cert.empty()) {
+        check(natsOptions_SetSecure(raw, true), "nats TLS");
+        if (!n.tls_ca.empty()) {
+            check(natsOptions_LoadCATrustedCertificates(raw, n.tls_ca.c_str()), "nats.tls_ca " + n.tls_ca);
+        }
+        if (!n.tls_cert.empty()) {
+            check(natsOptions_LoadCertificatesChain(raw, n.tls_cert.c_str(), n.tls_key.c_str()),
+                  "nats.tls_cert " + n.tls_cert);
+        }
+    }
+    check(natsOptions_SetDisconnectedCB(raw, on_disconnected, ctx), "disconnected callback");
+    check(natsOptions_SetReconnectedCB(raw, on_reconnected, ctx), "reconnected callback");
+    check(natsOptions_SetClosedCB(raw, on_closed, ctx), "closed callback");
+    check(natsOptions_SetErrorHandler(raw, on_async_error, nullptr), "error callback");
+    return opts;
+}
+
+std::shared_ptr<ConnectionState> open(const Config& config) {
+    const auto& n = config.nats;
+    auto state = std::make_shared<ConnectionState>();
+    state->request_timeout_ms = n.request_timeout.count();
+    std::string description;
+    for (const auto& s : n.servers) description += (description.empty() ? "" : ",") + s;
+    state->callbacks = &detail::new_callback_context(description);
+    OptionsPtr opts = make_options(n, state->callbacks);
+    natsStatus s = natsConnection_Connect(&state->nc, opts.get());
+    if (s != NATS_OK) {
+        state->nc = nullptr;
+        detail::throw_nats_error(s, "connect to NATS at " + description);
+    }
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = n.request_timeout.count();
+    jo.PublishAsync.MaxPending = 65536;
+    jo.PublishAsync.ErrHandler = on_publish_failed;
+    jo.PublishAsync.ErrHandlerClosure = state->callbacks;
+    check(natsConnection_JetStream(&state->js, state->nc, &jo), "create JetStream context");
+    spdlog::debug("nats: connected to {}", description);
+    return state;
+}
+
+class Pool {
+public:
+    // spdlog's registry is created first so that it is destroyed after the pool.
+    Pool() { spdlog::default_logger(); }
+
+    std::shared_ptr<ConnectionState> acquire(const Config& config) {
+        std::string key = pool_key(config.nats);
+        std::lock_guard lock(mutex_);
+        auto it = connections_.find(key);
+        if (it != connections_.end()) {
+            // A connection cnats gave up on (reconnect attempts exhausted) is replaced.
+            if (!natsConnection_IsClosed(it->second->nc)) return it->second;
+            connections_.erase(it);
+        }
+        auto state = open(config);
+        connections_.emplace(key, state);
+        return state;
+    }
+
+    void close_all() {
+        std::map<std::string, std::shared_ptr<ConnectionState>> doomed;
+        {
+            std::lock_guard lock(mutex_);
+            doomed.swap(connections_);
+        }
+        // Handles still held elsewhere keep their connection alive until they are released.
+    }
+
+    std::size_t size() {
+        std::lock_guard lock(mutex_);
+        return connections_.size();
+    }
+
+    ~Pool() {
+        g_exiting.store(true);
+        close_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::map<std::string, std::shared_ptr<ConnectionState>> connections_;
+};
+
+Pool& pool() {
+    static Pool instance;
+    return instance;
+}
+
+}  // namespace
+
+Connection connection(const Config& config) { return Connection(pool().acquire(config)); }
+
+JetStream jetstream(const Config& config) { return JetStream(connection(config)); }
+
+void close_all_connections() { pool().close_all(); }
+
+std::size_t pooled_connection_count() { return pool().size(); }
+
+}  // namespace naq

@@ -1,0 +1,43 @@
+// What the pool keeps per connection: the cnats connection, one shared JetStream context and
+// the KV buckets bound on it. Private to src/connection.
+#pragma once
+
+#include <nats/nats.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace naq::detail {
+
+// What cnats callbacks may touch. cnats can run a callback after the connection is destroyed
+// (closed/disconnected are posted to its own thread), so these live for the whole process.
+struct CallbackContext {
+    std::string description;  // servers, for log lines
+    std::atomic<uint64_t> reconnects{0};
+    std::atomic<uint64_t> async_failures{0};
+};
+
+/// A CallbackContext that stays valid until the process exits.
+CallbackContext& new_callback_context(std::string description);
+
+struct ConnectionState {
+    ConnectionState() = default;
+    ConnectionState(const ConnectionState&) = delete;
+    ConnectionState& operator=(const ConnectionState&) = delete;
+    ~ConnectionState();  // destroys buckets, context, then closes the connection
+
+    natsConnection* nc = nullptr;
+    jsCtx* js = nullptr;  // shared: JetStream API calls and the hot path's async KV writes
+    int64_t request_timeout_ms = 5000;
+
+    std::mutex buckets_mutex;
+    std::map<std::string, kvStore*> buckets;  // bound once, reused by every KvStore handle
+
+    CallbackContext* callbacks = nullptr;
+};
+
+}  // namespace naq::detail

@@ -1,0 +1,79 @@
+#include "nats_check.hpp"
+
+#include <string>
+
+#include "naq/errors.hpp"
+
+namespace naq::detail {
+
+namespace {
+
+// JetStream API codes that mean "does not exist" or "lost a race" rather than a server fault.
+constexpr int kStreamNotFound = 10059;
+constexpr int kConsumerNotFound = 10014;
+constexpr int kNoMessageFound = 10037;
+constexpr int kWrongLastSequence = 10071;
+constexpr int kStreamNameInUse = 10058;
+constexpr int kStreamSubjectOverlap = 10065;
+
+std::string message(natsStatus status, std::string_view what, int js_code) {
+    std::string text(what);
+    text += ": ";
+    text += natsStatus_GetText(status);
+    // cnats keeps the server's own description (e.g. "wrong last sequence: 5") per thread.
+    natsStatus last = NATS_OK;
+    const char* detail = nats_GetLastError(&last);
+    if (detail != nullptr && *detail != '\0' && last == status) {
+        text += " (";
+        text += detail;
+        text += ")";
+    }
+    if (js_code != 0) text += " [JetStream error " + std::to_string(js_code) + "]";
+    return text;
+}
+
+}  // namespace
+
+void throw_nats_error(natsStatus status, std::string_view what, int js_code) {
+    std::string text = message(status, what, js_code);
+    switch (status) {
+        case NATS_TIMEOUT:
+            throw Timeout(text);
+        case NATS_NOT_FOUND:
+            throw NotFound(text);
+        case NATS_NO_SERVER:
+        case NATS_CONNECTION_CLOSED:
+        case NATS_CONNECTION_DISCONNECTED:
+        case NATS_CONNECTION_AUTH_FAILED:
+        case NATS_NOT_PERMITTED:
+        case NATS_IO_ERROR:
+        case NATS_SSL_ERROR:
+        case NATS_STALE_CONNECTION:
+        case NATS_SECURE_CONNECTION_REQUIRED:
+            throw ConnectionError(text);
+        case NATS_NO_RESPONDERS:
+            // Nobody answered: JetStream is off on the server, or no stream takes this subject.
+            throw NotFound(text + " — is the server started with JetStream (-js)?");
+        case NATS_INVALID_ARG:
+        case NATS_INVALID_SUBJECT:
+            throw InvalidArgument(text);
+        default:
+            break;
+    }
+    switch (js_code) {
+        case kStreamNotFound:
+        case kConsumerNotFound:
+        case kNoMessageFound:
+            throw NotFound(text);
+        case kWrongLastSequence:
+        case kStreamNameInUse:
+        case kStreamSubjectOverlap:
+            throw Conflict(text);
+        default:
+            break;
+    }
+    if (js_code != 0 || status == NATS_ERR) throw ApiError(text, js_code);
+    throw Error(text);
+}
+
+}  // namespace naq::detail

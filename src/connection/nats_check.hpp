@@ -1,0 +1,19 @@
+// The one place a natsStatus becomes a typed naq exception.
+#pragma once
+
+#include <nats/nats.h>
+
+#include <string_view>
+
+namespace naq::detail {
+
+/// Throws the naq::Error subclass for `status`, with `what` + cnats' own error text.
+/// `js_code` is the JetStream API error code when the call returned one.
+[[noreturn]] void throw_nats_error(natsStatus status, std::string_view what, int js_code = 0);
+
+/// Returns when `status` is NATS_OK; throws otherwise.
+inline void check(natsStatus status, std::string_view what, int js_code = 0) {
+    if (status != NATS_OK) throw_nats_error(status, what, js_code);
+}
+
+}  // namespace naq::detail

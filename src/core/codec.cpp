@@ -1,0 +1,222 @@
+#include "naq/codec.hpp"
+
+#include "naq/errors.hpp"
+
+namespace naq::codec {
+
+namespace {
+
+// Handler output (e.g. a command's stdout) may not be UTF-8: replace bad bytes, never throw.
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+[[noreturn]] void bad_field(std::string_view what, std::string_view field, std::string_view expected) {
+    throw SerializationError(std::string(what) + ": field '" + std::string(field) + "' " + std::string(expected));
+}
+
+const Json* find(const Json& j, const char* field) {
+    auto it = j.find(field);
+    return it == j.end() || it->is_null() ? nullptr : &*it;
+}
+
+std::string req_string(const Json& j, const char* field, std::string_view what) {
+    const Json* v = find(j, field);
+    if (v == nullptr) bad_field(what, field, "is missing");
+    if (!v->is_string()) bad_field(what, field, "must be a string");
+    return v->get<std::string>();
+}
+
+std::string opt_string(const Json& j, const char* field, std::string_view what) {
+    const Json* v = find(j, field);
+    if (v == nullptr) return {};
+    if (!v->is_string()) bad_field(what, field, "must be a string");
+    return v->get<std::string>();
+}
+
+int64_t opt_int(const Json& j, const char* field, std::string_view what, int64_t fallback = 0) {
+    const Json* v = find(j, field);
+    if (v == nullptr) return fallback;
+    if (!v->is_number_integer()) bad_field(what, field, "must be an integer");
+    return v->get<int64_t>();
+}
+
+bool opt_bool(const Json& j, const char* field, std::string_view what, bool fallback) {
+    const Json* v = find(j, field);
+    if (v == nullptr) return fallback;
+    if (!v->is_boolean()) bad_field(what, field, "must be true or false");
+    return v->get<bool>();
+}
+
+Json parse(std::string_view text, std::string_view what) {
+    Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) throw SerializationError(std::string(what) + ": not valid JSON");
+    if (!j.is_object()) throw SerializationError(std::string(what) + ": expected a JSON object");
+    const Json* v = find(j, "v");
+    if (v != nullptr && (!v->is_number_integer() || v->get<int>() > kWireVersion)) {
+        bad_field(what, "v", "names a wire version this naq does not understand (it reads 1)");
+    }
+    return j;
+}
+
+Json backoff_json(const Backoff& b) {
+    return {{"kind", to_string(b.kind)}, {"base_ms", b.base.count()}, {"max_ms", b.max.count()}, {"jitter", b.jitter}};
+}
+
+Backoff backoff_from(const Json& j) {
+    constexpr std::string_view what = "job options.backoff";
+    if (!j.is_object()) bad_field("job options", "backoff", "must be an object");
+    Backoff b;
+    std::string kind = opt_string(j, "kind", what);
+    if (!kind.empty()) {
+        try {
+            b.kind = backoff_kind_from_string(kind);
+        } catch (const SerializationError&) {
+            bad_field(what, "kind", "must be fixed, linear or exponential");
+        }
+    }
+    b.base = Millis(opt_int(j, "base_ms", what, b.base.count()));
+    b.max = Millis(opt_int(j, "max_ms", what, b.max.count()));
+    b.jitter = opt_bool(j, "jitter", what, b.jitter);
+    return b;
+}
+
+std::vector<std::string> string_list(const Json& j, const char* field, std::string_view what) {
+    std::vector<std::string> out;
+    const Json* v = find(j, field);
+    if (v == nullptr) return out;
+    if (!v->is_array()) bad_field(what, field, "must be an array of strings");
+    for (const auto& item : *v) {
+        if (!item.is_string()) bad_field(what, field, "must be an array of strings");
+        out.push_back(item.get<std::string>());
+    }
+    return out;
+}
+
+}  // namespace
+
+Json to_json(const Job& job) {
+    Json options = {{"max_attempts", job.max_attempts},
+                    {"backoff", backoff_json(job.backoff)},
+                    {"timeout_ms", job.timeout.count()}};
+    if (job.result_ttl) options["result_ttl_ms"] = job.result_ttl->count();
+    if (!job.depends_on.empty()) options["depends_on"] = job.depends_on;
+    Json j = {{"v", kWireVersion},         {"id", job.id},
+              {"queue", job.queue},        {"task", job.task},
+              {"args", job.args},          {"enqueued_at", job.enqueued_at_ms},
+              {"options", std::move(options)}};
+    if (!job.history.empty()) j["history"] = job.history;
+    return j;
+}
+
+std::string encode(const Job& job) { return dump(to_json(job)); }
+
+Job decode_job(std::string_view text, std::string_view queue_hint) {
+    constexpr std::string_view what = "job";
+    Json j = parse(text, what);
+    Job job;
+    job.id = req_string(j, "id", what);
+    job.task = req_string(j, "task", what);
+    job.queue = opt_string(j, "queue", what);
+    if (job.queue.empty()) job.queue = std::string(queue_hint);
+    if (const Json* args = find(j, "args")) job.args = *args;
+    job.enqueued_at_ms = opt_int(j, "enqueued_at", what);
+    if (const Json* o = find(j, "options")) {
+        constexpr std::string_view owhat = "job options";
+        if (!o->is_object()) bad_field(what, "options", "must be an object");
+        job.max_attempts = static_cast<int>(opt_int(*o, "max_attempts", owhat, 1));
+        if (job.max_attempts < 1) bad_field(owhat, "max_attempts", "must be at least 1");
+        if (const Json* b = find(*o, "backoff")) job.backoff = backoff_from(*b);
+        job.timeout = Millis(opt_int(*o, "timeout_ms", owhat));
+        if (find(*o, "result_ttl_ms") != nullptr) job.result_ttl = Millis(opt_int(*o, "result_ttl_ms", owhat));
+        job.depends_on = string_list(*o, "depends_on", owhat);
+    }
+    if (const Json* h = find(j, "history")) {
+        if (!h->is_array()) bad_field(what, "history", "must be an array");
+        job.history = *h;
+    }
+    return job;
+}
+
+Json to_json(const JobStatus& s) {
+    Json errors = Json::array();
+    for (const auto& e : s.errors) {
+        errors.push_back({{"attempt", e.attempt}, {"error", e.error}, {"at", e.at_ms}, {"worker", e.worker}});
+    }
+    Json j = {{"v", kWireVersion},
+              {"id", s.id},
+              {"queue", s.queue},
+              {"task", s.task},
+              {"state", to_string(s.state)},
+              {"attempt", s.attempt},
+              {"max_attempts", s.max_attempts},
+              {"enqueued_at", s.enqueued_at_ms},
+              {"updated_at", s.updated_at_ms}};
+    if (!s.worker.empty()) j["worker"] = s.worker;
+    if (!s.error.empty()) j["error"] = s.error;
+    if (s.started_at_ms != 0) j["started_at"] = s.started_at_ms;
+    if (s.finished_at_ms != 0) j["finished_at"] = s.finished_at_ms;
+    if (s.next_attempt_at_ms != 0) j["next_attempt_at"] = s.next_attempt_at_ms;
+    if (!errors.empty()) j["errors"] = std::move(errors);
+    return j;
+}
+
+std::string encode(const JobStatus& status) { return dump(to_json(status)); }
+
+JobStatus decode_status(std::string_view text) {
+    constexpr std::string_view what = "job status";
+    Json j = parse(text, what);
+    JobStatus s;
+    s.id = req_string(j, "id", what);
+    s.queue = opt_string(j, "queue", what);
+    s.task = opt_string(j, "task", what);
+    s.state = job_state_from_string(req_string(j, "state", what));
+    s.attempt = static_cast<int>(opt_int(j, "attempt", what));
+    s.max_attempts = static_cast<int>(opt_int(j, "max_attempts", what, 1));
+    s.worker = opt_string(j, "worker", what);
+    s.error = opt_string(j, "error", what);
+    s.enqueued_at_ms = opt_int(j, "enqueued_at", what);
+    s.started_at_ms = opt_int(j, "started_at", what);
+    s.finished_at_ms = opt_int(j, "finished_at", what);
+    s.updated_at_ms = opt_int(j, "updated_at", what);
+    s.next_attempt_at_ms = opt_int(j, "next_attempt_at", what);
+    if (const Json* errors = find(j, "errors")) {
+        if (!errors->is_array()) bad_field(what, "errors", "must be an array");
+        for (const auto& e : *errors) {
+            if (!e.is_object()) bad_field(what, "errors", "must hold objects");
+            s.errors.push_back({static_cast<int>(opt_int(e, "attempt", what)), opt_string(e, "error", what),
+                                opt_int(e, "at", what), opt_string(e, "worker", what)});
+        }
+    }
+    return s;
+}
+
+Json to_json(const JobResult& r) {
+    Json j = {{"v", kWireVersion},         {"id", r.id},
+              {"status", r.ok ? "succeeded" : "failed"},
+              {"attempt", r.attempt},      {"started_at", r.started_at_ms},
+              {"finished_at", r.finished_at_ms}};
+    if (r.ok) j["result"] = r.result;
+    if (!r.error.empty()) j["error"] = r.error;
+    if (!r.worker.empty()) j["worker"] = r.worker;
+    return j;
+}
+
+std::string encode(const JobResult& result) { return dump(to_json(result)); }
+
+JobResult decode_result(std::string_view text) {
+    constexpr std::string_view what = "job result";
+    Json j = parse(text, what);
+    JobResult r;
+    r.id = req_string(j, "id", what);
+    std::string status = req_string(j, "status", what);
+    if (status != "succeeded" && status != "failed") bad_field(what, "status", "must be succeeded or failed");
+    r.ok = status == "succeeded";
+    if (const Json* v = find(j, "result")) r.result = *v;
+    r.error = opt_string(j, "error", what);
+    r.attempt = static_cast<int>(opt_int(j, "attempt", what));
+    r.worker = opt_string(j, "worker", what);
+    r.started_at_ms = opt_int(j, "started_at", what);
+    r.finished_at_ms = opt_int(j, "finished_at", what);
+    return r;
+}
+
+}  // namespace naq::codec

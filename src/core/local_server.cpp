@@ -1,0 +1,163 @@
+#include "naq/local_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include "naq/errors.hpp"
+
+namespace naq {
+
+namespace {
+
+bool can_connect(int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    ::close(fd);
+    return ok;
+}
+
+}  // namespace
+
+bool nats_server_available() {
+    const char* path = std::getenv("PATH");
+    std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+        std::size_t end = dirs.find(':', start);
+        if (end == std::string::npos) end = dirs.size();
+        std::string candidate = dirs.substr(start, end - start) + "/nats-server";
+        if (::access(candidate.c_str(), X_OK) == 0) return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+int free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = 0;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+        ::close(fd);
+        throw Error("cannot bind a loopback port");
+    }
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+std::string http_get(int port, const std::string& path) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+        ::close(fd);
+        return {};
+    }
+    std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (::write(fd, req.data(), req.size()) < 0) {
+        ::close(fd);
+        return {};
+    }
+    std::string resp;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof(buf))) > 0) resp.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    auto body = resp.find("\r\n\r\n");
+    return body == std::string::npos ? std::string{} : resp.substr(body + 4);
+}
+
+LocalNatsServer::LocalNatsServer() {
+    if (!nats_server_available()) {
+        throw Error("nats-server not found on PATH; install it with: sudo apt-get install nats-server");
+    }
+    char tmpl[] = "/tmp/naq-nats-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) throw Error("mkdtemp failed");
+    store_dir_ = tmpl;
+    log_file_ = store_dir_ + "/server.log";
+    port_ = free_port();
+    monitor_port_ = free_port();
+    start();
+}
+
+LocalNatsServer::~LocalNatsServer() {
+    kill();
+    std::error_code ec;
+    std::filesystem::remove_all(store_dir_, ec);
+}
+
+std::string LocalNatsServer::url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+
+void LocalNatsServer::start() {
+    if (pid_ > 0) return;
+    std::string port = std::to_string(port_);
+    std::string mport = std::to_string(monitor_port_);
+    pid_ = ::fork();
+    if (pid_ < 0) throw Error("fork failed");
+    if (pid_ == 0) {
+        ::setpgid(0, 0);
+        execlp("nats-server", "nats-server", "-js", "-a", "127.0.0.1", "-p", port.c_str(), "-m", mport.c_str(),
+               "-sd", store_dir_.c_str(), "-l", log_file_.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    wait_ready();
+}
+
+void LocalNatsServer::wait_ready() {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < deadline) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw Error(
+                "nats-server exited at start (is it installed? apt-get install nats-server); log: " + log_file_);
+        }
+        // /healthz answers ok once JetStream is up, not just the client port.
+        if (can_connect(port_) && http_get(monitor_port_, "/healthz").find("ok") != std::string::npos) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    kill();
+    throw Error("nats-server did not become ready within 15 s; log: " + log_file_);
+}
+
+int LocalNatsServer::connection_count() const {
+    std::string body = http_get(monitor_port_, "/varz");
+    auto pos = body.find("\"connections\":");
+    if (pos == std::string::npos) return -1;
+    return std::atoi(body.c_str() + pos + 14);
+}
+
+void LocalNatsServer::stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+void LocalNatsServer::kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+}  // namespace naq

@@ -1,0 +1,63 @@
+#include "naq/names.hpp"
+
+#include "naq/errors.hpp"
+
+namespace naq::names {
+
+namespace {
+std::string join(const Config& c, std::string_view sep, std::string_view rest) {
+    std::string s = c.jetstream.prefix;
+    s.append(sep).append(rest);
+    return s;
+}
+}  // namespace
+
+std::string jobs_stream(const Config& c) { return join(c, "_", "jobs"); }
+std::string queue_subject(const Config& c, std::string_view queue) {
+    return join(c, ".queue.", queue);
+}
+std::string all_queues_subject(const Config& c) { return join(c, ".queue.", "*"); }
+std::string worker_consumer(const Config& c, std::string_view queue) {
+    return join(c, "-worker-", queue);
+}
+
+std::string failed_stream(const Config& c) { return join(c, "_", "failed_jobs"); }
+std::string failed_subject(const Config& c, std::string_view queue) {
+    return join(c, ".failed.", queue);
+}
+std::string all_failed_subject(const Config& c) { return join(c, ".failed.", "*"); }
+
+std::string events_stream(const Config& c) { return join(c, "_", "events"); }
+std::string event_subject(const Config& c, std::string_view queue, std::string_view type,
+                          std::string_view id) {
+    std::string s = join(c, ".events.", queue);
+    s.append(".").append(type).append(".").append(id);
+    return s;
+}
+std::string all_events_subject(const Config& c) { return join(c, ".events.", ">"); }
+std::string cancel_subject(const Config& c) { return join(c, ".control.", "cancel"); }
+
+std::string results_bucket(const Config& c) { return join(c, "_", "results"); }
+std::string job_status_bucket(const Config& c) { return join(c, "_", "job_status"); }
+std::string workers_bucket(const Config& c) { return join(c, "_", "workers"); }
+std::string scheduled_jobs_bucket(const Config& c) { return join(c, "_", "scheduled_jobs"); }
+std::string scheduler_lock_bucket(const Config& c) { return join(c, "_", "scheduler_lock"); }
+
+bool valid_token(std::string_view name) {
+    if (name.empty() || name.size() > 64) return false;
+    for (char ch : name) {
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                  ch == '_' || ch == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+void check_token(std::string_view name, std::string_view what) {
+    if (!valid_token(name)) {
+        throw InvalidArgument(std::string(what) + " '" + std::string(name) +
+                              "' is not valid: use 1-64 characters of A-Z a-z 0-9 _ -");
+    }
+}
+
+}  // namespace naq::names

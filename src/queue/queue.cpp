@@ -1,0 +1,165 @@
+#include "naq/queue.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "naq/codec.hpp"
+#include "naq/connection.hpp"
+#include "naq/errors.hpp"
+#include "naq/names.hpp"
+
+namespace naq {
+
+namespace {
+
+void check_job_id(const std::string& id) {
+    if (id.empty() || id.size() > 128) throw InvalidArgument("job id must be 1-128 characters");
+    for (char ch : id) {
+        bool ok = std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
+        if (!ok) throw InvalidArgument("job id '" + id + "' may only use A-Z a-z 0-9 _ -");
+    }
+}
+
+// The "queued" status goes out before the job on the same connection, so the server stores it
+// before any worker can see the job and write "running".
+void record_queued(const KvStore& status, const Job& job) {
+    JobStatus s;
+    s.id = job.id;
+    s.queue = job.queue;
+    s.task = job.task;
+    s.state = job.depends_on.empty() ? JobState::queued : JobState::waiting;
+    s.max_attempts = job.max_attempts;
+    s.enqueued_at_ms = job.enqueued_at_ms;
+    s.updated_at_ms = job.enqueued_at_ms;
+    status.put_async(job.id, codec::encode(s));
+}
+
+}  // namespace
+
+Queue::Queue(std::string name, const Config& config)
+    : name_(std::move(name)), config_(config), subject_(names::queue_subject(config, name_)) {
+    names::check_token(name_, "queue name");
+    ensure_job_streams(config_);
+}
+
+Job Queue::make_job(const std::string& task, const Json& args, const EnqueueOptions& options) const {
+    if (task.empty()) throw InvalidArgument("task name must not be empty");
+    Job job;
+    job.id = options.job_id.empty() ? new_job_id() : options.job_id;
+    check_job_id(job.id);
+    for (const auto& dep : options.depends_on) check_job_id(dep);
+    job.queue = name_;
+    job.task = task;
+    job.args = args.is_null() ? Json::object() : args;
+    job.enqueued_at_ms = now_ms();
+    const auto& d = config_.queue;
+    job.max_attempts = options.max_attempts.value_or(d.max_attempts);
+    if (job.max_attempts < 1) throw InvalidArgument("max_attempts must be at least 1");
+    if (options.backoff) {
+        job.backoff = *options.backoff;
+    } else {
+        job.backoff.kind = backoff_kind_from_string(d.backoff);
+        job.backoff.base = d.backoff_base;
+        job.backoff.max = d.backoff_max;
+        job.backoff.jitter = d.backoff_jitter;
+    }
+    job.timeout = options.timeout.value_or(d.job_timeout);
+    job.result_ttl = options.result_ttl;
+    job.depends_on = options.depends_on;
+    return job;
+}
+
+std::string Queue::enqueue(const std::string& task, const Json& args, const EnqueueOptions& options) {
+    return submit(make_job(task, args, options)).id;
+}
+
+EnqueueResult Queue::submit(const Job& job) {
+    auto status = kv_store(Bucket::job_status, config_);
+    record_queued(status, job);
+    PublishOptions po;
+    po.msg_id = job.id;
+    PubAck ack = jetstream(config_).publish(subject_, codec::encode(job), po);
+    if (ack.duplicate) spdlog::debug("job {} on {}: duplicate within the dedup window", job.id, name_);
+    return {job.id, ack.duplicate};
+}
+
+BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t window) {
+    BatchResult result;
+    result.ids.resize(jobs.size());
+    auto status = kv_store(Bucket::job_status, config_);
+    AsyncPublisher publisher(connection(config_), static_cast<int64_t>(std::max<std::size_t>(window, 1)),
+                             config_.nats.request_timeout);
+    std::map<std::string, std::size_t> index_of;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        try {
+            Job job = make_job(jobs[i].task, jobs[i].args, jobs[i].options);
+            record_queued(status, job);
+            publisher.publish(subject_, codec::encode(job), job.id);
+            result.ids[i] = job.id;
+            index_of[job.id] = i;
+        } catch (const Error& e) {
+            result.failures.push_back({i, jobs[i].options.job_id, e.what()});
+        }
+    }
+    auto outcome = publisher.complete(config_.nats.request_timeout * 2);
+    result.duplicates = std::move(outcome.duplicates);
+    for (auto& f : outcome.failures) {
+        auto it = index_of.find(f.msg_id);
+        std::size_t i = it == index_of.end() ? jobs.size() : it->second;
+        if (i < jobs.size()) result.ids[i].clear();
+        result.failures.push_back({i, f.msg_id, std::move(f.error)});
+    }
+    std::sort(result.failures.begin(), result.failures.end(),
+              [](const auto& a, const auto& b) { return a.index < b.index; });
+    return result;
+}
+
+uint64_t Queue::purge() { return jetstream(config_).purge(names::jobs_stream(config_), subject_); }
+
+namespace {
+
+QueueCounts counts_of(const JetStream& js, const Config& config, const std::string& queue, uint64_t stored) {
+    QueueCounts c;
+    c.queue = queue;
+    c.stored = stored;
+    c.pending = stored;
+    try {
+        auto cs = js.consumer_state(names::jobs_stream(config), names::worker_consumer(config, queue));
+        c.has_consumer = true;
+        c.pending = cs.pending;
+        c.in_flight = cs.ack_pending;
+        c.redelivered = cs.redelivered;
+    } catch (const NotFound&) {
+        // No worker has attached yet: everything stored is pending.
+    }
+    return c;
+}
+
+}  // namespace
+
+QueueCounts Queue::counts() const {
+    auto js = jetstream(config_);
+    auto per_subject = js.subject_counts(names::jobs_stream(config_), subject_);
+    return counts_of(js, config_, name_, per_subject.count(subject_) ? per_subject[subject_] : 0);
+}
+
+std::vector<QueueCounts> list_queues(const Config& config) {
+    ensure_job_streams(config);
+    auto js = jetstream(config);
+    std::string stream = names::jobs_stream(config);
+    std::map<std::string, uint64_t> stored;
+    std::string subject_prefix = names::queue_subject(config, "");
+    for (const auto& [subject, n] : js.subject_counts(stream, names::all_queues_subject(config))) {
+        stored[subject.substr(subject_prefix.size())] = n;
+    }
+    std::string consumer_prefix = names::worker_consumer(config, "");
+    for (const auto& consumer : js.consumer_names(stream)) {
+        if (consumer.rfind(consumer_prefix, 0) == 0) stored.try_emplace(consumer.substr(consumer_prefix.size()), 0);
+    }
+    std::vector<QueueCounts> out;
+    for (const auto& [queue, n] : stored) out.push_back(counts_of(js, config, queue, n));
+    return out;
+}
+
+}  // namespace naq

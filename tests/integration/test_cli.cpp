@@ -1,0 +1,135 @@
+// The naq binary as users run it: subprocesses against a real nats-server.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "naq/errors.hpp"
+#include "naq/queue.hpp"
+#include "naq/results.hpp"
+#include "support/test_env.hpp"
+
+using namespace naq;
+using namespace std::chrono_literals;
+
+namespace {
+
+// `naq --url URL --prefix P <args>` as a shell command line.
+std::string naq_cmd(const Config& c, const std::string& args) {
+    return std::string(NAQ_BINARY) + " --url " + c.nats.servers[0] + " --prefix " + c.jetstream.prefix +
+           " --log-level warn " + args;
+}
+
+// A background process, stopped with SIGTERM when the test leaves its scope.
+class Child {
+public:
+    explicit Child(const std::string& command) {
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+    }
+    ~Child() {
+        if (pid_ > 0) terminate();
+    }
+    /// SIGTERM, then the exit code (or -signal).
+    int terminate() {
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    }
+
+private:
+    pid_t pid_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("cli: naq enqueue --wait round trip through naq worker", "[cli]") {
+    Config c = test::test_config();
+    Child worker(naq_cmd(c, "worker clijobs --concurrency 2"));
+    std::string out;
+    int code = test::run_command(naq_cmd(c, "enqueue echo --queue clijobs --arg name=ada --arg n=3 --wait --timeout 20"), &out);
+    CHECK(code == 0);
+    auto result = Json::parse(out);
+    CHECK(result["name"] == "ada");
+    CHECK(result["n"] == 3);  // --arg values that are JSON stay JSON
+    CHECK(worker.terminate() == 0);  // SIGTERM is a graceful stop with exit 0
+}
+
+TEST_CASE("cli: naq enqueue prints an id; naq job and naq result read it back", "[cli]") {
+    Config c = test::test_config();
+    std::string id;
+    REQUIRE(test::run_command(naq_cmd(c, "enqueue echo --queue ids --args '{\"k\":1}'"), &id) == 0);
+    id.erase(id.find_last_not_of('\n') + 1);
+    CHECK(id.size() == 36);
+    std::string out;
+    CHECK(test::run_command(naq_cmd(c, "result " + id), &out) == 3);  // not run yet: not found
+    CHECK(test::run_command(naq_cmd(c, "--json job " + id), &out) == 0);
+    CHECK(Json::parse(out)["state"] == "queued");
+    Child worker(naq_cmd(c, "worker ids"));
+    out.clear();
+    CHECK(test::run_command(naq_cmd(c, "result " + id + " --wait --timeout 20"), &out) == 0);
+    CHECK(Json::parse(out)["k"] == 1);
+    out.clear();
+    CHECK(test::run_command(naq_cmd(c, "queues --json"), &out) == 0);
+    auto queues = Json::parse(out);
+    REQUIRE(queues.size() == 1);
+    CHECK(queues[0]["queue"] == "ids");
+}
+
+TEST_CASE("cli: a failed job exits 1 with --wait; bad input exits 2; no server exits 5", "[cli]") {
+    Config c = test::test_config();
+    Child worker(naq_cmd(c, "worker failing"));
+    std::string out;
+    CHECK(test::run_command(naq_cmd(c, "enqueue fail --queue failing --arg message=nope --wait --timeout 20"), &out) == 1);
+    CHECK(out.find("nope") != std::string::npos);
+    CHECK(test::run_command(naq_cmd(c, "enqueue echo --args '{broken' 2>/dev/null")) == 2);
+    CHECK(test::run_command(naq_cmd(c, "enqueue echo --queue 'bad.name' 2>/dev/null")) == 2);
+    CHECK(test::run_command(std::string(NAQ_BINARY) + " --url nats://127.0.0.1:" + std::to_string(free_port()) +
+                            " --set nats.connect_timeout=300ms enqueue echo 2>/dev/null") == 5);
+    CHECK(test::run_command(naq_cmd(c, "result 00000000-0000-7000-8000-000000000000 2>/dev/null")) == 3);
+}
+
+TEST_CASE("cli: naq purge removes waiting jobs only with --yes when not on a terminal", "[cli]") {
+    Config c = test::test_config();
+    Queue q("purgeme", c);
+    for (int i = 0; i < 5; ++i) q.enqueue("echo");
+    CHECK(test::run_command(naq_cmd(c, "purge purgeme < /dev/null 2>/dev/null")) == 2);
+    CHECK(q.counts().stored == 5);
+    std::string out;
+    CHECK(test::run_command(naq_cmd(c, "purge purgeme --yes"), &out) == 0);
+    CHECK(out.find("purged 5") != std::string::npos);
+    CHECK(q.counts().stored == 0);
+}
+
+TEST_CASE("cli: a plugin task runs in naq worker --plugin", "[cli][plugin]") {
+    std::string plugin = NAQ_EXAMPLE_PLUGIN;
+    REQUIRE_FALSE(plugin.empty());
+    Config c = test::test_config();
+    Child worker(naq_cmd(c, "worker plugins --plugin " + plugin));
+    std::string out;
+    CHECK(test::run_command(naq_cmd(c, "enqueue greet --queue plugins --arg name=naq --wait --timeout 20"), &out) == 0);
+    CHECK(Json::parse(out)["greeting"] == "hello, naq");
+}
+
+TEST_CASE("cli: a plugin loads into a library worker's registry", "[plugin]") {
+    TaskRegistry tasks;
+    tasks.load_plugin(NAQ_EXAMPLE_PLUGIN);
+    CHECK(tasks.contains("greet"));
+    CHECK_THROWS_AS(tasks.load_plugin("/nonexistent/plugin.so"), naq::Error);
+}
+
+TEST_CASE("cli: naq dev runs the demo to completion", "[cli][dev]") {
+    std::string out;
+    int code = test::run_command(std::string(NAQ_BINARY) + " dev --jobs 6 2>&1", &out);
+    INFO(out);
+    CHECK(code == 0);
+    CHECK(out.find("finished     8/8") != std::string::npos);
+    CHECK(out.find("succeeded") != std::string::npos);
+    CHECK(out.find("dead") != std::string::npos);
+}

@@ -1,0 +1,145 @@
+// Scoped handles against a real nats-server: KV operations, error mapping, pooling, outages.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "naq/connection.hpp"
+#include "naq/errors.hpp"
+#include "support/test_env.hpp"
+
+using namespace naq;
+using namespace std::chrono_literals;
+
+namespace {
+BucketSpec test_bucket(const Config& c, const std::string& name = "kv") {
+    BucketSpec spec;
+    spec.name = c.jetstream.prefix + "_" + name;
+    spec.history = 5;
+    return spec;
+}
+}  // namespace
+
+TEST_CASE("connection: KV put, get, delete and keys through a scoped handle", "[connection]") {
+    Config c = test::test_config();
+    auto kv = kv_store(test_bucket(c), c);
+    uint64_t r1 = kv.put("alpha", "1");
+    uint64_t r2 = kv.put("beta", "2");
+    CHECK(r2 > r1);
+    CHECK(kv.get("alpha").value == "1");
+    CHECK(kv.get("beta").revision == r2);
+    auto keys = kv.keys();
+    std::sort(keys.begin(), keys.end());
+    CHECK(keys == std::vector<std::string>{"alpha", "beta"});
+    kv.erase("alpha");
+    CHECK_FALSE(kv.try_get("alpha").has_value());
+    CHECK_THROWS_AS(kv.get("alpha"), NotFound);
+    CHECK(kv.keys() == std::vector<std::string>{"beta"});
+}
+
+TEST_CASE("connection: missing key is NotFound, lost races are Conflict", "[connection]") {
+    Config c = test::test_config();
+    auto kv = kv_store(test_bucket(c), c);
+    CHECK_THROWS_AS(kv.get("nope"), NotFound);
+    uint64_t rev = kv.create("lock", "a");
+    CHECK_THROWS_AS(kv.create("lock", "b"), Conflict);
+    uint64_t rev2 = kv.update("lock", "c", rev);
+    CHECK(rev2 > rev);
+    CHECK_THROWS_AS(kv.update("lock", "d", rev), Conflict);  // stale revision
+    CHECK(kv.get("lock").value == "c");
+}
+
+TEST_CASE("connection: watch delivers current values, a caught-up marker, then live changes", "[connection]") {
+    Config c = test::test_config();
+    auto kv = kv_store(test_bucket(c), c);
+    kv.put("job.1", "queued");
+    auto watcher = kv.watch("job.*");
+    auto first = watcher.next(2s);
+    REQUIRE(first);
+    CHECK(first->key == "job.1");
+    CHECK(first->value == "queued");
+    auto marker = watcher.next(2s);
+    REQUIRE(marker);
+    CHECK(marker->op == KvOp::caught_up);
+    std::thread writer([&] { kv.put("job.2", "running"); });
+    auto live = watcher.next(2s);
+    writer.join();
+    REQUIRE(live);
+    CHECK(live->key == "job.2");
+    CHECK(live->value == "running");
+    kv.erase("job.2");
+    auto del = watcher.next(2s);
+    REQUIRE(del);
+    CHECK(del->op == KvOp::erase);
+    CHECK_FALSE(watcher.next(50ms).has_value());  // nothing else happened
+}
+
+TEST_CASE("connection: many handles in many threads share one connection", "[connection]") {
+    test::PrivateNatsServer server;  // private, so the connection count is ours alone
+    Config c = test::config_for(server.url());
+    auto spec = test_bucket(c);
+    kv_store(spec, c).put("counter", "0");
+    std::atomic<int> ok{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 50; ++i) {
+                auto kv = kv_store(spec, c);  // acquired and released every iteration
+                kv.put("t" + std::to_string(t), std::to_string(i));
+                if (kv.get("t" + std::to_string(t)).value == std::to_string(i)) ++ok;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(ok == 400);
+    CHECK(server.connection_count() == 1);
+    auto js = jetstream(c);
+    auto conn = connection(c);
+    CHECK(server.connection_count() == 1);
+}
+
+TEST_CASE("connection: unreachable server gives ConnectionError within the connect timeout", "[connection]") {
+    Config c = test::config_for("nats://127.0.0.1:" + std::to_string(free_port()));
+    c.nats.connect_timeout = 500ms;
+    auto start = std::chrono::steady_clock::now();
+    CHECK_THROWS_AS(connection(c), ConnectionError);
+    CHECK_THROWS_AS(kv_store(Bucket::results, c), ConnectionError);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+}
+
+TEST_CASE("connection: handles work again after the server restarts", "[connection][fault]") {
+    test::PrivateNatsServer server;
+    Config c = test::config_for(server.url());
+    c.nats.reconnect_wait = 100ms;
+    auto spec = test_bucket(c);
+    auto kv = kv_store(spec, c);
+    kv.put("before", "1");
+    server.stop();
+    CHECK_THROWS_AS(kv.get("before"), Error);  // down: a typed error, not a hang
+    server.start();
+    bool back = test::eventually([&] {
+        try {
+            return kv.get("before").value == "1";
+        } catch (const Error&) {
+            return false;
+        }
+    });
+    CHECK(back);
+    kv.put("after", "2");
+    CHECK(kv_store(spec, c).get("after").value == "2");
+    CHECK(connection(c).reconnects() >= 1);
+}
+
+TEST_CASE("connection: an existing stream with another retention is a Conflict", "[connection]") {
+    Config c = test::test_config();
+    auto js = jetstream(c);
+    StreamSpec spec;
+    spec.name = c.jetstream.prefix + "_s";
+    spec.subjects = {c.jetstream.prefix + ".s.>"};
+    spec.retention = Retention::limits;
+    js.ensure_stream(spec);
+    js.ensure_stream(spec);  // idempotent
+    spec.retention = Retention::work_queue;
+    CHECK_THROWS_AS(js.ensure_stream(spec), Conflict);
+    CHECK_THROWS_AS(js.stream_state(c.jetstream.prefix + "_missing"), NotFound);
+}

@@ -1,0 +1,217 @@
+// Jobs end to end against a real nats-server: enqueue, worker, results, status, dead letters.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+
+#include "naq/codec.hpp"
+#include "naq/connection.hpp"
+#include "naq/errors.hpp"
+#include "naq/names.hpp"
+#include "naq/queue.hpp"
+#include "naq/results.hpp"
+#include "support/test_env.hpp"
+
+using namespace naq;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Dead letters of a deployment, oldest first.
+std::vector<Json> dead_letters(const Config& c) {
+    auto js = jetstream(c);
+    std::vector<Json> out;
+    auto state = js.stream_state(names::failed_stream(c));
+    for (uint64_t seq = state.first_sequence; seq <= state.last_sequence && state.messages > 0; ++seq) {
+        try {
+            out.push_back(Json::parse(js.get_message(names::failed_stream(c), seq)));
+        } catch (const NotFound&) {
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("jobs: enqueue, a worker runs it, result and status are visible", "[jobs]") {
+    Config c = test::test_config();
+    TaskRegistry tasks;
+    tasks.add("add", [](JobContext& ctx, const Json& args) -> Json {
+        return {{"sum", args["a"].get<int>() + args["b"].get<int>()}, {"attempt", ctx.attempt()}};
+    });
+    Queue q("math", c);
+    test::RunningWorker w(c, tasks, {.queues = {"math"}, .concurrency = 2});
+    std::string id = q.enqueue("add", {{"a", 2}, {"b", 3}});
+    ResultStore results(c);
+    JobResult r = results.wait(id, 10s);
+    CHECK(r.ok);
+    CHECK(r.result["sum"] == 5);
+    CHECK(r.result["attempt"] == 1);
+    CHECK(r.worker == w.worker().id());
+    JobStatus s = results.wait_final(id, 10s);
+    CHECK(s.state == JobState::succeeded);
+    CHECK(s.queue == "math");
+    CHECK(s.task == "add");
+    CHECK(s.attempt == 1);
+    CHECK(s.started_at_ms >= s.enqueued_at_ms);
+    CHECK(s.finished_at_ms >= s.started_at_ms);
+    CHECK(test::eventually([&] { return q.counts().stored == 0; }));  // acked: gone from the stream
+}
+
+TEST_CASE("jobs: jobs enqueued before any worker exists run when one starts", "[jobs]") {
+    Config c = test::test_config();
+    Queue q("early", c);
+    std::vector<JobSpec> batch;
+    for (int i = 0; i < 50; ++i) batch.push_back({"echo", {{"i", i}}});
+    BatchResult br = q.enqueue_many(batch);
+    REQUIRE(br.ok());
+    CHECK(q.counts().pending == 50);
+    CHECK(q.counts().has_consumer == false);
+    TaskRegistry tasks;
+    tasks.add_builtins(false);
+    test::RunningWorker w(c, tasks, {.queues = {"early"}, .concurrency = 4});
+    ResultStore results(c);
+    for (std::size_t i = 0; i < br.ids.size(); ++i) {
+        JobResult r = results.wait(br.ids[i], 10s);
+        CHECK(r.result["i"] == static_cast<int>(i));
+    }
+}
+
+TEST_CASE("jobs: two workers on one queue run every job exactly once", "[jobs]") {
+    Config c = test::test_config();
+    std::mutex mutex;
+    std::multiset<int> seen;
+    TaskRegistry tasks;
+    tasks.add("record", [&](JobContext&, const Json& args) -> Json {
+        std::lock_guard lock(mutex);
+        seen.insert(args["n"].get<int>());
+        return nullptr;
+    });
+    Queue q("shared", c);
+    test::RunningWorker w1(c, tasks, {.queues = {"shared"}, .concurrency = 4, .name = "w1"});
+    test::RunningWorker w2(c, tasks, {.queues = {"shared"}, .concurrency = 4, .name = "w2"});
+    std::vector<JobSpec> batch;
+    const int n = 400;
+    for (int i = 0; i < n; ++i) batch.push_back({"record", {{"n", i}}});
+    REQUIRE(q.enqueue_many(batch).ok());
+    REQUIRE(test::eventually([&] {
+        std::lock_guard lock(mutex);
+        return seen.size() >= static_cast<std::size_t>(n);
+    }, 30s));
+    std::lock_guard lock(mutex);
+    CHECK(seen.size() == static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) CHECK(seen.count(i) == 1);
+    CHECK(w1.worker().stats().succeeded + w2.worker().stats().succeeded == static_cast<uint64_t>(n));
+    CHECK(w1.worker().stats().succeeded > 0);
+    CHECK(w2.worker().stats().succeeded > 0);
+}
+
+TEST_CASE("jobs: malformed job JSON is dead-lettered and the worker keeps running", "[jobs]") {
+    Config c = test::test_config();
+    Queue q("bad", c);
+    auto js = jetstream(c);
+    js.publish(names::queue_subject(c, "bad"), "{not json");
+    js.publish(names::queue_subject(c, "bad"), R"({"v":1,"id":"x1","task":42})");
+    TaskRegistry tasks;
+    tasks.add_builtins(false);
+    test::RunningWorker w(c, tasks, {.queues = {"bad"}, .concurrency = 2});
+    REQUIRE(test::eventually([&] { return dead_letters(c).size() == 2; }));
+    auto dl = dead_letters(c);  // handled concurrently: either order
+    if (dl[0]["raw"] != "{not json") std::swap(dl[0], dl[1]);
+    CHECK(dl[0]["reason"] == "undecodable");
+    CHECK(dl[0]["raw"] == "{not json");
+    CHECK(dl[0]["error"].get<std::string>().find("not valid JSON") != std::string::npos);
+    CHECK(dl[1]["reason"] == "undecodable");
+    CHECK(dl[1]["error"].get<std::string>().find("'task'") != std::string::npos);
+    // Still alive: a good job after the bad ones runs.
+    std::string id = q.enqueue("echo", {{"ok", true}});
+    CHECK(ResultStore(c).wait(id, 10s).ok);
+    CHECK(test::eventually([&] { return q.counts().stored == 0; }));
+}
+
+TEST_CASE("jobs: an unknown task fails with a clear error and the job is kept as a dead letter", "[jobs]") {
+    Config c = test::test_config();
+    Queue q("unknown", c);
+    TaskRegistry tasks;
+    tasks.add_builtins(false);
+    test::RunningWorker w(c, tasks, {.queues = {"unknown"}});
+    std::string id = q.enqueue("no_such_task", {{"x", 1}}, {.max_attempts = 3});
+    JobStatus s = ResultStore(c).wait_final(id, 10s);
+    CHECK(s.state == JobState::dead);
+    CHECK(s.error.find("unknown task 'no_such_task'") != std::string::npos);
+    CHECK(s.attempt == 1);  // retrying cannot help, so it is not retried
+    auto dl = dead_letters(c);
+    REQUIRE(dl.size() == 1);
+    CHECK(dl[0]["id"] == id);
+    CHECK(dl[0]["job"]["args"]["x"] == 1);  // the original envelope is kept
+    CHECK(dl[0]["reason"] == "unknown_task");
+    std::string ok = q.enqueue("echo");
+    CHECK(ResultStore(c).wait(ok, 10s).ok);
+}
+
+TEST_CASE("jobs: a handler exception fails the attempt; retries then dead letter keep every error", "[jobs]") {
+    Config c = test::test_config();
+    Queue q("flaky", c);
+    TaskRegistry tasks;
+    tasks.add_builtins(false);
+    test::RunningWorker w(c, tasks, {.queues = {"flaky"}});
+    Backoff quick{BackoffKind::fixed, 50ms, 50ms, false};
+    std::string recovers = q.enqueue("fail", {{"times", 2}}, {.max_attempts = 3, .backoff = quick});
+    std::string dies = q.enqueue("fail", {{"message", "boom"}}, {.max_attempts = 2, .backoff = quick});
+    ResultStore results(c);
+    JobStatus ok = results.wait_final(recovers, 10s);
+    CHECK(ok.state == JobState::succeeded);
+    CHECK(ok.attempt == 3);
+    CHECK(results.get(recovers).result["succeeded_on_attempt"] == 3);
+    JobStatus dead = results.wait_final(dies, 10s);
+    CHECK(dead.state == JobState::dead);
+    REQUIRE(dead.errors.size() == 2);
+    CHECK(dead.errors[0].attempt == 1);
+    CHECK(dead.errors[1].error == "boom");
+    JobResult r = results.get(dies);
+    CHECK_FALSE(r.ok);
+    CHECK(r.error == "boom");
+}
+
+TEST_CASE("jobs: enqueue_many reports every id; a repeated job id is a duplicate", "[jobs]") {
+    Config c = test::test_config();
+    Queue q("batch", c);
+    std::vector<JobSpec> batch;
+    for (int i = 0; i < 1000; ++i) batch.push_back({"echo", {{"i", i}}});
+    batch.push_back({"echo", {}, {.job_id = "fixed-id"}});
+    BatchResult r = q.enqueue_many(batch, 256);
+    CHECK(r.ok());
+    CHECK(r.ids.size() == 1001);
+    CHECK(r.ids.back() == "fixed-id");
+    CHECK(q.counts().pending == 1001);
+    EnqueueResult again = q.submit(q.make_job("echo", {}, {.job_id = "fixed-id"}));
+    CHECK(again.duplicate);
+    CHECK(q.counts().pending == 1001);
+    CHECK(q.purge() == 1001);
+    CHECK(q.counts().pending == 0);
+}
+
+TEST_CASE("jobs: bad queue names and job ids are rejected before anything is sent", "[jobs]") {
+    Config c = test::test_config();
+    CHECK_THROWS_AS(Queue("has.dot", c), InvalidArgument);
+    CHECK_THROWS_AS(Queue("", c), InvalidArgument);
+    Queue q("names", c);
+    CHECK_THROWS_AS(q.enqueue("echo", {}, {.job_id = "bad id"}), InvalidArgument);
+    CHECK_THROWS_AS(q.enqueue("", {}), InvalidArgument);
+    CHECK(q.counts().stored == 0);
+}
+
+TEST_CASE("jobs: a job that outlives its timeout fails as timed out", "[jobs]") {
+    Config c = test::test_config();
+    Queue q("slow", c);
+    TaskRegistry tasks;
+    tasks.add_builtins(false);
+    test::RunningWorker w(c, tasks, {.queues = {"slow"}});
+    std::string id = q.enqueue("sleep", {{"ms", 5000}}, {.max_attempts = 1, .timeout = 200ms});
+    auto start = std::chrono::steady_clock::now();
+    JobStatus s = ResultStore(c).wait_final(id, 10s);
+    CHECK(s.state == JobState::dead);
+    CHECK(s.error.find("timed out after 200 ms") != std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - start < 3s);  // the sleep was cut short
+}

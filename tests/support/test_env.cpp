@@ -1,0 +1,81 @@
+#include "support/test_env.hpp"
+
+#include "naq/connection.hpp"
+
+#include <sys/wait.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+
+namespace naq::test {
+
+namespace {
+std::mutex g_mutex;
+std::unique_ptr<LocalNatsServer> g_server;
+}  // namespace
+
+std::string shared_server_url() {
+    if (const char* url = std::getenv("NAQ_TEST_NATS_URL"); url != nullptr && *url != '\0') return url;
+    std::lock_guard lock(g_mutex);
+    if (!g_server) g_server = std::make_unique<LocalNatsServer>();
+    return g_server->url();
+}
+
+LocalNatsServer* shared_server() {
+    shared_server_url();
+    return g_server.get();
+}
+
+Config config_for(const std::string& url) {
+    static std::atomic<int> counter{0};
+    static const unsigned run = std::random_device{}() % 100000;
+    Config config;
+    config.nats.servers = {url};
+    config.nats.connect_timeout = std::chrono::milliseconds(2000);
+    config.jetstream.prefix = "t" + std::to_string(run) + "_" + std::to_string(counter++);
+    config.log.level = "warn";
+    return config;
+}
+
+Config test_config() { return config_for(shared_server_url()); }
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        if (condition()) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
+PrivateNatsServer::~PrivateNatsServer() { close_all_connections(); }
+
+RunningWorker::RunningWorker(const Config& config, const TaskRegistry& tasks, WorkerOptions options)
+    : worker_(std::make_unique<Worker>(config, tasks, std::move(options))) {
+    thread_ = std::thread([this] { worker_->run(); });
+    worker_->wait_started();
+}
+
+RunningWorker::~RunningWorker() {
+    worker_->stop();
+    thread_.join();
+}
+
+int run_command(const std::string& command, std::string* out) {
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) return -1;
+    char buf[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) {
+        if (out != nullptr) out->append(buf, n);
+    }
+    int status = ::pclose(pipe);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace naq::test

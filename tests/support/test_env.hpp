@@ -1,0 +1,58 @@
+// The integration tests' environment: one shared nats-server for the run (or NAQ_TEST_NATS_URL),
+// a Config per test with a unique name prefix so tests never see each other's streams, and
+// small helpers to wait on conditions instead of sleeping.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include <memory>
+#include <thread>
+
+#include "naq/config.hpp"
+#include "naq/worker.hpp"
+#include "naq/local_server.hpp"
+
+namespace naq::test {
+using naq::LocalNatsServer;
+
+/// A server of the test's own (for connection counts, restarts, kills). Closes the pooled
+/// connections before the server goes, so nothing keeps reconnecting to it afterwards.
+class PrivateNatsServer : public LocalNatsServer {
+public:
+    ~PrivateNatsServer();
+};
+
+/// URL of the shared test server, starting it on first use.
+std::string shared_server_url();
+
+/// The shared server when this run started one itself (nullptr when NAQ_TEST_NATS_URL is used).
+LocalNatsServer* shared_server();
+
+/// A Config pointing at the shared server, with a fresh unique jetstream.prefix.
+Config test_config();
+
+/// A Config pointing at `url` with a fresh unique prefix.
+Config config_for(const std::string& url);
+
+/// Polls `condition` (cheaply, every few ms) until true or `timeout`; returns its last value.
+bool eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+/// A Worker running on its own thread for the length of a scope; stops gracefully on exit.
+class RunningWorker {
+public:
+    RunningWorker(const Config& config, const TaskRegistry& tasks, WorkerOptions options = {});
+    ~RunningWorker();
+    Worker& worker() { return *worker_; }
+
+private:
+    std::unique_ptr<Worker> worker_;
+    std::thread thread_;
+};
+
+/// Runs a shell command, returns its exit code; stdout goes to `out` when given.
+int run_command(const std::string& command, std::string* out = nullptr);
+
+}  // namespace naq::test
