@@ -67,6 +67,7 @@ struct WorkerSettings {
     Millis worker_ttl{15'000};     ///< a worker that stops heartbeating vanishes after this
     Millis shutdown_grace{30'000}; ///< in-flight jobs get this long to finish on SIGTERM
     bool store_results = true;     ///< write results and job status to KV
+    int metrics_port = 0;          ///< serve Prometheus GET /metrics on this port; 0 = off
 };
 
 /// Results and job status records.
@@ -81,12 +82,14 @@ struct SchedulerSettings {
     Millis lock_renew{1500};        ///< the leader renews its lease this often
     std::string missed_runs{"once"};  ///< once | skip — runs missed while no scheduler was up
     int max_failures = 5;           ///< publish failures before a schedule is marked failed
+    int metrics_port = 0;           ///< serve Prometheus GET /metrics on this port; 0 = off
 };
 
 /// Event stream.
 struct EventSettings {
     bool enabled = true;
     Millis max_age{604'800'000};  ///< retention of the events stream
+    Millis batch_window{20};      ///< a worker sends its events in batches this often; 0 = one by one
 };
 
 /// Logging through spdlog.

@@ -9,8 +9,10 @@
 // failure surfaces as a naq::Error subclass (see errors.hpp).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -46,7 +48,7 @@ struct WatcherDeleter {
 }  // namespace detail
 
 /// The naq KV buckets; names are "<prefix>_<bucket>" (see names.hpp).
-enum class Bucket { results, job_status, workers, scheduled_jobs, scheduler_lock };
+enum class Bucket { results, job_status, workers, scheduled_jobs, scheduler_lock, cancellations };
 
 /// A JetStream message received from a pull subscription. Owns the cnats message.
 /// Acknowledgement methods are plain (fire-and-forget) acks: no server round trip.
@@ -186,6 +188,45 @@ struct PublishOptions {
     std::optional<uint64_t> expect_last_subject_sequence;
 };
 
+/// One message read by a StreamReader.
+struct StreamMessage {
+    std::string subject;
+    std::string data;
+    uint64_t sequence = 0;  ///< stream sequence
+    int64_t time_ms = 0;    ///< when the stream stored it (Unix milliseconds)
+    uint64_t pending = 0;   ///< matching messages stored after this one, as of its delivery
+};
+
+/// What a StreamReader reads and where it starts.
+struct ReadSpec {
+    std::string stream;
+    std::string filter;          ///< subject filter, wildcards allowed; empty = every subject
+    int64_t start_time_ms = 0;   ///< > 0: from the first message stored at or after this time
+    uint64_t start_sequence = 0; ///< > 0 (and no start time): from this sequence
+    bool only_new = false;       ///< only messages stored after the reader was created
+};
+
+/// Reads a stream in order through an ephemeral pull consumer without acks: first what is
+/// stored (replay), then what arrives (follow). The server drops the consumer when the reader
+/// goes away. Not thread-safe.
+class StreamReader {
+public:
+    StreamReader(natsSubscription* sub, std::shared_ptr<detail::ConnectionState> conn, uint64_t initial_pending)
+        : sub_(sub), conn_(std::move(conn)), initial_pending_(initial_pending), pending_(initial_pending) {}
+
+    /// The next message, or nullopt when none arrives within `timeout`.
+    std::optional<StreamMessage> next(Millis timeout);
+    /// Matching messages that were stored when the reader was created.
+    uint64_t initial_pending() const { return initial_pending_; }
+
+private:
+    std::unique_ptr<natsSubscription, detail::SubscriptionDeleter> sub_;
+    std::shared_ptr<detail::ConnectionState> conn_;
+    uint64_t initial_pending_ = 0;
+    uint64_t pending_ = 0;
+    std::deque<Message> buffer_;
+};
+
 /// JetStream operations on a pooled connection.
 class JetStream {
 public:
@@ -209,6 +250,22 @@ public:
     /// Gets one stored message by sequence. Throws NotFound.
     std::string get_message(const std::string& stream, uint64_t sequence) const;
     void delete_message(const std::string& stream, uint64_t sequence) const;
+
+    /// Reads every stored message on `filter` (wildcards allowed) in stream order, through an
+    /// ephemeral consumer; `visit(sequence, data)` returns false to stop early.
+    void scan(const std::string& stream, const std::string& filter,
+              const std::function<bool(uint64_t sequence, std::string_view data)>& visit) const;
+
+    /// Publishes without waiting for the stream's ack, on the connection's shared JetStream
+    /// context (the one KvStore::put_async uses), so one process's messages keep their order.
+    /// Failures are logged and counted (KvStore::async_failures). Throws only when cnats refuses
+    /// the message at once (connection closed, too many unacknowledged publishes).
+    void publish_async(const std::string& subject, std::string_view data) const;
+    /// Waits until every asynchronous publish on the shared context is acknowledged (or `timeout`).
+    void flush_async(Millis timeout) const;
+
+    /// Reads `spec.stream` in order from the given start (see StreamReader).
+    StreamReader read(const ReadSpec& spec) const;
 
     /// Creates or updates a durable pull consumer.
     void ensure_consumer(const ConsumerSpec& spec) const;
@@ -241,14 +298,16 @@ struct KvEntry {
 class KvWatcher {
 public:
     explicit KvWatcher(kvWatcher* w, std::shared_ptr<detail::ConnectionState> conn)
-        : w_(w), conn_(std::move(conn)) {}
+        : w_(w), stopped_(std::make_unique<std::atomic<bool>>(false)), conn_(std::move(conn)) {}
     /// The next entry, or nullopt when nothing arrives within `timeout`.
+    /// Throws Cancelled once stop() was called.
     std::optional<KvEntry> next(Millis timeout);
-    /// Makes a blocked next() return; safe from another thread.
+    /// Makes a blocked next() return (throwing Cancelled); safe from another thread.
     void stop();
 
 private:
     std::unique_ptr<kvWatcher, detail::WatcherDeleter> w_;
+    std::unique_ptr<std::atomic<bool>> stopped_;
     std::shared_ptr<detail::ConnectionState> conn_;
 };
 
@@ -337,6 +396,10 @@ Connection connection(const Config& config = default_config());
 JetStream jetstream(const Config& config = default_config());
 /// Binds a naq bucket, creating it with the config's TTL, replicas and storage if missing.
 KvStore kv_store(Bucket bucket, const Config& config = default_config());
+/// Binds a naq bucket to read it: creates it like kv_store() when missing, but never changes an
+/// existing bucket's TTL or history (a command line with another config must not reset what the
+/// workers set, e.g. the workers bucket's worker.worker_ttl).
+KvStore kv_store_reader(Bucket bucket, const Config& config = default_config());
 /// Binds any bucket, creating it from `spec` if missing.
 KvStore kv_store(const BucketSpec& spec, const Config& config = default_config());
 

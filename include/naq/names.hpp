@@ -27,17 +27,30 @@ std::string events_stream(const Config& config);
 std::string event_subject(const Config& config, std::string_view queue, std::string_view type,
                           std::string_view id);
 std::string all_events_subject(const Config& config);
+/// Worker and scheduler events sit beside job events under reserved pseudo-queues:
+/// "<prefix>.events._worker.<type>.<worker id>", "<prefix>.events._scheduler.<type>.<schedule id>".
+inline constexpr std::string_view kWorkerEventsQueue = "_worker";
+inline constexpr std::string_view kSchedulerEventsQueue = "_scheduler";
+std::string worker_event_subject(const Config& config, std::string_view type, std::string_view worker_id);
+std::string scheduler_event_subject(const Config& config, std::string_view type, std::string_view schedule_id);
+/// A filter on the events stream; an empty part matches anything ("*").
+std::string events_filter(const Config& config, std::string_view queue, std::string_view type,
+                          std::string_view id);
+/// `text` made into one subject token (and KV key): characters outside [A-Za-z0-9_-] become '_'.
+std::string to_token(std::string_view text);
 
 /// Control messages to running workers (cancel a running job): "<prefix>.control.cancel".
 std::string cancel_subject(const Config& config);
 
 /// KV bucket names: "<prefix>_results", "<prefix>_job_status", "<prefix>_workers",
-/// "<prefix>_scheduled_jobs", "<prefix>_scheduler_lock".
+/// "<prefix>_scheduled_jobs", "<prefix>_scheduler_lock", "<prefix>_cancellations".
 std::string results_bucket(const Config& config);
 std::string job_status_bucket(const Config& config);
 std::string workers_bucket(const Config& config);
 std::string scheduled_jobs_bucket(const Config& config);
 std::string scheduler_lock_bucket(const Config& config);
+/// Cancel requests (key = job id), watched by every worker.
+std::string cancellations_bucket(const Config& config);
 
 /// True when `name` can be a queue or task name: 1-64 of [A-Za-z0-9_-].
 bool valid_token(std::string_view name);

@@ -11,6 +11,8 @@
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
 #include "naq/results.hpp"
+#include "naq/schedule.hpp"
+#include "naq/scheduler.hpp"
 #include "naq/task_registry.hpp"
 #include "naq/version.hpp"
 #include "naq/worker.hpp"

@@ -7,6 +7,7 @@
 
 #include "naq/config.hpp"
 #include "naq/job.hpp"
+#include "naq/schedule.hpp"
 
 namespace naq {
 
@@ -66,6 +67,26 @@ public:
     /// then waits for all acks. Per-job failures are reported, never thrown.
     BatchResult enqueue_many(const std::vector<JobSpec>& jobs, std::size_t window = 4096);
 
+    // ---- delayed and recurring jobs (fired by `naq scheduler`; src/queue/queue_schedule.cpp)
+
+    /// Runs the job at `when` (a one-shot schedule). Returns the job id, which is also the
+    /// schedule id (options.job_id when given: a repeat with the same id is a no-op).
+    /// Throws InvalidArgument when `when` is in the past.
+    std::string enqueue_at(std::chrono::system_clock::time_point when, const std::string& task,
+                           const Json& args = Json::object(), const EnqueueOptions& options = {});
+    /// Runs the job `delay` from now (see enqueue_at). Throws InvalidArgument for a negative delay.
+    std::string enqueue_in(Millis delay, const std::string& task, const Json& args = Json::object(),
+                           const EnqueueOptions& options = {});
+    /// Runs the job on a cron schedule in its time zone; returns the schedule id. Each run's job
+    /// id is "<schedule id>_<due Unix ms>". With schedule.id given and already stored, the
+    /// stored schedule is kept as it is (use ScheduleStore::modify to change it).
+    /// Throws InvalidArgument for a bad expression or an unknown time zone.
+    std::string schedule(const Cron& cron, const std::string& task, const Json& args = Json::object(),
+                         const EnqueueOptions& options = {}, const ScheduleOptions& schedule = {});
+    /// Runs the job every `every.interval` (at least 100 ms); see the cron overload.
+    std::string schedule(const Every& every, const std::string& task, const Json& args = Json::object(),
+                         const EnqueueOptions& options = {}, const ScheduleOptions& schedule = {});
+
     /// Removes every waiting job of this queue; returns how many.
     uint64_t purge();
 
@@ -79,6 +100,18 @@ private:
     Config config_;
     std::string subject_;
 };
+
+/// What cancel_job() found and did.
+struct CancelResult {
+    JobState state_before = JobState::queued;
+    bool requested = false;  ///< false when the job had already finished
+};
+
+/// Cancels a job by id. A job that has not started never runs (state `cancelled`); a running
+/// job's worker is told at once through a KV watch: its handler sees ctx.cancelled() and exec
+/// tasks are killed (SIGTERM, then SIGKILL). Finished jobs are left alone.
+/// Throws NotFound when no status record exists for the id.
+CancelResult cancel_job(const std::string& job_id, const Config& config = default_config());
 
 /// Counts for every queue that has jobs or a worker consumer, sorted by name.
 std::vector<QueueCounts> list_queues(const Config& config = default_config());

@@ -12,6 +12,8 @@
 
 namespace naq {
 
+class WorkerTelemetry;
+
 struct WorkerOptions {
     std::vector<std::string> queues;  ///< empty = the config's default queue
     int concurrency = 0;              ///< handlers at once; 0 = worker.concurrency from the config
@@ -50,6 +52,7 @@ public:
     WorkerStats stats() const;
 
 private:
+    friend class WorkerTelemetry;  // events, metrics and status heartbeats (src/worker/telemetry.hpp)
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

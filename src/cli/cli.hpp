@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "naq/config.hpp"
+#include "naq/json.hpp"
 
 namespace naq::cli {
 
@@ -60,6 +61,10 @@ private:
 /// Unix milliseconds as an ISO 8601 UTC time ("-" for 0).
 std::string format_time(int64_t ms);
 
+/// Job arguments from --arg key=value pairs over --args JSON or --args-file (cmd_job.cpp).
+/// Throws InvalidArgument.
+Json parse_args(const std::vector<std::string>& pairs, const std::string& args_json, const std::string& args_file);
+
 /// Prints rows as an aligned table with a header row.
 void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 
@@ -69,5 +74,11 @@ void add_job_commands(CLI::App& app, Globals& globals, int& exit_code);
 void add_worker_commands(CLI::App& app, Globals& globals, int& exit_code);
 void add_queue_commands(CLI::App& app, Globals& globals, int& exit_code);
 void add_dev_commands(CLI::App& app, Globals& globals, int& exit_code);
+void add_schedule_commands(CLI::App& app, Globals& globals, int& exit_code);
+void add_scheduler_commands(CLI::App& app, Globals& globals, int& exit_code);
+void add_dead_commands(CLI::App& app, Globals& globals, int& exit_code);
+void add_workers_commands(CLI::App& app, Globals& globals, int& exit_code);  // naq workers
+void add_events_commands(CLI::App& app, Globals& globals, int& exit_code);   // naq events
+void add_top_commands(CLI::App& app, Globals& globals, int& exit_code);      // naq top
 
 }  // namespace naq::cli

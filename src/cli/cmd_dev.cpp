@@ -1,4 +1,4 @@
-// naq dev: a private nats-server, a worker and a demo batch, all in one process.
+// naq dev: a private nats-server, a worker, a scheduler and a demo batch, all in one process.
 #include <unistd.h>
 
 #include <condition_variable>
@@ -11,6 +11,7 @@
 #include "naq/local_server.hpp"
 #include "naq/queue.hpp"
 #include "naq/results.hpp"
+#include "naq/scheduler.hpp"
 #include "naq/worker.hpp"
 
 namespace naq::cli {
@@ -54,10 +55,12 @@ void add_dev_commands(CLI::App& app, Globals& g, int& exit_code) {
             std::condition_variable cv;
             bool interrupted = false;
             Worker* running_worker = nullptr;
+            Scheduler* running_scheduler = nullptr;
             SignalStopper stopper([&] {
                 std::lock_guard lock(mutex);
                 interrupted = true;
                 if (running_worker != nullptr) running_worker->stop();
+                if (running_scheduler != nullptr) running_scheduler->stop();
                 cv.notify_all();
             });
 
@@ -81,10 +84,24 @@ void add_dev_commands(CLI::App& app, Globals& g, int& exit_code) {
             std::cout << "worker       " << worker.id() << " on queue " << config.queue.default_queue
                       << ", concurrency " << da->concurrency << "\n";
 
+            Scheduler scheduler(config, {.name = "dev"});
+            std::thread scheduler_thread([&] { scheduler.run(); });
+            scheduler.wait_started();
+            {
+                std::lock_guard lock(mutex);
+                running_scheduler = &scheduler;
+            }
+            std::cout << "scheduler    " << scheduler.id() << (scheduler.is_leader() ? " (leader)" : "") << "\n";
+
             Queue queue(config.queue.default_queue, config);
             auto batch = demo_batch(da->jobs);
             BatchResult enqueued = queue.enqueue_many(batch);
-            std::cout << "enqueued     " << enqueued.ids.size() - enqueued.failures.size() << " jobs\n";
+            // One delayed job, fired by the scheduler a second from now; the failing pair stays last.
+            JobSpec delayed{"echo", {{"delayed", "1s"}}, {}};
+            enqueued.ids.insert(enqueued.ids.end() - 2, queue.enqueue_in(Millis(1000), delayed.task, delayed.args));
+            batch.insert(batch.end() - 2, delayed);
+            std::cout << "enqueued     " << enqueued.ids.size() - enqueued.failures.size()
+                      << " jobs (one delayed by 1 s, fired by the scheduler)\n";
 
             ResultStore results(config);
             const bool tty = ::isatty(STDOUT_FILENO) != 0;
@@ -126,6 +143,8 @@ void add_dev_commands(CLI::App& app, Globals& g, int& exit_code) {
                 std::unique_lock lock(mutex);
                 cv.wait(lock, [&] { return interrupted; });
             }
+            scheduler.stop();
+            scheduler_thread.join();
             worker.stop();
             worker_thread.join();
             close_all_connections();  // before the server goes away, so nothing logs a disconnect

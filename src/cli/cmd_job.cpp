@@ -4,14 +4,14 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "config/value_parsing.hpp"
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
 #include "naq/queue.hpp"
 #include "naq/results.hpp"
+#include "naq/schedule.hpp"
 
 namespace naq::cli {
-
-namespace {
 
 Json parse_args(const std::vector<std::string>& pairs, const std::string& args_json, const std::string& args_file) {
     Json args = Json::object();
@@ -42,6 +42,8 @@ Json parse_args(const std::vector<std::string>& pairs, const std::string& args_j
     return args;
 }
 
+namespace {
+
 int print_result(const JobResult& r, bool json) {
     if (json) {
         std::cout << codec::to_json(r).dump(2) << "\n";
@@ -58,7 +60,7 @@ int print_result(const JobResult& r, bool json) {
 void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
     // ---- enqueue
     struct EnqueueArgs {
-        std::string task, queue, args_json, args_file, job_id;
+        std::string task, queue, args_json, args_file, job_id, at, in;
         std::vector<std::string> pairs, depends_on;
         int max_attempts = 0;
         double timeout_s = 0, job_timeout_s = 0;
@@ -75,6 +77,8 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
     enqueue->add_option("--max-attempts", ea->max_attempts, "attempts before dead-lettering (1 = no retry)");
     enqueue->add_option("--job-timeout", ea->job_timeout_s, "seconds an attempt may run");
     enqueue->add_option("--depends-on", ea->depends_on, "job id that must succeed first (repeatable)");
+    enqueue->add_option("--at", ea->at, "run at an ISO 8601 time, e.g. 2026-11-23T18:00:00Z (needs naq scheduler)");
+    enqueue->add_option("--in", ea->in, "run after a delay: 90s, 10m, 2h (needs naq scheduler)");
     enqueue->add_flag("-w,--wait", ea->wait, "wait for the result and print it");
     enqueue->add_option("-t,--timeout", ea->timeout_s, "seconds to wait with --wait (default 60)");
     enqueue->callback([&g, &exit_code, ea] {
@@ -86,8 +90,18 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
             if (ea->max_attempts > 0) opts.max_attempts = ea->max_attempts;
             if (ea->job_timeout_s > 0) opts.timeout = Millis(static_cast<int64_t>(ea->job_timeout_s * 1000));
             opts.depends_on = ea->depends_on;
-            Job job = queue.make_job(ea->task, parse_args(ea->pairs, ea->args_json, ea->args_file), opts);
-            EnqueueResult r = queue.submit(job);
+            Json args = parse_args(ea->pairs, ea->args_json, ea->args_file);
+            EnqueueResult r;
+            if (!ea->at.empty() && !ea->in.empty()) throw InvalidArgument("give --at or --in, not both");
+            if (!ea->at.empty()) {
+                r.id = queue.enqueue_at(parse_iso8601(ea->at), ea->task, args, opts);
+            } else if (!ea->in.empty()) {
+                auto delay = config_detail::parse_duration(ea->in);
+                if (!delay) throw InvalidArgument("--in: '" + ea->in + "' is not a duration (e.g. 30s, 10m, 1.5h)");
+                r.id = queue.enqueue_in(*delay, ea->task, args, opts);
+            } else {
+                r = queue.submit(queue.make_job(ea->task, args, opts));
+            }
             if (!ea->wait) {
                 if (g.json) {
                     std::cout << Json{{"id", r.id}, {"queue", queue.name()}, {"duplicate", r.duplicate}}.dump() << "\n";
@@ -119,6 +133,28 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
             JobResult r = ra->wait ? store.wait(ra->id, Millis(static_cast<int64_t>(ra->timeout_s * 1000)))
                                    : store.get(ra->id);
             return print_result(r, g.json);
+        });
+    });
+
+    // ---- cancel
+    auto cancel_id = std::make_shared<std::string>();
+    auto* cancel = app.add_subcommand("cancel", "Cancel a job: a queued one never runs, a running one is stopped");
+    cancel->add_option("id", *cancel_id, "job id")->required();
+    cancel->callback([&g, &exit_code, cancel_id] {
+        exit_code = run_guarded([&] {
+            Config config = g.load_config();
+            CancelResult r = cancel_job(*cancel_id, config);
+            if (g.json) {
+                std::cout << Json{{"id", *cancel_id}, {"state_before", to_string(r.state_before)},
+                                  {"requested", r.requested}}
+                                 .dump()
+                          << "\n";
+            } else if (r.requested) {
+                std::cout << "cancel requested for " << *cancel_id << " (was " << to_string(r.state_before) << ")\n";
+            } else {
+                std::cout << *cancel_id << " already finished (" << to_string(r.state_before) << "); nothing to cancel\n";
+            }
+            return r.requested ? kOk : kFailed;
         });
     });
 

@@ -5,34 +5,23 @@
 
 #include "cli.hpp"
 #include "naq/queue.hpp"
+#include "naq/queue_stats.hpp"
+#include "views.hpp"
 
 namespace naq::cli {
 
 void add_queue_commands(CLI::App& app, Globals& g, int& exit_code) {
-    auto* queues = app.add_subcommand("queues", "List queues: pending, in flight, redelivered, consumer");
+    auto* queues = app.add_subcommand(
+        "queues", "List queues: pending, in flight, redelivered, dead letters, jobs finished in the last minute");
     queues->callback([&g, &exit_code] {
         exit_code = run_guarded([&] {
             Config config = g.load_config();
-            auto all = list_queues(config);
+            auto stats = queue_stats(config);
             if (g.json) {
-                Json out = Json::array();
-                for (const auto& q : all) {
-                    out.push_back({{"queue", q.queue},
-                                   {"pending", q.pending},
-                                   {"in_flight", q.in_flight},
-                                   {"redelivered", q.redelivered},
-                                   {"stored", q.stored},
-                                   {"has_consumer", q.has_consumer}});
-                }
-                std::cout << out.dump(2) << "\n";
-                return kOk;
+                std::cout << queue_stats_json(stats).dump(2) << "\n";
+            } else {
+                print_queue_stats(stats);
             }
-            std::vector<std::vector<std::string>> rows;
-            for (const auto& q : all) {
-                rows.push_back({q.queue, std::to_string(q.pending), std::to_string(q.in_flight),
-                                std::to_string(q.redelivered), q.has_consumer ? "yes" : "no"});
-            }
-            print_table({"QUEUE", "PENDING", "IN_FLIGHT", "REDELIVERED", "CONSUMER"}, rows);
             return kOk;
         });
     });

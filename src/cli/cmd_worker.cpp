@@ -1,5 +1,6 @@
 // naq worker
 #include "cli.hpp"
+#include "naq/metrics.hpp"
 #include "naq/worker.hpp"
 
 namespace naq::cli {
@@ -10,6 +11,7 @@ void add_worker_commands(CLI::App& app, Globals& g, int& exit_code) {
         int concurrency = 0;
         std::string name;
         bool allow_exec = false;
+        std::optional<int> metrics_port;
     };
     auto wa = std::make_shared<WorkerArgs>();
     auto* worker = app.add_subcommand("worker", "Run jobs from one or more queues until SIGTERM/SIGINT");
@@ -18,14 +20,21 @@ void add_worker_commands(CLI::App& app, Globals& g, int& exit_code) {
     worker->add_option("-n,--name", wa->name, "worker name prefix (default: host name)");
     worker->add_option("--plugin", wa->plugins, "task plugin .so exporting naq_register (repeatable)");
     worker->add_flag("--allow-exec", wa->allow_exec, "enable the exec task (runs commands from job args)");
+    worker->add_option("--metrics-port", wa->metrics_port,
+                       "serve Prometheus GET /metrics on this port (default: worker.metrics_port; 0 = off)");
     worker->callback([&g, &exit_code, wa] {
         exit_code = run_guarded([&] {
             Config config = g.load_config();
+            if (wa->metrics_port) config.set("worker.metrics_port", std::to_string(*wa->metrics_port), "flag:--metrics-port");
             TaskRegistry tasks;
             tasks.add_builtins(wa->allow_exec);
             for (const auto& p : wa->plugins) tasks.load_plugin(p);
             Worker worker(config, tasks, WorkerOptions{wa->queues, wa->concurrency, wa->name});
             SignalStopper stopper([&worker] { worker.stop(); });  // before run() opens connections
+            std::unique_ptr<metrics::MetricsServer> metrics_server;
+            if (config.worker.metrics_port > 0) {
+                metrics_server = std::make_unique<metrics::MetricsServer>(config.worker.metrics_port);
+            }
             worker.run();
             return kOk;
         });

@@ -26,6 +26,12 @@ int main(int argc, char** argv) {
     add_worker_commands(app, globals, exit_code);
     add_queue_commands(app, globals, exit_code);
     add_dev_commands(app, globals, exit_code);
+    add_schedule_commands(app, globals, exit_code);
+    add_scheduler_commands(app, globals, exit_code);
+    add_dead_commands(app, globals, exit_code);
+    add_workers_commands(app, globals, exit_code);
+    add_events_commands(app, globals, exit_code);
+    add_top_commands(app, globals, exit_code);
 
     try {
         app.parse(argc, argv);

@@ -270,6 +270,8 @@ std::vector<KeyDescriptor> build_table() {
         duration("worker.shutdown_grace", Field{&C::worker, &WS::shutdown_grace}, 0 * ms, day,
                  "time running jobs get to finish on SIGTERM"),
         boolean("worker.store_results", Field{&C::worker, &WS::store_results}, "write job results and status to KV"),
+        integer("worker.metrics_port", Field{&C::worker, &WS::metrics_port}, 0, 65535,
+                "serve Prometheus GET /metrics on this port; 0 = off"),
 
         aka(duration("results.result_ttl", Field{&C::results, &RS::result_ttl}, 100 * ms, 365 * day,
                      "how long job results are kept"),
@@ -288,10 +290,14 @@ std::vector<KeyDescriptor> build_table() {
         aka(integer("scheduler.max_failures", Field{&C::scheduler, &SS::max_failures}, 1, 1'000'000,
                     "publish failures in a row before a schedule is marked failed"),
             {"NAQ_MAX_SCHEDULE_FAILURES"}),
+        integer("scheduler.metrics_port", Field{&C::scheduler, &SS::metrics_port}, 0, 65535,
+                "serve Prometheus GET /metrics on this port; 0 = off"),
 
         boolean("events.enabled", Field{&C::events, &ES::enabled}, "publish job lifecycle events"),
         duration("events.max_age", Field{&C::events, &ES::max_age}, 100 * ms, 3650 * day,
                  "how long events are kept"),
+        duration("events.batch_window", Field{&C::events, &ES::batch_window}, 0 * ms, 10 * s,
+                 "a worker gathers its events this long and sends them in batches; 0 = one message each"),
 
         choice("log.level", Field{&C::log, &LS::level}, {"trace", "debug", "info", "warn", "error", "critical", "off"},
                "least severe message logged", {{"warning", "warn"}, {"fatal", "critical"}}),

@@ -256,6 +256,37 @@ std::vector<std::string> JetStream::consumer_names(const std::string& stream) co
     return out;
 }
 
+void JetStream::scan(const std::string& stream, const std::string& filter,
+                     const std::function<bool(uint64_t, std::string_view)>& visit) const {
+    auto counts = subject_counts(stream, filter);
+    uint64_t total = 0;
+    for (const auto& [subject, n] : counts) total += n;
+    if (total == 0) return;  // an empty fetch would wait for its whole timeout
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = stream.c_str();
+    so.Config.AckPolicy = js_AckNone;
+    so.Config.DeliverPolicy = js_DeliverAll;
+    so.Config.InactiveThreshold = 30'000 * kNanosPerMilli;  // the server drops it if we vanish
+    natsSubscription* raw = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    check(js_PullSubscribe(&raw, native_handle(), filter.c_str(), nullptr, nullptr, &so, &code),
+          "scan " + stream + " " + filter, code);
+    PullSubscription sub(raw, conn_.state());
+    while (true) {
+        auto batch = sub.fetch(256, Millis(conn_.state()->request_timeout_ms));
+        if (batch.empty()) return;
+        for (auto& m : batch) {
+            jsMsgMetaData* meta = nullptr;
+            check(natsMsg_GetMetaData(&meta, m.native_handle()), "read message metadata");
+            uint64_t seq = meta->Sequence.Stream;
+            uint64_t left = meta->NumPending;
+            jsMsgMetaData_Destroy(meta);
+            if (!visit(seq, m.data()) || left == 0) return;
+        }
+    }
+}
+
 PullSubscription JetStream::pull_subscribe(const std::string& stream, const std::string& durable) const {
     jsSubOptions so;
     jsSubOptions_Init(&so);

@@ -84,7 +84,7 @@ void reconcile(jsCtx* js, const BucketSpec& spec) {
     jsStreamInfo_Destroy(updated);
 }
 
-kvStore* bind_or_create(detail::ConnectionState& state, const BucketSpec& spec) {
+kvStore* bind_or_create(detail::ConnectionState& state, const BucketSpec& spec, bool reconcile_existing = true) {
     std::lock_guard lock(state.buckets_mutex);
     auto it = state.buckets.find(spec.name);
     if (it != state.buckets.end()) return it->second;
@@ -105,7 +105,7 @@ kvStore* bind_or_create(detail::ConnectionState& state, const BucketSpec& spec) 
     } else {
         check(s, "bind bucket " + spec.name);
         try {
-            reconcile(state.js, spec);
+            if (reconcile_existing) reconcile(state.js, spec);
         } catch (...) {
             kvStore_Destroy(kv);
             throw;
@@ -139,6 +139,11 @@ BucketSpec spec_for(Bucket bucket, const Config& c) {
             spec.name = names::scheduled_jobs_bucket(c);
             spec.description = "naq schedules";
             break;
+        case Bucket::cancellations:
+            spec.name = names::cancellations_bucket(c);
+            spec.ttl = c.results.status_ttl;
+            spec.description = "naq cancel requests";
+            break;
         case Bucket::scheduler_lock:
             spec.name = names::scheduler_lock_bucket(c);
             spec.ttl = c.scheduler.lock_ttl;
@@ -153,10 +158,15 @@ BucketSpec spec_for(Bucket bucket, const Config& c) {
 // ---- KvWatcher
 
 std::optional<KvEntry> KvWatcher::next(Millis timeout) {
+    if (stopped_->load()) throw Cancelled("watcher stopped");
     kvEntry* e = nullptr;
     natsStatus s = kvWatcher_Next(&e, w_.get(), timeout.count());
+    // After stop() cnats reports the closed subscription in several ways: all mean "stopped".
+    if (stopped_->load()) {
+        if (e != nullptr) kvEntry_Destroy(e);
+        throw Cancelled("watcher stopped");
+    }
     if (s == NATS_TIMEOUT) return std::nullopt;
-    if (s == NATS_ILLEGAL_STATE) throw Cancelled("watcher stopped");
     check(s, "watch");
     if (e == nullptr) {
         KvEntry marker;
@@ -167,7 +177,10 @@ std::optional<KvEntry> KvWatcher::next(Millis timeout) {
     return to_entry(e);
 }
 
-void KvWatcher::stop() { kvWatcher_Stop(w_.get()); }
+void KvWatcher::stop() {
+    stopped_->store(true);
+    kvWatcher_Stop(w_.get());
+}
 
 // ---- KvStore
 
@@ -267,5 +280,12 @@ KvStore kv_store(const BucketSpec& spec, const Config& config) {
 }
 
 KvStore kv_store(Bucket bucket, const Config& config) { return kv_store(spec_for(bucket, config), config); }
+
+KvStore kv_store_reader(Bucket bucket, const Config& config) {
+    BucketSpec spec = spec_for(bucket, config);
+    Connection conn = connection(config);
+    kvStore* kv = bind_or_create(*conn.state(), spec, /*reconcile_existing=*/false);
+    return KvStore(std::move(conn), kv, spec.name, config.nats.request_timeout);
+}
 
 }  // namespace naq

@@ -1,13 +1,11 @@
 #include "naq/codec.hpp"
 
+#include "json_writer.hpp"
 #include "naq/errors.hpp"
 
 namespace naq::codec {
 
 namespace {
-
-// Handler output (e.g. a command's stdout) may not be UTF-8: replace bad bytes, never throw.
-std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 [[noreturn]] void bad_field(std::string_view what, std::string_view field, std::string_view expected) {
     throw SerializationError(std::string(what) + ": field '" + std::string(field) + "' " + std::string(expected));
@@ -107,7 +105,58 @@ Json to_json(const Job& job) {
     return j;
 }
 
-std::string encode(const Job& job) { return dump(to_json(job)); }
+// The encoders write the text directly (keys in nlohmann's sorted order), byte-identical to
+// dump(to_json(x)) but without building the object tree: they run once or more per job.
+std::string encode(const Job& job) {
+    detail::JsonWriter w(320);
+    w.begin_object();
+    w.key("args");
+    w.value(job.args);
+    w.key("enqueued_at");
+    w.value(job.enqueued_at_ms);
+    if (!job.history.empty()) {
+        w.key("history");
+        w.value(job.history);
+    }
+    w.key("id");
+    w.value(job.id);
+    w.key("options");
+    w.begin_object();
+    w.key("backoff");
+    w.begin_object();
+    w.key("base_ms");
+    w.value(static_cast<int64_t>(job.backoff.base.count()));
+    w.key("jitter");
+    w.value(job.backoff.jitter);
+    w.key("kind");
+    w.value(to_string(job.backoff.kind));
+    w.key("max_ms");
+    w.value(static_cast<int64_t>(job.backoff.max.count()));
+    w.end_object();
+    if (!job.depends_on.empty()) {
+        w.key("depends_on");
+        w.begin_array();
+        for (const auto& d : job.depends_on) w.value(d);
+        w.end_array();
+    }
+    w.key("max_attempts");
+    w.value(job.max_attempts);
+    if (job.result_ttl) {
+        w.key("result_ttl_ms");
+        w.value(static_cast<int64_t>(job.result_ttl->count()));
+    }
+    w.key("timeout_ms");
+    w.value(static_cast<int64_t>(job.timeout.count()));
+    w.end_object();
+    w.key("queue");
+    w.value(job.queue);
+    w.key("task");
+    w.value(job.task);
+    w.key("v");
+    w.value(kWireVersion);
+    w.end_object();
+    return w.take();
+}
 
 Job decode_job(std::string_view text, std::string_view queue_hint) {
     constexpr std::string_view what = "job";
@@ -159,7 +208,67 @@ Json to_json(const JobStatus& s) {
     return j;
 }
 
-std::string encode(const JobStatus& status) { return dump(to_json(status)); }
+std::string encode(const JobStatus& s) {
+    detail::JsonWriter w(256);
+    w.begin_object();
+    w.key("attempt");
+    w.value(s.attempt);
+    w.key("enqueued_at");
+    w.value(s.enqueued_at_ms);
+    if (!s.error.empty()) {
+        w.key("error");
+        w.value(s.error);
+    }
+    if (!s.errors.empty()) {
+        w.key("errors");
+        w.begin_array();
+        for (const auto& e : s.errors) {
+            w.begin_object();
+            w.key("at");
+            w.value(e.at_ms);
+            w.key("attempt");
+            w.value(e.attempt);
+            w.key("error");
+            w.value(e.error);
+            w.key("worker");
+            w.value(e.worker);
+            w.end_object();
+        }
+        w.end_array();
+    }
+    if (s.finished_at_ms != 0) {
+        w.key("finished_at");
+        w.value(s.finished_at_ms);
+    }
+    w.key("id");
+    w.value(s.id);
+    w.key("max_attempts");
+    w.value(s.max_attempts);
+    if (s.next_attempt_at_ms != 0) {
+        w.key("next_attempt_at");
+        w.value(s.next_attempt_at_ms);
+    }
+    w.key("queue");
+    w.value(s.queue);
+    if (s.started_at_ms != 0) {
+        w.key("started_at");
+        w.value(s.started_at_ms);
+    }
+    w.key("state");
+    w.value(to_string(s.state));
+    w.key("task");
+    w.value(s.task);
+    w.key("updated_at");
+    w.value(s.updated_at_ms);
+    w.key("v");
+    w.value(kWireVersion);
+    if (!s.worker.empty()) {
+        w.key("worker");
+        w.value(s.worker);
+    }
+    w.end_object();
+    return w.take();
+}
 
 JobStatus decode_status(std::string_view text) {
     constexpr std::string_view what = "job status";
@@ -200,7 +309,36 @@ Json to_json(const JobResult& r) {
     return j;
 }
 
-std::string encode(const JobResult& result) { return dump(to_json(result)); }
+std::string encode(const JobResult& r) {
+    detail::JsonWriter w(192);
+    w.begin_object();
+    w.key("attempt");
+    w.value(r.attempt);
+    if (!r.error.empty()) {
+        w.key("error");
+        w.value(r.error);
+    }
+    w.key("finished_at");
+    w.value(r.finished_at_ms);
+    w.key("id");
+    w.value(r.id);
+    if (r.ok) {
+        w.key("result");
+        w.value(r.result);
+    }
+    w.key("started_at");
+    w.value(r.started_at_ms);
+    w.key("status");
+    w.value(r.ok ? "succeeded" : "failed");
+    w.key("v");
+    w.value(kWireVersion);
+    if (!r.worker.empty()) {
+        w.key("worker");
+        w.value(r.worker);
+    }
+    w.end_object();
+    return w.take();
+}
 
 JobResult decode_result(std::string_view text) {
     constexpr std::string_view what = "job result";

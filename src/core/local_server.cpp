@@ -2,7 +2,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -115,6 +117,11 @@ void LocalNatsServer::start() {
     if (pid_ < 0) throw Error("fork failed");
     if (pid_ == 0) {
         ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the process that started it
+        int devnull = ::open("/dev/null", O_RDWR);
+        ::dup2(devnull, STDIN_FILENO);
+        ::dup2(devnull, STDOUT_FILENO);
+        ::dup2(devnull, STDERR_FILENO);
         execlp("nats-server", "nats-server", "-js", "-a", "127.0.0.1", "-p", port.c_str(), "-m", mport.c_str(),
                "-sd", store_dir_.c_str(), "-l", log_file_.c_str(), static_cast<char*>(nullptr));
         ::_exit(127);

@@ -35,6 +35,25 @@ std::string event_subject(const Config& c, std::string_view queue, std::string_v
     return s;
 }
 std::string all_events_subject(const Config& c) { return join(c, ".events.", ">"); }
+std::string worker_event_subject(const Config& c, std::string_view type, std::string_view worker_id) {
+    return event_subject(c, kWorkerEventsQueue, type, to_token(worker_id));
+}
+std::string scheduler_event_subject(const Config& c, std::string_view type, std::string_view schedule_id) {
+    return event_subject(c, kSchedulerEventsQueue, type, to_token(schedule_id));
+}
+std::string events_filter(const Config& c, std::string_view queue, std::string_view type, std::string_view id) {
+    auto part = [](std::string_view p) { return p.empty() ? std::string_view("*") : p; };
+    return event_subject(c, part(queue), part(type), part(id));
+}
+std::string to_token(std::string_view text) {
+    std::string out(text.empty() ? std::string_view("_") : text);
+    for (char& ch : out) {
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+                  ch == '-';
+        if (!ok) ch = '_';
+    }
+    return out;
+}
 std::string cancel_subject(const Config& c) { return join(c, ".control.", "cancel"); }
 
 std::string results_bucket(const Config& c) { return join(c, "_", "results"); }
@@ -42,6 +61,7 @@ std::string job_status_bucket(const Config& c) { return join(c, "_", "job_status
 std::string workers_bucket(const Config& c) { return join(c, "_", "workers"); }
 std::string scheduled_jobs_bucket(const Config& c) { return join(c, "_", "scheduled_jobs"); }
 std::string scheduler_lock_bucket(const Config& c) { return join(c, "_", "scheduler_lock"); }
+std::string cancellations_bucket(const Config& c) { return join(c, "_", "cancellations"); }
 
 bool valid_token(std::string_view name) {
     if (name.empty() || name.size() > 64) return false;

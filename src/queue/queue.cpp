@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 #include "naq/codec.hpp"
 #include "naq/connection.hpp"
 #include "naq/errors.hpp"
+#include "naq/events.hpp"
 #include "naq/names.hpp"
 
 namespace naq {
@@ -77,6 +80,8 @@ std::string Queue::enqueue(const std::string& task, const Json& args, const Enqu
 EnqueueResult Queue::submit(const Job& job) {
     auto status = kv_store(Bucket::job_status, config_);
     record_queued(status, job);
+    // Before the job, on the same connection: it reaches the stream before the worker's events.
+    EventPublisher(config_).publish(job_event(EventType::enqueued, job));
     PublishOptions po;
     po.msg_id = job.id;
     PubAck ack = jetstream(config_).publish(subject_, codec::encode(job), po);
@@ -88,27 +93,55 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
     BatchResult result;
     result.ids.resize(jobs.size());
     auto status = kv_store(Bucket::job_status, config_);
+    EventPublisher events(config_);
     AsyncPublisher publisher(connection(config_), static_cast<int64_t>(std::max<std::size_t>(window, 1)),
                              config_.nats.request_timeout);
-    std::map<std::string, std::size_t> index_of;
-    for (std::size_t i = 0; i < jobs.size(); ++i) {
-        try {
-            Job job = make_job(jobs[i].task, jobs[i].args, jobs[i].options);
-            record_queued(status, job);
-            publisher.publish(subject_, codec::encode(job), job.id);
-            result.ids[i] = job.id;
-            index_of[job.id] = i;
-        } catch (const Error& e) {
-            result.failures.push_back({i, jobs[i].options.job_id, e.what()});
+    // In chunks: a chunk's "enqueued" events go out first, grouped into few messages, so that
+    // they are stored before any worker can see (and report on) its jobs.
+    constexpr std::size_t kChunk = 512;
+    std::vector<std::pair<std::size_t, Job>> built;
+    std::vector<Event> enqueued;
+    for (std::size_t start = 0; start < jobs.size(); start += kChunk) {
+        built.clear();
+        for (std::size_t i = start; i < std::min(jobs.size(), start + kChunk); ++i) {
+            try {
+                built.emplace_back(i, make_job(jobs[i].task, jobs[i].args, jobs[i].options));
+            } catch (const Error& e) {
+                result.failures.push_back({i, jobs[i].options.job_id, e.what()});
+            }
+        }
+        if (events.enabled()) {
+            enqueued.clear();
+            for (const auto& [i, job] : built) enqueued.push_back(job_event(EventType::enqueued, job));
+            events.publish_now(enqueued);
+        }
+        for (auto& [i, job] : built) {
+            try {
+                record_queued(status, job);
+                publisher.publish(subject_, codec::encode(job), job.id);
+                result.ids[i] = std::move(job.id);
+            } catch (const Error& e) {
+                result.failures.push_back({i, jobs[i].options.job_id, e.what()});
+            }
         }
     }
     auto outcome = publisher.complete(config_.nats.request_timeout * 2);
     result.duplicates = std::move(outcome.duplicates);
+    // Id → input position, built only when a publish failed (rare; it costs a map insert per job).
+    std::unordered_map<std::string_view, std::size_t> index_of;
+    if (!outcome.failures.empty()) {
+        index_of.reserve(jobs.size());
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            if (!result.ids[i].empty()) index_of.emplace(result.ids[i], i);
+        }
+    }
     for (auto& f : outcome.failures) {
         auto it = index_of.find(f.msg_id);
         std::size_t i = it == index_of.end() ? jobs.size() : it->second;
-        if (i < jobs.size()) result.ids[i].clear();
         result.failures.push_back({i, f.msg_id, std::move(f.error)});
+    }
+    for (const auto& f : result.failures) {
+        if (f.index < jobs.size()) result.ids[f.index].clear();  // after the lookups: index_of views them
     }
     std::sort(result.failures.begin(), result.failures.end(),
               [](const auto& a, const auto& b) { return a.index < b.index; });

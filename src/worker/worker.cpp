@@ -2,9 +2,11 @@
 #include <unistd.h>
 
 #include <asio/post.hpp>
+#include <algorithm>
 #include <random>
 #include <thread>
 
+#include "naq/codec.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
@@ -31,6 +33,7 @@ Worker::Impl::Impl(const Config& cfg, const TaskRegistry& t, WorkerOptions opts)
     for (const auto& q : options.queues) names::check_token(q, "queue name");
     if (options.concurrency <= 0) options.concurrency = config.worker.concurrency;
     free_slots = options.concurrency;
+    idle_runners = options.concurrency;
 }
 
 void Worker::Impl::run() {
@@ -39,6 +42,7 @@ void Worker::Impl::run() {
     try {
         ensure_job_streams(config);
         js.emplace(jetstream(config));
+        telemetry = std::make_unique<WorkerTelemetry>(*this);  // observability: heartbeats from here on
         if (config.worker.store_results) {
             status_kv.emplace(kv_store(Bucket::job_status, config));
             results_kv.emplace(kv_store(Bucket::results, config));
@@ -53,6 +57,7 @@ void Worker::Impl::run() {
             js->ensure_consumer(spec);
         }
         pool = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(options.concurrency));
+        start_cancel_watch();
     } catch (...) {
         std::lock_guard lock(started_mutex);
         start_error = std::current_exception();
@@ -63,9 +68,12 @@ void Worker::Impl::run() {
     leases = std::thread([this] { lease_loop(); });
     log(spdlog::level::info, "started: queues {}, concurrency {}", fmt::join(options.queues, ","),
         options.concurrency);
+    telemetry->started();  // observability: worker_started event, status idle
 
     for (auto& t : fetchers) t.join();
-    // Fetching has stopped. In-flight jobs get the grace period, then are handed back.
+    // Fetching has stopped. Jobs waiting for dependencies go back at once; in-flight jobs get
+    // the grace period, then are handed back.
+    hand_back_parked();
     {
         std::unique_lock lock(slot_mutex);
         bool drained = slot_cv.wait_for(lock, config.worker.shutdown_grace,
@@ -73,6 +81,10 @@ void Worker::Impl::run() {
         if (!drained) {
             lock.unlock();
             hand_back_inflight();
+            // The handed-back jobs were cancelled: handlers that honour it return at once, and
+            // then the pool can be joined instead of abandoned with threads still inside *this.
+            lock.lock();
+            slot_cv.wait_for(lock, Millis(1000), [this] { return free_slots == options.concurrency; });
         }
     }
     {
@@ -81,6 +93,7 @@ void Worker::Impl::run() {
     }
     lease_cv.notify_all();
     leases.join();
+    stop_cancel_watch();
     bool all_done = false;
     {
         std::lock_guard lock(slot_mutex);
@@ -93,7 +106,14 @@ void Worker::Impl::run() {
         // handed back. Leave the pool (and its threads) to process exit.
         pool->stop();
         (void)pool.release();
+        // Their messages still need their subscriptions: keep those (reachable) until exit too.
+        static std::mutex graveyard_mutex;
+        static auto* graveyard = new std::vector<PullSubscription>();
+        std::scoped_lock lock(graveyard_mutex, subs_mutex);
+        for (auto& s : retired_subs) graveyard->push_back(std::move(s));
+        retired_subs.clear();
     }
+    telemetry->stopped();  // observability: worker_stopped event, status record removed
     try {
         if (status_kv) status_kv->flush_async(Millis(2000));
         js->connection().flush(Millis(2000));
@@ -121,36 +141,102 @@ void Worker::Impl::fetch_loop(const std::string& queue) {
         started = true;
         started_cv.notify_all();
     }
+    const std::string* queue_name = &*std::find(options.queues.begin(), options.queues.end(), queue);
     while (!stopping.load()) {
         int want = 0;
         {
             std::unique_lock lock(slot_mutex);
-            slot_cv.wait_for(lock, Millis(200), [this] { return free_slots > 0 || stopping.load(); });
+            slot_cv.wait_for(lock, Millis(200), [this] { return fetch_room() >= fetch_threshold() || stopping.load(); });
             if (stopping.load()) break;
-            want = std::min(free_slots, config.worker.fetch_batch);
-            free_slots -= want;
+            want = std::min(fetch_room(), config.worker.fetch_batch);
+            fetching += want;
         }
-        if (want == 0) continue;
+        if (want <= 0) continue;
         std::vector<Message> msgs;
         try {
+            auto fetch_start = std::chrono::steady_clock::now();
             msgs = sub->fetch(want, config.worker.fetch_timeout);
+            telemetry->fetched(queue, msgs.size(), std::chrono::steady_clock::now() - fetch_start);  // metrics
         } catch (const Error& e) {
             log(spdlog::level::warn, "queue {}: fetch failed: {}", queue, e.what());
             std::this_thread::sleep_for(Millis(200));  // the connection is reconnecting
         }
+        int start = 0;
         {
             std::lock_guard lock(slot_mutex);
-            free_slots += want - static_cast<int>(msgs.size());
+            fetching -= want;
+            for (auto& m : msgs) ready.push_back({queue_name, std::move(m)});
+            start = std::min(idle_runners, static_cast<int>(ready.size()));
+            idle_runners -= start;
         }
-        for (auto& m : msgs) {
-            asio::post(*pool, [this, queue, m = std::move(m)]() mutable {
-                process(queue, std::move(m));
-                {
-                    std::lock_guard lock(slot_mutex);
-                    ++free_slots;
-                }
-                slot_cv.notify_all();
-            });
+        for (int i = 0; i < start; ++i) asio::post(*pool, [this] { run_ready(); });
+    }
+    hand_back_ready();
+    std::lock_guard lock(subs_mutex);
+    retired_subs.push_back(std::move(*sub));
+}
+
+// Prefetching: the fetcher keeps up to prefetch_depth() jobs fetched ahead of the handlers, so a
+// handler that finishes takes its next job at once instead of waiting for a fetch round trip.
+// The depth shrinks as jobs get longer (a buffered job should start within ~100 ms), so long
+// jobs are not held back from other workers; buffered jobs' leases are extended like running ones.
+int Worker::Impl::prefetch_depth() const {
+    constexpr int64_t kMaxWaitUs = 100'000;
+    int64_t job_us = std::max<int64_t>(1, recent_job_us.load(std::memory_order_relaxed));
+    int64_t depth = kMaxWaitUs * options.concurrency / job_us;
+    return static_cast<int>(std::min<int64_t>(depth, config.worker.fetch_batch));
+}
+
+int Worker::Impl::fetch_room() const {
+    int running = options.concurrency - free_slots;
+    return options.concurrency + prefetch_depth() - running - static_cast<int>(ready.size()) - fetching;
+}
+
+int Worker::Impl::fetch_threshold() const {
+    // Fetch in batches of at least half the prefetch depth, not one message per finished job.
+    return std::max(1, std::min(prefetch_depth(), config.worker.fetch_batch) / 2);
+}
+
+void Worker::Impl::run_ready() {
+    while (true) {
+        std::optional<Prefetched> job;
+        {
+            std::lock_guard lock(slot_mutex);
+            if (ready.empty() || stopping.load()) {
+                ++idle_runners;
+                break;
+            }
+            job.emplace(std::move(ready.front()));
+            ready.pop_front();
+            --free_slots;
+        }
+        auto t0 = std::chrono::steady_clock::now();
+        process(*job->queue, std::move(job->msg));
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+        int64_t avg = recent_job_us.load(std::memory_order_relaxed);
+        recent_job_us.store(avg + (us - avg) / 8, std::memory_order_relaxed);  // moving average, races benign
+        bool wake = false;
+        {
+            std::lock_guard lock(slot_mutex);
+            ++free_slots;
+            wake = free_slots == options.concurrency || fetch_room() >= fetch_threshold();
+        }
+        if (wake) slot_cv.notify_all();
+    }
+    slot_cv.notify_all();
+}
+
+void Worker::Impl::hand_back_ready() {
+    std::deque<Prefetched> unstarted;
+    {
+        std::lock_guard lock(slot_mutex);
+        unstarted.swap(ready);
+    }
+    for (auto& p : unstarted) {
+        try {
+            p.msg.nak();  // redeliver now, to another worker
+        } catch (const Error& e) {
+            log(spdlog::level::warn, "queue {}: handing back a prefetched job failed: {}", *p.queue, e.what());
         }
     }
 }
@@ -158,24 +244,65 @@ void Worker::Impl::fetch_loop(const std::string& queue) {
 void Worker::Impl::lease_loop() {
     // In-progress acks every third of the ack wait keep long jobs from being redelivered while
     // this worker lives; after a crash they come back within one ack wait.
+    // It also writes the "running" status of jobs that run longer than kRunningStatusDelay.
     auto period = std::max(Millis(100), config.worker.ack_wait / 3);
+    auto next_lease = std::chrono::steady_clock::now() + period;
     std::unique_lock lock(lease_mutex);
     while (!leases_done) {
-        lease_cv.wait_for(lock, period, [this] { return leases_done; });
+        lease_cv.wait_for(lock, kRunningStatusDelay, [this] { return leases_done; });
         if (leases_done) break;
-        std::lock_guard guard(inflight_mutex);
-        for (auto& [token, job] : inflight) {
-            if (job.handed_back) continue;
+        write_running_statuses();
+        if (std::chrono::steady_clock::now() < next_lease) continue;
+        next_lease = std::chrono::steady_clock::now() + period;
+        {
+            std::lock_guard guard(inflight_mutex);
+            for (auto& [token, job] : inflight) {
+                if (job.handed_back) continue;
+                try {
+                    job.msg->in_progress();
+                } catch (const Error& e) {
+                    log(spdlog::level::warn, "job {}: lease extension failed: {}", job.job_id, e.what());
+                }
+            }
+        }
+        {
+            std::lock_guard guard(slot_mutex);
+            for (auto& p : ready) {
+                try {
+                    p.msg.in_progress();
+                } catch (const Error& e) {
+                    log(spdlog::level::warn, "queue {}: lease extension failed: {}", *p.queue, e.what());
+                }
+            }
+        }
+        std::lock_guard guard(parked_mutex);
+        for (auto& [token, p] : parked) {
             try {
-                job.msg->in_progress();
+                p->msg.in_progress();
             } catch (const Error& e) {
-                log(spdlog::level::warn, "job {}: lease extension failed: {}", job.job_id, e.what());
+                log(spdlog::level::warn, "job {}: lease extension failed: {}", p->job.id, e.what());
             }
         }
     }
 }
 
+void Worker::Impl::write_running_statuses() {
+    if (!status_kv) return;
+    auto due = std::chrono::steady_clock::now() - kRunningStatusDelay;
+    std::lock_guard guard(inflight_mutex);
+    for (auto& [token, job] : inflight) {
+        if (job.running_status == nullptr || job.handed_back || job.started > due) continue;
+        try {
+            status_kv->put_async(job.job_id, codec::encode(*job.running_status));
+        } catch (const Error& e) {
+            log(spdlog::level::warn, "job {}: writing its running status failed: {}", job.job_id, e.what());
+        }
+        job.running_status = nullptr;
+    }
+}
+
 void Worker::Impl::hand_back_inflight() {
+    telemetry->send_now();  // observability: their started events go out before the jobs go back
     std::lock_guard guard(inflight_mutex);
     for (auto& [token, job] : inflight) {
         if (job.handed_back) continue;

@@ -95,6 +95,24 @@ TEST_CASE("cli: a failed job exits 1 with --wait; bad input exits 2; no server e
     CHECK(test::run_command(naq_cmd(c, "result 00000000-0000-7000-8000-000000000000 2>/dev/null")) == 3);
 }
 
+TEST_CASE("cli: naq cancel and naq dead report what they did", "[cli]") {
+    Config c = test::test_config();
+    std::string id;
+    REQUIRE(test::run_command(naq_cmd(c, "enqueue echo --queue later"), &id) == 0);
+    id.erase(id.find_last_not_of('\n') + 1);
+    std::string out;
+    CHECK(test::run_command(naq_cmd(c, "cancel " + id), &out) == 0);
+    CHECK(out.find("cancel requested") != std::string::npos);
+    out.clear();
+    CHECK(test::run_command(naq_cmd(c, "cancel " + id), &out) == 1);  // already cancelled: final
+    CHECK(out.find("already finished (cancelled)") != std::string::npos);
+    CHECK(test::run_command(naq_cmd(c, "cancel no-such-job 2>/dev/null")) == 3);
+    out.clear();
+    CHECK(test::run_command(naq_cmd(c, "dead list --json"), &out) == 0);
+    CHECK(Json::parse(out).empty());
+    CHECK(test::run_command(naq_cmd(c, "dead requeue 2>/dev/null")) == 2);  // needs an id or --all
+}
+
 TEST_CASE("cli: naq purge removes waiting jobs only with --yes when not on a terminal", "[cli]") {
     Config c = test::test_config();
     Queue q("purgeme", c);
@@ -129,7 +147,7 @@ TEST_CASE("cli: naq dev runs the demo to completion", "[cli][dev]") {
     int code = test::run_command(std::string(NAQ_BINARY) + " dev --jobs 6 2>&1", &out);
     INFO(out);
     CHECK(code == 0);
-    CHECK(out.find("finished     8/8") != std::string::npos);
+    CHECK(out.find("finished     9/9") != std::string::npos);  // 6 + the failing pair + one delayed job
     CHECK(out.find("succeeded") != std::string::npos);
     CHECK(out.find("dead") != std::string::npos);
 }

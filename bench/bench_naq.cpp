@@ -1,0 +1,244 @@
+// bench_naq: raw cnats JetStream and naq measured side by side on one private nats-server, printed
+// as one table of naq figures and their ratios to the raw baseline. See docs/performance.md.
+//
+//   bench_naq [--n 100000] [--n-single 5000] [--latency-samples 1000] [--backlog-1m]
+//             [--concurrency C] [--fetch-batch B] [--rss-in-flight 200] [--no-rss]
+//             [--only KEY] [--json FILE] [--peer-json FILE] [--naq-binary PATH] [--url URL]
+#include <nats/nats.h>
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "bench_common.hpp"
+#include "naq/connection.hpp"
+#include "naq/json.hpp"
+#include "naq/local_server.hpp"
+#include "naq_measure.hpp"
+#include "raw_cnats.hpp"
+
+#ifndef NAQ_BENCH_NAQ_BINARY
+#define NAQ_BENCH_NAQ_BINARY ""
+#endif
+
+namespace naq::bench {
+
+namespace {
+
+void usage() {
+    std::puts(
+        "bench_naq [--n N] [--n-single N] [--latency-samples N] [--backlog-1m] [--backlogs a,b,c]\n"
+        "          [--concurrency C] [--fetch-batch B] [--rss-in-flight N] [--no-rss] [--only KEY]\n"
+        "          [--json FILE] [--peer-json FILE] [--naq-binary PATH] [--url URL]");
+}
+
+std::size_t to_size(const char* s) { return static_cast<std::size_t>(std::stoull(s)); }
+
+Options parse(int argc, char** argv) {
+    Options o;
+    o.naq_binary = NAQ_BENCH_NAQ_BINARY;
+    bool backlogs_given = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto value = [&]() -> const char* {
+            if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+            return argv[++i];
+        };
+        if (a == "--n") o.n = to_size(value());
+        else if (a == "--n-single") o.n_single = to_size(value());
+        else if (a == "--latency-samples") o.latency_samples = to_size(value());
+        else if (a == "--backlog-1m") o.backlogs.push_back(1'000'000);
+        else if (a == "--backlogs") {
+            o.backlogs.clear();
+            backlogs_given = true;
+            std::string list = value();
+            for (std::size_t p = 0; p < list.size();) {
+                std::size_t e = list.find(',', p);
+                o.backlogs.push_back(to_size(list.substr(p, e - p).c_str()));
+                p = e == std::string::npos ? list.size() : e + 1;
+            }
+        }
+        else if (a == "--concurrency") o.concurrency = std::stoi(value());
+        else if (a == "--fetch-batch") o.fetch_batch = std::stoi(value());
+        else if (a == "--rss-in-flight") o.rss_in_flight = std::stoi(value());
+        else if (a == "--no-rss") o.skip_rss = true;
+        else if (a == "--only") o.only = value();
+        else if (a == "--json") o.json_path = value();
+        else if (a == "--peer-json") o.peer_json = value();
+        else if (a == "--naq-binary") o.naq_binary = value();
+        else if (a == "--url") o.url = value();
+        else if (a == "-h" || a == "--help") {
+            usage();
+            std::exit(0);
+        } else {
+            throw std::invalid_argument("unknown option " + a);
+        }
+    }
+    // A tiny run (the smoke test) keeps its backlogs tiny too.
+    if (!backlogs_given && o.n < 10'000) o.backlogs = {o.n};
+    o.n_single = std::min(o.n_single, o.n);
+    return o;
+}
+
+std::string command_output(const char* cmd) {
+    std::string out;
+    std::unique_ptr<FILE, int (*)(FILE*)> p(::popen(cmd, "r"), ::pclose);
+    if (!p) return out;
+    char buf[256];
+    while (std::fgets(buf, sizeof(buf), p.get()) != nullptr) out += buf;
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out;
+}
+
+std::string header(const Options& o, const std::string& url) {
+    char buf[512];
+    std::snprintf(buf, sizeof(buf),
+                  "naq benchmark — %u cores (%s), Debian %s, %s, cnats %s\n"
+                  "server %s (file storage), N = %zu, one-at-a-time N = %zu, latency samples = %zu",
+                  std::thread::hardware_concurrency(),
+                  command_output("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'").c_str(),
+                  command_output("cat /etc/debian_version").c_str(),
+                  command_output("nats-server --version").c_str(), nats_GetVersion(), url.c_str(), o.n,
+                  o.n_single, o.latency_samples);
+    return buf;
+}
+
+Row rate_row(std::string key, std::string label, double v, double base, std::string versus, double target) {
+    Row r{std::move(key), std::move(label), v, "jobs/s", std::move(versus)};
+    if (v > 0 && base > 0) r.ratio = v / base;
+    if (target > 0) {
+        char t[32];
+        std::snprintf(t, sizeof(t), "≥ %.2f", target);
+        r.target = t;
+        if (r.ratio) r.met = *r.ratio >= target;
+    }
+    if (v <= 0) r.value.reset();
+    return r;
+}
+
+Row latency_row(std::string key, std::string label, double v, double raw, double target_ms) {
+    Row r{std::move(key), std::move(label), v, "ms", "raw publish→receive"};
+    if (raw > 0) r.ratio = v / raw;
+    char t[32];
+    std::snprintf(t, sizeof(t), "≤ %g ms", target_ms);
+    r.target = t;
+    r.met = v <= target_ms;
+    return r;
+}
+
+Report build_report(const Options& o, const std::string& url, const RawResults& raw, const NaqResults& nq) {
+    Report rep;
+    rep.header = header(o, url);
+    rep.raw = {
+        {"raw_async_publish", "async publish, 100 B, 4096 pending", raw.async_publish_rate, "msgs/s"},
+        {"raw_sync_publish", "sync publish, one at a time", raw.sync_publish_rate, "msgs/s"},
+        {"raw_fetch_ack", "pull fetch(256) + ack, 1 thread", raw.fetch_ack_rate, "msgs/s"},
+        {"raw_latency_p50", "publish → waiting consumer, p50", raw.latency.p50, "ms"},
+        {"raw_latency_p99", "publish → waiting consumer, p99", raw.latency.p99, "ms"},
+    };
+    auto& n = rep.naq;
+    n.push_back(rate_row("enqueue_many", "enqueue_many, defaults (status+event+job)", nq.enqueue_many_rate,
+                         raw.async_publish_rate, "raw async publish", 0.70));
+    n.push_back(rate_row("enqueue_many_events_off", "enqueue_many, events off (status+job)",
+                         nq.enqueue_many_events_off_rate, raw.async_publish_rate, "raw async publish", 0));
+    n.push_back(rate_row("enqueue_one", "enqueue, one at a time", nq.enqueue_rate, raw.sync_publish_rate,
+                         "raw sync publish", 0));
+    std::string c = " (c=" + std::to_string(nq.concurrency) + ")";
+    n.push_back(rate_row("drain_results_off", "drain no-op, results off, events off" + c, nq.drain_results_off,
+                         raw.fetch_ack_rate, "raw fetch+ack", 0.50));
+    n.push_back(rate_row("drain_results_on", "drain no-op, results on, events off" + c, nq.drain_results_on,
+                         raw.fetch_ack_rate, "raw fetch+ack", 0.30));
+    Row events = rate_row("drain_events_on", "drain no-op, results + events on" + c, nq.drain_events_on.value_or(0),
+                          raw.fetch_ack_rate, "raw fetch+ack", 0);
+    if (!nq.drain_events_on) events.note = "n/a (not built)";
+    n.push_back(events);
+    if (nq.start_latency.count > 0) {
+        n.push_back(latency_row("start_latency_p50", "enqueue → handler start, idle, p50", nq.start_latency.p50,
+                                raw.latency.p50, 1));
+        n.push_back(latency_row("start_latency_p99", "enqueue → handler start, idle, p99", nq.start_latency.p99,
+                                raw.latency.p99, 5));
+    }
+    Row firing{"firing_lateness_p99", "delayed job firing lateness, p99", std::nullopt, "ms", "", std::nullopt,
+               "≤ 20 ms"};
+    if (nq.firing_lateness) firing.value = nq.firing_lateness->p99;
+    else firing.note = "n/a (not built)";
+    if (firing.value) firing.met = *firing.value <= 20;
+    n.push_back(firing);
+    double first = nq.backlog_us_per_job.empty() ? 0 : nq.backlog_us_per_job.front().second;
+    for (const auto& [b, us] : nq.backlog_us_per_job) {
+        Row r{"backlog_" + std::to_string(b), "per-job cost, backlog " + std::to_string(b) + " (results on)", us,
+              "µs/job", "backlog " + std::to_string(nq.backlog_us_per_job.front().first)};
+        r.ratio = us / first;
+        r.target = "± 20 %";
+        r.met = std::fabs(*r.ratio - 1.0) <= 0.20;
+        n.push_back(r);
+    }
+    if (!o.skip_rss) {
+        Row idle{"idle_rss", "idle `naq worker` RSS (default concurrency)", nq.idle_rss_mb, "MB", "", std::nullopt,
+                 "≤ 15 MB"};
+        if (idle.value) idle.met = *idle.value <= 15;
+        else idle.note = "n/a (no naq binary)";
+        n.push_back(idle);
+        Row per{"rss_per_in_flight", "RSS per in-flight job (" + std::to_string(o.rss_in_flight) + " sleeping)",
+                nq.rss_per_in_flight_kb, "kB"};
+        if (!per.value) per.note = "n/a";
+        n.push_back(per);
+    }
+    if (!o.peer_json.empty()) {
+        std::ifstream in(o.peer_json);
+        Json p = Json::parse(in, nullptr, false);
+        if (p.is_object()) {
+            double enq = p.value("enqueue_rate", 0.0), proc = p.value("process_rate", 0.0);
+            std::string bc = " (c=" + std::to_string(p.value("concurrency", 0)) + ")";
+            rep.peers.push_back({"bullmq_enqueue", "BullMQ addBulk", enq, "jobs/s"});
+            rep.peers.push_back({"bullmq_process", "BullMQ worker drain, no-op" + bc, proc, "jobs/s"});
+            rep.peers.push_back(rate_row("vs_bullmq_process", "naq processing, defaults" + c,
+                                         nq.drain_events_on.value_or(0), proc, "BullMQ drain", 3.0));
+            rep.peers.push_back(rate_row("vs_bullmq_enqueue", "naq enqueue_many", nq.enqueue_many_rate, enq,
+                                         "BullMQ addBulk", 0));
+        }
+    }
+    return rep;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    Options o;
+    try {
+        o = parse(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_naq: %s\n", e.what());
+        usage();
+        return 2;
+    }
+    spdlog::set_level(spdlog::level::warn);
+    try {
+        std::unique_ptr<LocalNatsServer> server;
+        std::string url = o.url;
+        if (url.empty()) {
+            server = std::make_unique<LocalNatsServer>();
+            url = server->url();
+        }
+        std::fprintf(stderr, "bench_naq: raw cnats baseline...\n");
+        RawResults raw = run_raw(url, o);
+        std::fprintf(stderr, "bench_naq: naq...\n");
+        NaqResults nq = run_naq(url, o);
+        Report rep = build_report(o, url, raw, nq);
+        print_table(rep);
+        if (!o.json_path.empty()) write_json(rep, o.json_path);
+        close_all_connections();  // before the server goes, so nothing keeps reconnecting to it
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_naq: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace naq::bench
+
+int main(int argc, char** argv) { return naq::bench::run(argc, argv); }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The benchmark suite in one command (docs/performance.md): builds naq in Release, runs bench_naq
+# (raw cnats JetStream and naq side by side on a private nats-server it starts on loopback) and,
+# with --peers, BullMQ on a private redis-server through the same workload; prints one table.
+#
+#   bench/run.sh                      # N = 100k, backlogs 10k / 100k
+#   bench/run.sh --peers              # + BullMQ (needs redis-server, node, npm: --install-peers)
+#   bench/run.sh --install-peers      # apt-get install redis-server nodejs npm; npm ci in bench/peers
+#   bench/run.sh --backlog-1m         # + the 1M backlog row (slow: ~2 min more)
+#   bench/run.sh --n 20000 -- --no-rss   # anything after -- goes to bench_naq (see bench_naq --help)
+#
+# Environment: NAQ_BENCH_BUILD_DIR (default build-bench), NAQ_BENCH_PEER_CONCURRENCY (BullMQ
+# worker concurrency, default 100), NAQ_BENCH_JSON (where the JSON goes).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build_dir="${NAQ_BENCH_BUILD_DIR:-$root/build-bench}"
+json="${NAQ_BENCH_JSON:-$build_dir/bench-results.json}"
+peer_concurrency="${NAQ_BENCH_PEER_CONCURRENCY:-100}"
+n=100000
+peers=0
+install_peers=0
+bench_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --peers) peers=1 ;;
+    --install-peers) install_peers=1 ;;
+    --backlog-1m) bench_args+=(--backlog-1m) ;;
+    --n) n="$2"; shift ;;
+    --) shift; bench_args+=("$@"); break ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$install_peers" = 1 ]; then
+  # Optional and separate from scripts/install-deps.sh: only the peer comparison needs these.
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq redis-server redis-tools nodejs npm >/dev/null
+  (cd "$root/bench/peers" && npm ci --no-audit --no-fund --silent)
+fi
+
+configure=(-S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DNAQ_BUILD_BENCH=ON -DNAQ_WARNINGS_AS_ERRORS=ON)
+[ -f "$build_dir/CMakeCache.txt" ] || configure+=(-DNAQ_BUILD_TESTS=OFF)
+cmake "${configure[@]}" >/dev/null
+cmake --build "$build_dir" -j"$(nproc)" --target bench_naq naq_cli >/dev/null
+
+peer_json=()
+if [ "$peers" = 1 ]; then
+  peer_out="$build_dir/bench-peers.json"
+  echo "run.sh: BullMQ peer run (N = $n, concurrency $peer_concurrency)..." >&2
+  "$root/bench/peers/run.sh" --n "$n" --concurrency "$peer_concurrency" --json "$peer_out" >/dev/null
+  peer_json=(--peer-json "$peer_out")
+fi
+"$build_dir/bench/bench_naq" --n "$n" --json "$json" "${peer_json[@]}" "${bench_args[@]}"
+echo "(JSON: $json)"

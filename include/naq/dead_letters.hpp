@@ -1,0 +1,49 @@
+// Dead letters: jobs that ran out of attempts (or could not be decoded / had no handler),
+// kept with every attempt's error in the dead-letter stream until requeued or purged.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "naq/config.hpp"
+#include "naq/json.hpp"
+
+namespace naq {
+
+struct DeadLetter {
+    uint64_t sequence = 0;  ///< position in the dead-letter stream
+    std::string id;         ///< job id (empty for undecodable messages)
+    std::string queue;
+    std::string task;
+    std::string reason;     ///< failed | unknown_task | undecodable | dependency_failed
+    std::string error;      ///< the last error
+    int64_t failed_at_ms = 0;
+    Json record;            ///< the whole record (docs/wire-format.md)
+};
+
+class DeadLetters {
+public:
+    explicit DeadLetters(const Config& config = default_config());
+
+    /// Dead letters, oldest first; of one queue when `queue` is given.
+    std::vector<DeadLetter> list(const std::string& queue = {}) const;
+    /// The newest dead letter of a job. Throws NotFound.
+    DeadLetter get(const std::string& job_id) const;
+
+    /// Puts the job back on its queue with fresh attempts; the old errors go into the job's
+    /// `history`. Removes the dead letter. Returns the job id. Undecodable messages are
+    /// republished exactly as they were. Throws NotFound.
+    std::string requeue(const std::string& job_id) const;
+    /// Requeues every dead letter (of one queue when given); returns how many.
+    std::size_t requeue_all(const std::string& queue = {}) const;
+
+    /// Deletes dead letters (of one queue when given); returns how many.
+    std::size_t purge(const std::string& queue = {}) const;
+
+private:
+    void requeue(const DeadLetter& letter) const;
+    Config config_;
+};
+
+}  // namespace naq

@@ -1,0 +1,170 @@
+// Events: every job transition and worker / scheduler happening, published to the events stream
+// ("<prefix>_events") and read back with filters. docs/observability.md describes them and
+// docs/wire-format.md the record.
+//
+//   naq::EventPublisher events{cfg};                        // async: never blocks, never throws
+//   events.publish(naq::job_event(naq::EventType::enqueued, job));
+//
+//   naq::EventStream stream{cfg, {.queue = "emails", .since_ms = naq::now_ms() - 600'000}};
+//   while (auto e = stream.next(1s)) { ... }                // replay, then follow
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "naq/config.hpp"
+#include "naq/connection.hpp"
+#include "naq/job.hpp"
+#include "naq/json.hpp"
+
+namespace naq {
+
+enum class EventType {
+    // job transitions
+    enqueued,
+    started,
+    succeeded,
+    failed,           ///< one attempt failed; a retry_scheduled or dead_lettered follows
+    retry_scheduled,
+    dead_lettered,
+    cancelled,
+    // scheduler
+    schedule_fired,
+    schedule_paused,
+    schedule_resumed,
+    // worker
+    worker_started,
+    worker_stopped,
+};
+
+/// "enqueued", "retry_scheduled", ...
+const char* to_string(EventType type);
+/// Throws InvalidArgument naming the known types when `name` is none of them.
+EventType event_type_from_string(std::string_view name);
+/// Every event type, in declaration order.
+const std::vector<EventType>& all_event_types();
+
+/// One event. The wire form is {"v":1,"type":...,"job_id":...,"at":...} (docs/wire-format.md).
+struct Event {
+    EventType type = EventType::enqueued;
+    std::string job_id;       ///< job events
+    std::string queue;        ///< job events; the target queue of schedule events
+    std::string task;
+    std::string worker;       ///< the worker that ran the attempt / the worker of worker events
+    std::string schedule_id;  ///< schedule events
+    int attempt = 0;          ///< 1-based; 0 when not about an attempt
+    int64_t at_ms = 0;        ///< Unix milliseconds; publish() fills 0 with now
+    std::string error;        ///< failed, dead_lettered, cancelled
+    std::optional<int64_t> duration_ms;  ///< succeeded, failed: how long the attempt ran
+    std::optional<int64_t> delay_ms;     ///< retry_scheduled: wait before the next attempt;
+                                         ///< schedule_fired: lateness of the firing
+    Json data;                ///< anything else (an object), omitted when null
+
+    uint64_t sequence = 0;    ///< when read back: the stream sequence (not part of the record)
+};
+
+/// An event about `job` (queue, task, id filled in; at = now).
+Event job_event(EventType type, const Job& job, int attempt = 0);
+
+/// The record as JSON text / object, and back. decode_event throws SerializationError.
+std::string encode_event(const Event& event);
+Json event_to_json(const Event& event);
+Event decode_event(std::string_view text);
+
+/// The subject an event is published on: "<prefix>.events.<queue>.<type>.<job id>" for job
+/// events, "<prefix>.events._worker.<type>.<worker>" and "<prefix>.events._scheduler.<type>.<schedule id>".
+std::string event_subject_for(const Config& config, const Event& event);
+
+/// Creates (or checks) the events stream: limits retention, max age events.max_age, storage and
+/// replicas from the config. Idempotent and cached per process and deployment.
+void ensure_events_stream(const Config& config);
+
+/// Publishes events asynchronously on the pooled connection, in order. Cheap to copy (copies
+/// share the connection and, when batching, the buffer).
+///
+/// A batching publisher (what the worker uses) buffers events for events.batch_window and sends
+/// those of one queue and type together in one message ("<prefix>.events.<queue>.<type>._batch",
+/// a {"v":1,"events":[...]} record); an event with no company travels alone on its exact
+/// subject. Batches are cut so that every job's events stay in order. A plain publisher sends
+/// each event at once on its exact subject.
+class EventPublisher {
+public:
+    /// When events.enabled is false every publish is a no-op and nothing is connected.
+    /// Otherwise ensures the events stream; throws like jetstream() when NATS is unreachable.
+    explicit EventPublisher(const Config& config = default_config(), bool batched = false);
+    ~EventPublisher();
+
+    bool enabled() const { return js_.has_value(); }
+
+    /// Sends (or, batching, buffers) without waiting for the server. Never throws: an event
+    /// cnats refuses is dropped, counted in dropped() and logged (at most once a minute).
+    void publish(const Event& event) const noexcept;
+    /// Sends what is buffered, then `events` grouped into as few messages as order allows,
+    /// from the calling thread (the producer's enqueue_many: before its jobs). Never throws.
+    void publish_now(const std::vector<Event>& events) const noexcept;
+    /// Sends what is buffered now from the calling thread (before handing a job to another
+    /// worker, so that its events stay in order). Never throws.
+    void send_now() const noexcept;
+
+    /// Sends what is buffered and waits up to `timeout` until every asynchronous publish on the
+    /// connection is acknowledged. Returns false on timeout or error.
+    bool flush(Millis timeout) const noexcept;
+
+    /// Events this process dropped (all publishers).
+    static uint64_t dropped();
+
+private:
+    struct Batcher;
+    std::shared_ptr<const Config> config_;
+    std::optional<JetStream> js_;
+    std::shared_ptr<Batcher> batcher_;
+};
+
+/// Which events to read. Empty fields match anything.
+struct EventFilter {
+    std::string queue;   ///< a queue, or names::kWorkerEventsQueue / kSchedulerEventsQueue
+    std::string type;    ///< an event type name ("succeeded"); checked
+    std::string job_id;  ///< a job id (or worker / schedule id)
+    std::optional<int64_t> since_ms;  ///< from the first event stored at or after this time
+    bool only_new = false;            ///< only events stored after the stream was opened
+};
+
+/// Reads matching events in stream order: first those already stored (replay), then new ones as
+/// they arrive (follow). Queue and type are filtered by the server; job ids by the reader (batch
+/// messages hold many jobs), which first narrows the read to the job's queue and enqueue time
+/// when its status record says them. Undecodable messages are skipped with a warning.
+class EventStream {
+public:
+    /// Throws InvalidArgument for an unknown type or a bad token, ConnectionError etc.
+    EventStream(const Config& config, const EventFilter& filter = {});
+
+    /// The next matching event, or nullopt when none arrives within `timeout` (or when the
+    /// replay ends without a further match: check caught_up()). While replaying it reads on
+    /// past `timeout` as long as stored messages remain.
+    std::optional<Event> next(Millis timeout);
+
+    /// True once every event that was stored when the stream was opened has been returned.
+    bool caught_up() const { return remaining_ == 0 && ready_.empty(); }
+
+    /// The subject filter in use.
+    const std::string& subject_filter() const { return filter_subject_; }
+
+private:
+    bool matches(const Event& e) const;
+
+    EventFilter filter_;
+    std::string filter_subject_;
+    std::optional<StreamReader> reader_;
+    uint64_t remaining_ = 0;  // stored messages not yet read
+    std::deque<Event> ready_;  // matching events of messages already read
+};
+
+/// Every matching event stored now, in order (EventStream until caught up).
+std::vector<Event> read_events(const Config& config, const EventFilter& filter = {});
+
+}  // namespace naq

@@ -1,0 +1,123 @@
+// naq dead list | show | requeue | purge
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli.hpp"
+#include "naq/dead_letters.hpp"
+#include "naq/errors.hpp"
+
+namespace naq::cli {
+
+namespace {
+
+Json to_json(const DeadLetter& d) {
+    Json j = d.record;
+    j["sequence"] = d.sequence;
+    return j;
+}
+
+bool confirm(const std::string& question) {
+    if (!::isatty(STDIN_FILENO)) return false;
+    std::cout << question << " [y/N] " << std::flush;
+    std::string answer;
+    std::getline(std::cin, answer);
+    return answer == "y" || answer == "yes";
+}
+
+}  // namespace
+
+void add_dead_commands(CLI::App& app, Globals& g, int& exit_code) {
+    auto* dead = app.add_subcommand("dead", "Dead letters: list, show, requeue, purge");
+    dead->require_subcommand(1);
+
+    auto list_queue = std::make_shared<std::string>();
+    auto* list = dead->add_subcommand("list", "List dead letters, oldest first");
+    list->add_option("queue", *list_queue, "only this queue");
+    list->callback([&g, &exit_code, list_queue] {
+        exit_code = run_guarded([&] {
+            auto letters = DeadLetters(g.load_config()).list(*list_queue);
+            if (g.json) {
+                Json out = Json::array();
+                for (const auto& d : letters) out.push_back(to_json(d));
+                std::cout << out.dump(2) << "\n";
+                return kOk;
+            }
+            std::vector<std::vector<std::string>> rows;
+            for (const auto& d : letters) {
+                std::string error = d.error.size() > 60 ? d.error.substr(0, 57) + "..." : d.error;
+                rows.push_back({d.id.empty() ? "(undecodable #" + std::to_string(d.sequence) + ")" : d.id, d.queue,
+                                d.task, d.reason, format_time(d.failed_at_ms), error});
+            }
+            print_table({"JOB", "QUEUE", "TASK", "REASON", "FAILED_AT", "ERROR"}, rows);
+            return kOk;
+        });
+    });
+
+    auto show_id = std::make_shared<std::string>();
+    auto* show = dead->add_subcommand("show", "Show a dead letter: the job and every attempt's error");
+    show->add_option("id", *show_id, "job id")->required();
+    show->callback([&g, &exit_code, show_id] {
+        exit_code = run_guarded([&] {
+            DeadLetter d = DeadLetters(g.load_config()).get(*show_id);
+            std::cout << to_json(d).dump(2) << "\n";
+            return kOk;
+        });
+    });
+
+    struct RequeueArgs {
+        std::string id, queue;
+        bool all = false;
+    };
+    auto ra = std::make_shared<RequeueArgs>();
+    auto* requeue = dead->add_subcommand("requeue", "Put dead jobs back on their queue with fresh attempts");
+    requeue->add_option("id", ra->id, "job id");
+    requeue->add_flag("--all", ra->all, "every dead letter (of --queue when given)");
+    requeue->add_option("-q,--queue", ra->queue, "with --all: only this queue");
+    requeue->callback([&g, &exit_code, ra] {
+        exit_code = run_guarded([&] {
+            if (ra->id.empty() == !ra->all) throw InvalidArgument("give a job id or --all");
+            DeadLetters dead(g.load_config());
+            std::size_t n = 0;
+            if (ra->all) {
+                n = dead.requeue_all(ra->queue);
+            } else {
+                dead.requeue(ra->id);
+                n = 1;
+            }
+            if (g.json) {
+                std::cout << Json{{"requeued", n}}.dump() << "\n";
+            } else {
+                std::cout << "requeued " << n << " job(s)\n";
+            }
+            return kOk;
+        });
+    });
+
+    struct PurgeArgs {
+        std::string queue;
+        bool yes = false;
+    };
+    auto pa = std::make_shared<PurgeArgs>();
+    auto* purge = dead->add_subcommand("purge", "Delete dead letters (asks first unless --yes)");
+    purge->add_option("queue", pa->queue, "only this queue");
+    purge->add_flag("-y,--yes", pa->yes, "do not ask");
+    purge->callback([&g, &exit_code, pa] {
+        exit_code = run_guarded([&] {
+            DeadLetters dead(g.load_config());
+            if (!pa->yes && !confirm("Delete all dead letters" + (pa->queue.empty() ? "" : " of " + pa->queue) + "?")) {
+                std::cerr << "naq: not purged (pass --yes when not on a terminal)\n";
+                return kUsage;
+            }
+            std::size_t n = dead.purge(pa->queue);
+            if (g.json) {
+                std::cout << Json{{"purged", n}}.dump() << "\n";
+            } else {
+                std::cout << "purged " << n << " dead letter(s)\n";
+            }
+            return kOk;
+        });
+    });
+}
+
+}  // namespace naq::cli

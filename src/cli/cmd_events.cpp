@@ -1,0 +1,71 @@
+// naq events [--follow] [--job ID] [--queue Q] [--type T] [--since 10m] [--json]
+#include <atomic>
+#include <iostream>
+
+#include "cli.hpp"
+#include "config/value_parsing.hpp"
+#include "naq/errors.hpp"
+#include "naq/events.hpp"
+#include "views.hpp"
+
+namespace naq::cli {
+
+void add_events_commands(CLI::App& app, Globals& g, int& exit_code) {
+    struct EventsArgs {
+        bool follow = false;
+        std::string job, queue, type, since;
+    };
+    auto ea = std::make_shared<EventsArgs>();
+    auto* cmd = app.add_subcommand("events", "Replay job, worker and scheduler events; --follow for new ones");
+    cmd->add_flag("-f,--follow", ea->follow, "keep printing new events until Ctrl-C");
+    cmd->add_option("-j,--job", ea->job, "only events of this job (or worker / schedule) id");
+    cmd->add_option("-q,--queue", ea->queue, "only events of this queue (_worker, _scheduler: worker / scheduler events)");
+    cmd->add_option("-t,--type", ea->type, "only events of this type (enqueued, started, succeeded, failed, "
+                                           "retry_scheduled, dead_lettered, cancelled, schedule_fired, ...)");
+    cmd->add_option("-s,--since", ea->since, "start this long ago (e.g. 10m, 2h, 1d); default: every stored "
+                                             "event, or only new ones with --follow");
+    cmd->callback([&g, &exit_code, ea] {
+        exit_code = run_guarded([&] {
+            Config config = g.load_config();
+            EventFilter filter;
+            filter.job_id = ea->job;
+            filter.queue = ea->queue;
+            filter.type = ea->type;
+            if (!ea->type.empty()) event_type_from_string(ea->type);  // usage error before connecting
+            if (!ea->since.empty()) {
+                auto d = config_detail::parse_duration(ea->since);
+                if (!d) throw InvalidArgument("--since: '" + ea->since + "' is not a duration (e.g. 10m)");
+                filter.since_ms = now_ms() - d->count();
+            } else if (ea->follow) {
+                filter.only_new = true;
+            }
+            auto print = [&g](const Event& e) {
+                if (g.json) {
+                    Json j = event_to_json(e);
+                    j["seq"] = e.sequence;
+                    std::cout << j.dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
+                } else {
+                    std::cout << format_event(e) << "\n";
+                }
+            };
+            if (!ea->follow) {
+                for (const auto& e : read_events(config, filter)) print(e);
+                return kOk;
+            }
+            std::atomic<bool> stop{false};
+            SignalStopper stopper([&stop] { stop = true; });  // before the stream opens a connection
+            EventStream stream(config, filter);
+            while (!stop.load()) {
+                if (auto e = stream.next(Millis(250))) {
+                    print(*e);
+                    if (stream.caught_up()) std::cout << std::flush;
+                } else {
+                    std::cout << std::flush;
+                }
+            }
+            return kOk;
+        });
+    });
+}
+
+}  // namespace naq::cli

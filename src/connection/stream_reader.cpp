@@ -1,0 +1,114 @@
+// Asynchronous publishing on the shared context, and reading a stream in order through
+// ephemeral consumers (events replay / follow).
+#include <nats/nats.h>
+
+#include <algorithm>
+
+#include "connection_state.hpp"
+#include "naq/connection.hpp"
+#include "nats_check.hpp"
+
+namespace naq {
+
+using detail::check;
+
+namespace {
+
+constexpr int64_t kNanosPerMilli = 1'000'000;
+constexpr uint64_t kMaxBatch = 256;
+// The server forgets an ephemeral consumer this long after its reader went away.
+constexpr int64_t kInactiveThresholdMs = 30'000;
+
+struct ConsumerInfoOwner {
+    jsConsumerInfo* ci = nullptr;
+    ~ConsumerInfoOwner() {
+        if (ci != nullptr) jsConsumerInfo_Destroy(ci);
+    }
+};
+
+void init_reader_config(jsConsumerConfig& cc, const ReadSpec& spec) {
+    cc.AckPolicy = js_AckNone;
+    cc.InactiveThreshold = kInactiveThresholdMs * kNanosPerMilli;
+    if (!spec.filter.empty()) cc.FilterSubject = spec.filter.c_str();
+    if (spec.only_new) {
+        cc.DeliverPolicy = js_DeliverNew;
+    } else if (spec.start_time_ms > 0) {
+        cc.DeliverPolicy = js_DeliverByStartTime;
+        cc.OptStartTime = spec.start_time_ms * kNanosPerMilli;
+    } else if (spec.start_sequence > 0) {
+        cc.DeliverPolicy = js_DeliverByStartSequence;
+        cc.OptStartSeq = spec.start_sequence;
+    } else {
+        cc.DeliverPolicy = js_DeliverAll;
+    }
+}
+
+}  // namespace
+
+// ---- asynchronous publish
+
+void JetStream::publish_async(const std::string& subject, std::string_view data) const {
+    check(js_PublishAsync(native_handle(), subject.c_str(), data.data(), static_cast<int>(data.size()), nullptr),
+          "publish to " + subject);
+}
+
+void JetStream::flush_async(Millis timeout) const {
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = timeout.count();
+    check(js_PublishAsyncComplete(native_handle(), &po), "wait for asynchronous publishes");
+}
+
+// ---- StreamReader
+
+std::optional<StreamMessage> StreamReader::next(Millis timeout) {
+    if (buffer_.empty()) {
+        // Messages known to be stored come in batches; when none are, one long poll returns as
+        // soon as the next message arrives.
+        int batch = static_cast<int>(std::clamp<uint64_t>(pending_, 1, kMaxBatch));
+        natsMsgList list{nullptr, 0};
+        jsErrCode code = static_cast<jsErrCode>(0);
+        natsStatus s = natsSubscription_Fetch(&list, sub_.get(), batch, std::max<int64_t>(timeout.count(), 1), &code);
+        if (s == NATS_TIMEOUT) return std::nullopt;
+        check(s, "read stream", code);
+        for (int i = 0; i < list.Count; ++i) {
+            buffer_.emplace_back(list.Msgs[i]);
+            list.Msgs[i] = nullptr;  // now owned by Message
+        }
+        natsMsgList_Destroy(&list);
+        if (buffer_.empty()) return std::nullopt;
+    }
+    Message m = std::move(buffer_.front());
+    buffer_.pop_front();
+    StreamMessage out;
+    out.subject = std::string(m.subject());
+    out.data = std::string(m.data());
+    jsMsgMetaData* meta = nullptr;
+    check(natsMsg_GetMetaData(&meta, m.native_handle()), "read message metadata");
+    out.sequence = meta->Sequence.Stream;
+    out.time_ms = meta->Timestamp / kNanosPerMilli;
+    out.pending = meta->NumPending;
+    jsMsgMetaData_Destroy(meta);
+    pending_ = out.pending;
+    return out;
+}
+
+StreamReader JetStream::read(const ReadSpec& spec) const {
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = spec.stream.c_str();
+    init_reader_config(so.Config, spec);
+    natsSubscription* raw = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    const char* subject = spec.filter.empty() ? nullptr : spec.filter.c_str();
+    check(js_PullSubscribe(&raw, native_handle(), subject, nullptr, nullptr, &so, &code),
+          "read stream " + spec.stream, code);
+    std::unique_ptr<natsSubscription, detail::SubscriptionDeleter> owned(raw);
+    ConsumerInfoOwner info;
+    code = static_cast<jsErrCode>(0);
+    check(natsSubscription_GetConsumerInfo(&info.ci, raw, nullptr, &code), "read stream " + spec.stream, code);
+    uint64_t pending = info.ci->NumPending;
+    return StreamReader(owned.release(), conn_.state(), pending);
+}
+
+}  // namespace naq

@@ -1,0 +1,190 @@
+// The event record: type names, the JSON codec and the subject an event goes to.
+// encode_event is hand-written (no DOM) because it runs on the job path twice per job.
+#include <array>
+#include <cstdio>
+
+#include "naq/errors.hpp"
+#include "naq/events.hpp"
+#include "naq/names.hpp"
+
+namespace naq {
+
+namespace {
+
+constexpr std::array<std::pair<EventType, const char*>, 12> kTypes{{
+    {EventType::enqueued, "enqueued"},
+    {EventType::started, "started"},
+    {EventType::succeeded, "succeeded"},
+    {EventType::failed, "failed"},
+    {EventType::retry_scheduled, "retry_scheduled"},
+    {EventType::dead_lettered, "dead_lettered"},
+    {EventType::cancelled, "cancelled"},
+    {EventType::schedule_fired, "schedule_fired"},
+    {EventType::schedule_paused, "schedule_paused"},
+    {EventType::schedule_resumed, "schedule_resumed"},
+    {EventType::worker_started, "worker_started"},
+    {EventType::worker_stopped, "worker_stopped"},
+}};
+
+bool is_worker_event(EventType t) { return t == EventType::worker_started || t == EventType::worker_stopped; }
+bool is_schedule_event(EventType t) {
+    return t == EventType::schedule_fired || t == EventType::schedule_paused || t == EventType::schedule_resumed;
+}
+
+void append_escaped(std::string& out, std::string_view s) {
+    out += '"';
+    for (char c : s) {
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+                    out += buf;
+                } else {
+                    out += c;  // UTF-8 passes through; invalid bytes are the producer's problem
+                }
+        }
+    }
+    out += '"';
+}
+
+void field(std::string& out, std::string_view name, std::string_view value) {
+    out += ",\"";
+    out += name;
+    out += "\":";
+    append_escaped(out, value);
+}
+
+void field(std::string& out, std::string_view name, int64_t value) {
+    out += ",\"";
+    out += name;
+    out += "\":";
+    out += std::to_string(value);
+}
+
+template <class T>
+T get_or(const Json& j, const char* key, T fallback) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return fallback;
+    try {
+        return it->get<T>();
+    } catch (const Json::exception&) {
+        throw SerializationError(std::string("event field '") + key + "' has the wrong type");
+    }
+}
+
+}  // namespace
+
+const char* to_string(EventType type) {
+    for (const auto& [t, name] : kTypes) {
+        if (t == type) return name;
+    }
+    return "unknown";
+}
+
+EventType event_type_from_string(std::string_view name) {
+    for (const auto& [t, n] : kTypes) {
+        if (name == n) return t;
+    }
+    std::string known;
+    for (const auto& [t, n] : kTypes) known += (known.empty() ? "" : ", ") + std::string(n);
+    throw InvalidArgument("unknown event type '" + std::string(name) + "' (known: " + known + ")");
+}
+
+const std::vector<EventType>& all_event_types() {
+    static const std::vector<EventType> all = [] {
+        std::vector<EventType> v;
+        for (const auto& [t, n] : kTypes) v.push_back(t);
+        return v;
+    }();
+    return all;
+}
+
+Event job_event(EventType type, const Job& job, int attempt) {
+    Event e;
+    e.type = type;
+    e.job_id = job.id;
+    e.queue = job.queue;
+    e.task = job.task;
+    e.attempt = attempt;
+    e.at_ms = now_ms();
+    return e;
+}
+
+std::string encode_event(const Event& e) {
+    std::string out;
+    out.reserve(192 + e.error.size());
+    out += "{\"v\":";
+    out += std::to_string(kWireVersion);
+    field(out, "type", to_string(e.type));
+    if (!e.job_id.empty()) field(out, "job_id", e.job_id);
+    if (!e.queue.empty()) field(out, "queue", e.queue);
+    if (!e.task.empty()) field(out, "task", e.task);
+    if (!e.worker.empty()) field(out, "worker", e.worker);
+    if (!e.schedule_id.empty()) field(out, "schedule_id", e.schedule_id);
+    if (e.attempt > 0) field(out, "attempt", e.attempt);
+    field(out, "at", e.at_ms);
+    if (!e.error.empty()) field(out, "error", e.error);
+    if (e.duration_ms) field(out, "duration_ms", *e.duration_ms);
+    if (e.delay_ms) field(out, "delay_ms", *e.delay_ms);
+    if (!e.data.is_null()) {
+        out += ",\"data\":";
+        out += e.data.dump(-1, ' ', false, Json::error_handler_t::replace);
+    }
+    out += '}';
+    return out;
+}
+
+Json event_to_json(const Event& e) { return Json::parse(encode_event(e)); }
+
+Event decode_event(std::string_view text) {
+    Json j = Json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw SerializationError("event is not a JSON object");
+    if (get_or<int>(j, "v", kWireVersion) > kWireVersion) {
+        throw SerializationError("event version " + j["v"].dump() + " is newer than this naq reads");
+    }
+    Event e;
+    auto type = j.find("type");
+    if (type == j.end() || !type->is_string()) throw SerializationError("event field 'type' is missing");
+    try {
+        e.type = event_type_from_string(type->get<std::string>());
+    } catch (const InvalidArgument& bad) {
+        throw SerializationError(bad.what());
+    }
+    e.job_id = get_or<std::string>(j, "job_id", {});
+    e.queue = get_or<std::string>(j, "queue", {});
+    e.task = get_or<std::string>(j, "task", {});
+    e.worker = get_or<std::string>(j, "worker", {});
+    e.schedule_id = get_or<std::string>(j, "schedule_id", {});
+    e.attempt = get_or<int>(j, "attempt", 0);
+    e.at_ms = get_or<int64_t>(j, "at", 0);
+    e.error = get_or<std::string>(j, "error", {});
+    if (j.contains("duration_ms")) e.duration_ms = get_or<int64_t>(j, "duration_ms", 0);
+    if (j.contains("delay_ms")) e.delay_ms = get_or<int64_t>(j, "delay_ms", 0);
+    if (auto d = j.find("data"); d != j.end()) e.data = *d;
+    return e;
+}
+
+std::string event_subject_for(const Config& config, const Event& e) {
+    const char* type = to_string(e.type);
+    if (is_worker_event(e.type)) return names::worker_event_subject(config, type, e.worker);
+    if (is_schedule_event(e.type)) return names::scheduler_event_subject(config, type, e.schedule_id);
+    return names::event_subject(config, names::to_token(e.queue), type, names::to_token(e.job_id));
+}
+
+}  // namespace naq

@@ -1,0 +1,116 @@
+#include "naq/dead_letters.hpp"
+
+#include "naq/codec.hpp"
+#include "naq/connection.hpp"
+#include "naq/errors.hpp"
+#include "naq/names.hpp"
+#include "naq/queue.hpp"
+
+namespace naq {
+
+namespace {
+
+DeadLetter to_letter(uint64_t sequence, std::string_view data) {
+    DeadLetter d;
+    d.sequence = sequence;
+    d.record = Json::parse(data, nullptr, false);
+    if (d.record.is_discarded() || !d.record.is_object()) {
+        d.reason = "unreadable";
+        d.record = Json{{"raw", std::string(data)}};
+        return d;
+    }
+    auto str = [&](const char* k) {
+        auto it = d.record.find(k);
+        return it != d.record.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    d.id = str("id");
+    d.queue = str("queue");
+    d.task = str("task");
+    d.reason = str("reason");
+    d.error = str("error");
+    if (auto it = d.record.find("failed_at"); it != d.record.end() && it->is_number_integer()) {
+        d.failed_at_ms = it->get<int64_t>();
+    }
+    return d;
+}
+
+}  // namespace
+
+DeadLetters::DeadLetters(const Config& config) : config_(config) { ensure_job_streams(config_); }
+
+std::vector<DeadLetter> DeadLetters::list(const std::string& queue) const {
+    std::vector<DeadLetter> out;
+    std::string filter = queue.empty() ? names::all_failed_subject(config_) : names::failed_subject(config_, queue);
+    jetstream(config_).scan(names::failed_stream(config_), filter, [&](uint64_t seq, std::string_view data) {
+        out.push_back(to_letter(seq, data));
+        return true;
+    });
+    return out;
+}
+
+DeadLetter DeadLetters::get(const std::string& job_id) const {
+    std::optional<DeadLetter> found;
+    for (auto& d : list()) {
+        if (d.id == job_id) found = std::move(d);
+    }
+    if (!found) throw NotFound("no dead letter for job " + job_id);
+    return *found;
+}
+
+void DeadLetters::requeue(const DeadLetter& d) const {
+    auto js = jetstream(config_);
+    const Json& record = d.record;
+    std::string queue = d.queue.empty() ? config_.queue.default_queue : d.queue;
+    names::check_token(queue, "queue name");
+    std::string body;
+    std::string msg_id;
+    if (record.contains("job") && record["job"].is_object()) {
+        Job job = codec::decode_job(record["job"].dump(), queue);
+        // The earlier life's errors travel with the job; attempts start again from 1.
+        Json life = {{"requeued_at", now_ms()}, {"reason", d.reason}, {"errors", record.value("errors", Json::array())}};
+        job.history.push_back(std::move(life));
+        body = codec::encode(job);
+        msg_id = job.id + ":requeue:" + std::to_string(d.sequence);
+        JobStatus status;
+        status.id = job.id;
+        status.queue = job.queue;
+        status.task = job.task;
+        status.state = JobState::queued;
+        status.max_attempts = job.max_attempts;
+        status.enqueued_at_ms = job.enqueued_at_ms;
+        status.updated_at_ms = now_ms();
+        kv_store(Bucket::job_status, config_).put(job.id, codec::encode(status));
+        kv_store(Bucket::results, config_).purge(job.id);  // the new life has no result yet
+    } else if (record.contains("raw") && record["raw"].is_string()) {
+        body = record["raw"].get<std::string>();  // undecodable: put back exactly as published
+        msg_id = "requeue:" + std::to_string(d.sequence);
+    } else {
+        throw SerializationError("dead letter " + std::to_string(d.sequence) + " holds no job to requeue");
+    }
+    PublishOptions po;
+    po.msg_id = msg_id;  // not the job id: that one is still inside the dedup window
+    js.publish(names::queue_subject(config_, queue), body, po);
+    js.delete_message(names::failed_stream(config_), d.sequence);
+}
+
+std::string DeadLetters::requeue(const std::string& job_id) const {
+    DeadLetter d = get(job_id);
+    requeue(d);
+    return d.id;
+}
+
+std::size_t DeadLetters::requeue_all(const std::string& queue) const {
+    std::size_t n = 0;
+    for (const auto& d : list(queue)) {
+        requeue(d);
+        ++n;
+    }
+    return n;
+}
+
+std::size_t DeadLetters::purge(const std::string& queue) const {
+    std::string subject = queue.empty() ? std::string() : names::failed_subject(config_, queue);
+    return static_cast<std::size_t>(jetstream(config_).purge(names::failed_stream(config_), subject));
+}
+
+}  // namespace naq

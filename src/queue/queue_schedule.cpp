@@ -1,0 +1,110 @@
+// Queue::enqueue_at / enqueue_in / schedule: store a schedule that `naq scheduler` fires.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "naq/errors.hpp"
+#include "naq/queue.hpp"
+#include "naq/schedule.hpp"
+
+namespace naq {
+
+namespace {
+
+int64_t ms_of(std::chrono::system_clock::time_point tp) {
+    return std::chrono::duration_cast<Millis>(tp.time_since_epoch()).count();
+}
+
+// Stores `s`; with a caller-chosen id that already exists, keeps the stored one (idempotent).
+std::string store(const Config& config, Schedule s) {
+    const bool chosen = !s.id.empty();
+    std::string id = s.id;
+    try {
+        return ScheduleStore(config).add(std::move(s)).id;
+    } catch (const Conflict&) {
+        if (!chosen) throw;
+        spdlog::debug("[schedule {}] exists already: kept as it is", id);
+        return id;
+    }
+}
+
+// A one-shot schedule; its job keeps the schedule id, so `naq result <id>` finds it.
+std::string delayed(const Queue& queue, int64_t at, const std::string& task, const Json& args,
+                    const EnqueueOptions& options) {
+    queue.make_job(task, args, options);  // checks the job options exactly as enqueue() would
+    Schedule s;
+    s.id = options.job_id;
+    s.queue = queue.name();
+    s.task = task;
+    s.args = args.is_null() ? Json::object() : args;
+    s.options = options;
+    s.kind = ScheduleKind::once;
+    s.next_run_ms = at;
+    return store(queue.config(), std::move(s));
+}
+
+}  // namespace
+
+std::string Queue::enqueue_at(std::chrono::system_clock::time_point when, const std::string& task, const Json& args,
+                              const EnqueueOptions& options) {
+    int64_t at = ms_of(when);
+    int64_t now = now_ms();
+    if (at < now) {
+        char ago[32];
+        std::snprintf(ago, sizeof(ago), "%.3f", static_cast<double>(now - at) / 1000.0);
+        throw InvalidArgument(std::string("the run time is in the past (") + ago + " s ago)");
+    }
+    return delayed(*this, at, task, args, options);
+}
+
+std::string Queue::enqueue_in(Millis delay, const std::string& task, const Json& args,
+                              const EnqueueOptions& options) {
+    if (delay < Millis(0)) throw InvalidArgument("the delay must not be negative");
+    return delayed(*this, now_ms() + delay.count(), task, args, options);
+}
+
+std::string Queue::schedule(const Cron& cron, const std::string& task, const Json& args,
+                            const EnqueueOptions& options, const ScheduleOptions& so) {
+    EnqueueOptions job_options = options;
+    job_options.job_id.clear();
+    make_job(task, args, job_options);
+    Schedule s;
+    s.id = so.id;
+    s.queue = name_;
+    s.task = task;
+    s.args = args.is_null() ? Json::object() : args;
+    s.options = job_options;
+    s.kind = ScheduleKind::cron;
+    s.cron = cron.expr;
+    s.tz = cron.tz.empty() ? "UTC" : cron.tz;
+    s.repeat = so.repeat;
+    s.paused = so.paused;
+    if (so.start) {
+        auto parsed = CronExpression::parse(cron.expr);
+        auto first = parsed.next_after(*so.start - std::chrono::milliseconds(1), s.tz);
+        if (!first) throw InvalidArgument("cron \"" + cron.expr + "\" never fires after the start time");
+        s.next_run_ms = ms_of(*first);
+    }
+    return store(config_, std::move(s));
+}
+
+std::string Queue::schedule(const Every& every, const std::string& task, const Json& args,
+                            const EnqueueOptions& options, const ScheduleOptions& so) {
+    EnqueueOptions job_options = options;
+    job_options.job_id.clear();
+    make_job(task, args, job_options);
+    Schedule s;
+    s.id = so.id;
+    s.queue = name_;
+    s.task = task;
+    s.args = args.is_null() ? Json::object() : args;
+    s.options = job_options;
+    s.kind = ScheduleKind::interval;
+    s.interval = every.interval;
+    s.repeat = so.repeat;
+    s.paused = so.paused;
+    if (so.start) s.next_run_ms = ms_of(*so.start);
+    return store(config_, std::move(s));
+}
+
+}  // namespace naq

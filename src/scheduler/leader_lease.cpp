@@ -1,0 +1,128 @@
+#include "leader_lease.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "naq/errors.hpp"
+#include "naq/job.hpp"
+#include "naq/json.hpp"
+
+namespace naq {
+
+namespace {
+
+int64_t steady_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string host_name() {
+    char host[256] = {0};
+    ::gethostname(host, sizeof(host) - 1);
+    return host;
+}
+
+}  // namespace
+
+std::string encode_lease(const LeaseRecord& r) {
+    return Json{{"v", kWireVersion},     {"holder", r.holder},         {"pid", r.pid},
+                {"host", r.host},        {"since", r.since_ms},        {"renewed", r.renewed_ms},
+                {"released", r.released}}
+        .dump();
+}
+
+LeaseRecord decode_lease(std::string_view text) {
+    Json j = Json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw SerializationError("scheduler lease: not a JSON object");
+    LeaseRecord r;
+    try {
+        r.holder = j.value("holder", std::string());
+        r.pid = j.value("pid", int64_t{0});
+        r.host = j.value("host", std::string());
+        r.since_ms = j.value("since", int64_t{0});
+        r.renewed_ms = j.value("renewed", int64_t{0});
+        r.released = j.value("released", false);
+    } catch (const Json::exception& e) {
+        throw SerializationError(std::string("scheduler lease: ") + e.what());
+    }
+    return r;
+}
+
+LeaderLease::LeaderLease(const Config& config, std::string holder)
+    : config_(config), holder_(std::move(holder)) {}
+
+const KvStore& LeaderLease::kv() {
+    if (!kv_) kv_.emplace(kv_store(Bucket::scheduler_lock, config_));
+    return *kv_;
+}
+
+LeaseRecord LeaderLease::record(bool released) const {
+    LeaseRecord r;
+    r.holder = holder_;
+    r.pid = ::getpid();
+    r.host = host_name();
+    r.since_ms = since_ms_;
+    r.renewed_ms = now_ms();
+    r.released = released;
+    return r;
+}
+
+bool LeaderLease::tick() {
+    const int64_t sent = steady_ns();
+    const int64_t safe = std::chrono::duration_cast<std::chrono::nanoseconds>(config_.scheduler.lock_ttl).count() / 10 * 9;
+    try {
+        if (holding_) {
+            revision_ = kv().update(kLeaseKey, encode_lease(record(false)), revision_);
+        } else {
+            auto entry = kv().try_get(kLeaseKey);
+            since_ms_ = now_ms();
+            if (!entry) {
+                revision_ = kv().create(kLeaseKey, encode_lease(record(false)));
+            } else if (decode_lease(entry->value).released) {
+                revision_ = kv().update(kLeaseKey, encode_lease(record(false)), entry->revision);
+            } else {
+                return false;  // someone else leads
+            }
+            holding_ = true;
+        }
+        valid_until_ns_.store(sent + safe);
+        return true;
+    } catch (const Conflict&) {
+        if (holding_) spdlog::warn("[scheduler {}] lost the leader lease to another scheduler", holder_);
+        holding_ = false;
+        valid_until_ns_.store(0);
+        return false;
+    } catch (const Error& e) {
+        if (holding_ && steady_ns() >= valid_until_ns_.load()) {
+            spdlog::warn("[scheduler {}] could not renew the leader lease in time ({}): stepping down", holder_,
+                         e.what());
+            holding_ = false;
+            valid_until_ns_.store(0);
+        } else {
+            spdlog::debug("[scheduler {}] lease: {}", holder_, e.what());
+        }
+        return held();
+    }
+}
+
+void LeaderLease::release() {
+    if (!holding_) return;
+    holding_ = false;
+    valid_until_ns_.store(0);
+    try {
+        kv().update(kLeaseKey, encode_lease(record(true)), revision_);
+        spdlog::info("[scheduler {}] released the leader lease", holder_);
+    } catch (const Error& e) {
+        spdlog::debug("[scheduler {}] release lease: {}", holder_, e.what());  // it expires anyway
+    }
+}
+
+bool LeaderLease::held() const { return steady_ns() < valid_until_ns_.load(); }
+
+std::optional<LeaseRecord> LeaderLease::current() {
+    auto entry = kv().try_get(kLeaseKey);
+    if (!entry) return std::nullopt;
+    return decode_lease(entry->value);
+}
+
+}  // namespace naq

@@ -1,0 +1,267 @@
+// Schedule logic without a server: validation, next runs, the firing plan, ISO 8601 times.
+#include "naq/schedule.hpp"
+
+#include <spdlog/fmt/fmt.h>
+
+#include <cctype>
+#include <cstdio>
+
+#include "config/value_parsing.hpp"
+#include "naq/errors.hpp"
+#include "naq/names.hpp"
+
+namespace naq {
+
+namespace {
+
+using std::chrono::system_clock;
+
+constexpr std::size_t kMaxScheduleId = 100;  // "<id>_<13 digits>" stays within the 128 of a job id
+constexpr int64_t kMinIntervalMs = 100;
+constexpr int kMaxSkipCount = 10'000;  // counting a cron backlog stops here (only a statistic)
+
+system_clock::time_point to_time(int64_t ms) {
+    return system_clock::time_point(std::chrono::duration_cast<system_clock::duration>(Millis(ms)));
+}
+
+int64_t to_ms(system_clock::time_point tp) {
+    return std::chrono::duration_cast<Millis>(tp.time_since_epoch()).count();
+}
+
+std::string iso(int64_t ms) {
+    auto days = std::chrono::floor<std::chrono::days>(to_time(ms));
+    std::chrono::year_month_day ymd{days};
+    int64_t in_day = ms - to_ms(days);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
+                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), in_day / 3'600'000,
+                       in_day / 60'000 % 60, in_day / 1000 % 60, in_day % 1000);
+}
+
+std::optional<int64_t> cron_next(const Schedule& s, int64_t after_ms) {
+    auto next = CronExpression::parse(s.cron).next_after(to_time(after_ms), s.tz);
+    if (!next) return std::nullopt;
+    return to_ms(*next);
+}
+
+}  // namespace
+
+void check_schedule_id(const std::string& id) {
+    if (id.empty() || id.size() > kMaxScheduleId) {
+        throw InvalidArgument("schedule id must be 1-" + std::to_string(kMaxScheduleId) + " characters");
+    }
+    for (char ch : id) {
+        if (std::isalnum(static_cast<unsigned char>(ch)) == 0 && ch != '-' && ch != '_') {
+            throw InvalidArgument("schedule id '" + id + "' may only use A-Z a-z 0-9 _ -");
+        }
+    }
+}
+
+const char* to_string(ScheduleKind kind) {
+    switch (kind) {
+        case ScheduleKind::once:
+            return "once";
+        case ScheduleKind::interval:
+            return "interval";
+        case ScheduleKind::cron:
+            break;
+    }
+    return "cron";
+}
+
+ScheduleKind schedule_kind_from_string(const std::string& name) {
+    if (name == "once") return ScheduleKind::once;
+    if (name == "interval") return ScheduleKind::interval;
+    if (name == "cron") return ScheduleKind::cron;
+    throw SerializationError("unknown schedule kind '" + name + "' (once, interval or cron)");
+}
+
+MissedRuns missed_runs_from_string(const std::string& name) {
+    if (name == "once") return MissedRuns::once;
+    if (name == "skip") return MissedRuns::skip;
+    throw InvalidArgument("missed runs policy must be once or skip, not '" + name + "'");
+}
+
+std::string describe(const Schedule& s) {
+    switch (s.kind) {
+        case ScheduleKind::once:
+            return "once at " + iso(s.next_run_ms);
+        case ScheduleKind::interval:
+            return "every " + config_detail::format_duration(s.interval);
+        case ScheduleKind::cron:
+            break;
+    }
+    return "cron " + s.cron + (s.tz.empty() || s.tz == "UTC" ? "" : " (" + s.tz + ")");
+}
+
+void validate(const Schedule& s) {
+    check_schedule_id(s.id);
+    names::check_token(s.queue, "queue name");
+    if (s.task.empty()) throw InvalidArgument("task name must not be empty");
+    switch (s.kind) {
+        case ScheduleKind::once:
+            if (s.next_run_ms <= 0) throw InvalidArgument("a delayed job needs a run time");
+            break;
+        case ScheduleKind::interval:
+            if (s.interval.count() < kMinIntervalMs) {
+                throw InvalidArgument("interval " + config_detail::format_duration(s.interval) +
+                                      " is too short: the minimum is 100ms");
+            }
+            break;
+        case ScheduleKind::cron:
+            CronExpression::parse(s.cron);  // throws InvalidArgument naming field and token
+            check_time_zone(s.tz);
+            break;
+    }
+    if (s.repeat && *s.repeat < 1) throw InvalidArgument("repeat must be at least 1");
+    if (s.repeat && (s.remaining < 0 || s.remaining > *s.repeat)) {
+        throw InvalidArgument("remaining runs must be between 0 and repeat");
+    }
+    if (s.options.max_attempts && *s.options.max_attempts < 1) {
+        throw InvalidArgument("max_attempts must be at least 1");
+    }
+    if (s.options.timeout && s.options.timeout->count() < 0) throw InvalidArgument("timeout must not be negative");
+}
+
+std::optional<int64_t> next_run_after(const Schedule& s, int64_t due_ms) {
+    switch (s.kind) {
+        case ScheduleKind::once:
+            return std::nullopt;
+        case ScheduleKind::interval:
+            return due_ms + s.interval.count();
+        case ScheduleKind::cron:
+            break;
+    }
+    return cron_next(s, due_ms);
+}
+
+std::optional<int64_t> first_run_after(const Schedule& s, int64_t now_ms) {
+    switch (s.kind) {
+        case ScheduleKind::once:
+            return std::nullopt;
+        case ScheduleKind::interval: {
+            int64_t step = s.interval.count();
+            if (s.next_run_ms > now_ms) return s.next_run_ms;
+            return s.next_run_ms + ((now_ms - s.next_run_ms) / step + 1) * step;
+        }
+        case ScheduleKind::cron:
+            break;
+    }
+    return cron_next(s, now_ms);
+}
+
+std::string fire_job_id(const Schedule& s, int64_t due_ms) {
+    if (s.kind == ScheduleKind::once) return s.id;
+    return s.id + "_" + std::to_string(due_ms);
+}
+
+FirePlan plan_fire(const Schedule& s, int64_t now_ms, MissedRuns policy, Millis catch_up) {
+    FirePlan plan;
+    plan.next = s;
+    plan.due_ms = s.next_run_ms;
+    plan.missed = now_ms - s.next_run_ms > catch_up.count();
+    std::optional<int64_t> next;
+    if (s.kind == ScheduleKind::once) {
+        plan.fire = true;  // a delayed job is a job someone enqueued: never dropped
+    } else if (!plan.missed) {
+        plan.fire = true;
+        next = next_run_after(s, s.next_run_ms);
+    } else {
+        next = first_run_after(s, now_ms);
+        int64_t backlog = 0;
+        if (s.kind == ScheduleKind::interval) {
+            backlog = (now_ms - s.next_run_ms) / s.interval.count() + 1;
+        } else {
+            for (auto t = std::optional<int64_t>(s.next_run_ms); t && *t <= now_ms && backlog < kMaxSkipCount;
+                 t = cron_next(s, *t)) {
+                ++backlog;
+            }
+        }
+        plan.fire = policy == MissedRuns::once;
+        plan.skipped = plan.fire ? backlog - 1 : backlog;
+    }
+    if (plan.fire) {
+        ++plan.next.fired;
+        plan.next.last_fired_ms = plan.due_ms;
+        if (plan.next.repeat) --plan.next.remaining;
+    }
+    bool runs_left = !plan.next.repeat || plan.next.remaining > 0;
+    plan.done = !next || !runs_left;
+    plan.next.next_run_ms = plan.done ? 0 : *next;
+    return plan;
+}
+
+system_clock::time_point parse_iso8601(std::string_view text) {
+    auto bad = [&](const std::string& why) -> InvalidArgument {
+        return InvalidArgument("time '" + std::string(text) + "' " + why +
+                               " (expected ISO 8601 such as 2026-11-23T18:00:00Z or 2026-11-23T19:00:00+01:00)");
+    };
+    std::size_t pos = 0;
+    auto number = [&](std::size_t digits) {
+        int value = 0;
+        for (std::size_t i = 0; i < digits; ++i, ++pos) {
+            if (pos >= text.size() || std::isdigit(static_cast<unsigned char>(text[pos])) == 0) {
+                throw bad("is not a valid time");
+            }
+            value = value * 10 + (text[pos] - '0');
+        }
+        return value;
+    };
+    auto expect = [&](char ch) {
+        if (pos >= text.size() || text[pos] != ch) throw bad("is not a valid time");
+        ++pos;
+    };
+    int year = number(4);
+    expect('-');
+    int month = number(2);
+    expect('-');
+    int day = number(2);
+    if (pos >= text.size() || (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ')) {
+        throw bad("has no time of day");
+    }
+    ++pos;
+    int hour = number(2);
+    expect(':');
+    int minute = number(2);
+    int second = 0;
+    int millis = 0;
+    if (pos < text.size() && text[pos] == ':') {
+        ++pos;
+        second = number(2);
+        if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
+            ++pos;
+            int scale = 100;
+            std::size_t start = pos;
+            while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) != 0) {
+                millis += (text[pos] - '0') * scale;
+                scale /= 10;
+                ++pos;
+            }
+            if (pos == start) throw bad("is not a valid time");
+        }
+    }
+    int offset_minutes = 0;
+    if (pos >= text.size()) throw bad("has no time zone: add Z or an offset such as +01:00");
+    if (text[pos] == 'Z' || text[pos] == 'z') {
+        ++pos;
+    } else if (text[pos] == '+' || text[pos] == '-') {
+        int sign = text[pos] == '-' ? -1 : 1;
+        ++pos;
+        int oh = number(2);
+        if (pos < text.size() && text[pos] == ':') ++pos;
+        int om = number(2);
+        if (oh > 23 || om > 59) throw bad("has an invalid offset");
+        offset_minutes = sign * (oh * 60 + om);
+    } else {
+        throw bad("has no time zone: add Z or an offset such as +01:00");
+    }
+    if (pos != text.size()) throw bad("has trailing characters");
+    std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+                                    std::chrono::day{static_cast<unsigned>(day)}};
+    if (!ymd.ok()) throw bad("is not a calendar date");
+    if (hour > 23 || minute > 59 || second > 59) throw bad("has an invalid time of day");
+    return system_clock::time_point(std::chrono::sys_days{ymd}) + std::chrono::hours{hour} +
+           std::chrono::minutes{minute - offset_minutes} + std::chrono::seconds{second} +
+           std::chrono::milliseconds{millis};
+}
+
+}  // namespace naq

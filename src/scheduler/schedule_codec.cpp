@@ -1,0 +1,183 @@
+// The schedule record's JSON form (docs/wire-format.md), in the style of src/core/codec.cpp:
+// "v": 1, unknown fields ignored, a missing or ill-typed field is a SerializationError naming it.
+#include "naq/codec.hpp"
+#include "naq/errors.hpp"
+#include "naq/schedule.hpp"
+
+namespace naq::codec {
+
+namespace {
+
+constexpr std::string_view kWhat = "schedule";
+
+[[noreturn]] void bad_field(std::string_view what, std::string_view field, std::string_view expected) {
+    throw SerializationError(std::string(what) + ": field '" + std::string(field) + "' " + std::string(expected));
+}
+
+const Json* find(const Json& j, const char* field) {
+    auto it = j.find(field);
+    return it == j.end() || it->is_null() ? nullptr : &*it;
+}
+
+std::string req_string(const Json& j, const char* field, std::string_view what = kWhat) {
+    const Json* v = find(j, field);
+    if (v == nullptr) bad_field(what, field, "is missing");
+    if (!v->is_string()) bad_field(what, field, "must be a string");
+    return v->get<std::string>();
+}
+
+std::string opt_string(const Json& j, const char* field, std::string fallback = {}) {
+    const Json* v = find(j, field);
+    if (v == nullptr) return fallback;
+    if (!v->is_string()) bad_field(kWhat, field, "must be a string");
+    return v->get<std::string>();
+}
+
+std::optional<int64_t> maybe_int(const Json& j, const char* field, std::string_view what = kWhat) {
+    const Json* v = find(j, field);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_number_integer()) bad_field(what, field, "must be an integer");
+    return v->get<int64_t>();
+}
+
+int64_t opt_int(const Json& j, const char* field, int64_t fallback = 0) {
+    return maybe_int(j, field).value_or(fallback);
+}
+
+int64_t req_int(const Json& j, const char* field) {
+    auto v = maybe_int(j, field);
+    if (!v) bad_field(kWhat, field, "is missing");
+    return *v;
+}
+
+Json options_json(const EnqueueOptions& o) {
+    Json j = Json::object();
+    if (o.max_attempts) j["max_attempts"] = *o.max_attempts;
+    if (o.backoff) {
+        j["backoff"] = {{"kind", to_string(o.backoff->kind)},
+                        {"base_ms", o.backoff->base.count()},
+                        {"max_ms", o.backoff->max.count()},
+                        {"jitter", o.backoff->jitter}};
+    }
+    if (o.timeout) j["timeout_ms"] = o.timeout->count();
+    if (o.result_ttl) j["result_ttl_ms"] = o.result_ttl->count();
+    if (!o.depends_on.empty()) j["depends_on"] = o.depends_on;
+    return j;
+}
+
+EnqueueOptions options_from(const Json& o) {
+    constexpr std::string_view what = "schedule options";
+    if (!o.is_object()) bad_field(kWhat, "options", "must be an object");
+    EnqueueOptions out;
+    if (auto v = maybe_int(o, "max_attempts", what)) {
+        if (*v < 1) bad_field(what, "max_attempts", "must be at least 1");
+        out.max_attempts = static_cast<int>(*v);
+    }
+    if (const Json* b = find(o, "backoff")) {
+        constexpr std::string_view bwhat = "schedule options.backoff";
+        if (!b->is_object()) bad_field(what, "backoff", "must be an object");
+        Backoff backoff;
+        if (const Json* kind = find(*b, "kind")) {
+            if (!kind->is_string()) bad_field(bwhat, "kind", "must be a string");
+            try {
+                backoff.kind = backoff_kind_from_string(kind->get<std::string>());
+            } catch (const SerializationError&) {
+                bad_field(bwhat, "kind", "must be fixed, linear or exponential");
+            }
+        }
+        backoff.base = Millis(maybe_int(*b, "base_ms", bwhat).value_or(backoff.base.count()));
+        backoff.max = Millis(maybe_int(*b, "max_ms", bwhat).value_or(backoff.max.count()));
+        if (const Json* jitter = find(*b, "jitter")) {
+            if (!jitter->is_boolean()) bad_field(bwhat, "jitter", "must be true or false");
+            backoff.jitter = jitter->get<bool>();
+        }
+        out.backoff = backoff;
+    }
+    if (auto v = maybe_int(o, "timeout_ms", what)) out.timeout = Millis(*v);
+    if (auto v = maybe_int(o, "result_ttl_ms", what)) out.result_ttl = Millis(*v);
+    if (const Json* deps = find(o, "depends_on")) {
+        if (!deps->is_array()) bad_field(what, "depends_on", "must be an array of strings");
+        for (const auto& d : *deps) {
+            if (!d.is_string()) bad_field(what, "depends_on", "must be an array of strings");
+            out.depends_on.push_back(d.get<std::string>());
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+Json to_json(const Schedule& s) {
+    Json j = {{"v", kWireVersion},
+              {"id", s.id},
+              {"queue", s.queue},
+              {"task", s.task},
+              {"args", s.args},
+              {"options", options_json(s.options)},
+              {"kind", to_string(s.kind)},
+              {"next_run", s.next_run_ms},
+              {"repeat", s.repeat ? Json(*s.repeat) : Json(nullptr)},
+              {"paused", s.paused},
+              {"fired", s.fired},
+              {"created_at", s.created_at_ms},
+              {"updated_at", s.updated_at_ms}};
+    if (s.kind == ScheduleKind::interval) j["interval_ms"] = s.interval.count();
+    if (s.kind == ScheduleKind::cron) {
+        j["cron"] = s.cron;
+        j["tz"] = s.tz;
+    }
+    if (s.repeat) j["remaining"] = s.remaining;
+    if (s.last_fired_ms != 0) j["last_fired"] = s.last_fired_ms;
+    if (s.failures != 0) j["failures"] = s.failures;
+    if (!s.last_error.empty()) j["last_error"] = s.last_error;
+    return j;
+}
+
+std::string encode(const Schedule& schedule) {
+    return to_json(schedule).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Schedule decode_schedule(std::string_view text) {
+    Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) throw SerializationError("schedule: not valid JSON");
+    if (!j.is_object()) throw SerializationError("schedule: expected a JSON object");
+    if (auto v = maybe_int(j, "v"); v && *v > kWireVersion) {
+        bad_field(kWhat, "v", "names a wire version this naq does not understand (it reads 1)");
+    }
+    Schedule s;
+    s.id = req_string(j, "id");
+    s.queue = req_string(j, "queue");
+    s.task = req_string(j, "task");
+    if (const Json* args = find(j, "args")) s.args = *args;
+    if (const Json* o = find(j, "options")) s.options = options_from(*o);
+    std::string kind = req_string(j, "kind");
+    if (kind != "once" && kind != "interval" && kind != "cron") {
+        bad_field(kWhat, "kind", "must be once, interval or cron");
+    }
+    s.kind = schedule_kind_from_string(kind);
+    if (s.kind == ScheduleKind::interval) {
+        s.interval = Millis(req_int(j, "interval_ms"));
+        if (s.interval.count() <= 0) bad_field(kWhat, "interval_ms", "must be positive");
+    }
+    if (s.kind == ScheduleKind::cron) {
+        s.cron = req_string(j, "cron");
+        s.tz = opt_string(j, "tz", "UTC");
+    }
+    s.next_run_ms = req_int(j, "next_run");
+    s.repeat = maybe_int(j, "repeat");
+    if (s.repeat && *s.repeat < 1) bad_field(kWhat, "repeat", "must be at least 1 or null");
+    s.remaining = opt_int(j, "remaining", s.repeat.value_or(0));
+    if (const Json* paused = find(j, "paused")) {
+        if (!paused->is_boolean()) bad_field(kWhat, "paused", "must be true or false");
+        s.paused = paused->get<bool>();
+    }
+    s.fired = opt_int(j, "fired");
+    s.last_fired_ms = opt_int(j, "last_fired");
+    s.failures = static_cast<int>(opt_int(j, "failures"));
+    s.last_error = opt_string(j, "last_error");
+    s.created_at_ms = opt_int(j, "created_at");
+    s.updated_at_ms = opt_int(j, "updated_at");
+    return s;
+}
+
+}  // namespace naq::codec

@@ -1,0 +1,207 @@
+// The scheduler service's outer shell: threads, the leader lease, start/stop and statistics.
+#include <unistd.h>
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include "naq/errors.hpp"
+#include "scheduler_impl.hpp"
+
+namespace naq {
+
+namespace {
+
+constexpr std::size_t kLatenessSamples = 1'000'000;
+
+std::string make_scheduler_id(const std::string& name) {
+    char host[256] = {0};
+    ::gethostname(host, sizeof(host) - 1);
+    std::mt19937 rng{std::random_device{}()};
+    char suffix[8];
+    std::snprintf(suffix, sizeof(suffix), "%06x", static_cast<unsigned>(rng() & 0xffffff));
+    return (name.empty() ? std::string(host) : name) + "-" + std::to_string(::getpid()) + "-" + suffix;
+}
+
+double percentile(const std::vector<double>& sorted, double p) {
+    if (sorted.empty()) return 0;
+    auto index = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+    return sorted[std::min(index, sorted.size() - 1)];
+}
+
+}  // namespace
+
+Scheduler::Impl::Impl(const Config& cfg, SchedulerOptions opts)
+    : config(cfg),
+      options(std::move(opts)),
+      policy(missed_runs_from_string(options.missed_runs.empty() ? config.scheduler.missed_runs
+                                                                 : options.missed_runs)),
+      id(make_scheduler_id(options.name)),
+      lease(std::make_unique<LeaderLease>(config, id)) {
+    // A run fired twice must fall inside the jobs stream's dedup window to be dropped.
+    Millis cap = config.jetstream.duplicate_window - config.scheduler.lock_ttl;
+    if (cap < Millis(0)) cap = Millis(0);
+    options.catch_up = std::clamp(options.catch_up, Millis(0), cap);
+    if (options.standby_poll <= Millis(0)) options.standby_poll = Millis(250);
+    if (options.max_batch == 0) options.max_batch = 1;
+}
+
+void Scheduler::Impl::mark_started(bool* flag) {
+    std::lock_guard lock(started_mutex);
+    *flag = true;
+    started_cv.notify_all();
+}
+
+void Scheduler::Impl::run() {
+    std::thread watch_thread;
+    std::thread lease_thread;
+    try {
+        ensure_job_streams(config);
+        kv.emplace(kv_store(Bucket::scheduled_jobs, config));
+        watch_thread = std::thread([this] { watch_loop(); });
+        lease_thread = std::thread([this] { lease_loop(); });
+        publisher_thread = std::thread([this] { publish_loop(); });
+        advancer_thread = std::thread([this] { advance_loop(); });
+    } catch (...) {
+        std::lock_guard lock(started_mutex);
+        start_error = std::current_exception();
+        started_cv.notify_all();
+        throw;
+    }
+    log(spdlog::level::info, "started (missed runs: {}, catch-up {} ms)",
+        policy == MissedRuns::once ? "once" : "skip", options.catch_up.count());
+    io.run();
+    stopping = true;
+    {
+        std::lock_guard lock(watcher_mutex);
+        if (watcher != nullptr) watcher->stop();
+    }
+    watch_thread.join();
+    drain_pipeline();  // runs already due are published and recorded while we still lead
+    lease_stop = true;
+    lease_cv.notify_all();
+    lease_thread.join();
+    log(spdlog::level::info, "stopped");
+}
+
+void Scheduler::Impl::watch_loop() {
+    while (!stopping) {
+        try {
+            KvWatcher w = kv->watch("*");
+            asio::post(io, [this] { begin_load(); });
+            {
+                std::lock_guard lock(watcher_mutex);
+                if (stopping) return;
+                watcher = &w;
+            }
+            struct Clear {
+                Impl* self;
+                ~Clear() {
+                    std::lock_guard lock(self->watcher_mutex);
+                    self->watcher = nullptr;
+                }
+            } clear{this};
+            while (!stopping) {
+                auto change = w.next(Millis(1000));
+                if (change) asio::post(io, [this, c = std::move(*change)] { apply(c); });
+            }
+        } catch (const Cancelled&) {
+            return;  // stop() stopped the watcher
+        } catch (const Error& e) {
+            if (stopping) return;
+            log(spdlog::level::warn, "schedule watch failed, restarting it: {}", e.what());
+            std::unique_lock lock(lease_mutex);
+            lease_cv.wait_for(lock, Millis(500), [this] { return stopping.load(); });
+        }
+    }
+}
+
+void Scheduler::Impl::lease_loop() {
+    bool was_leader = false;
+    while (!lease_stop) {
+        if (stopping && !was_leader) break;  // a standby that is stopping does not bid
+        bool now_leader = lease->tick();
+        if (now_leader && !was_leader) {
+            {
+                std::lock_guard lock(stats_mutex);
+                ++counters.leader_terms;
+            }
+            log(spdlog::level::info, "became leader");
+            asio::post(io, [this] { rearm(); });
+        } else if (!now_leader && was_leader) {
+            log(spdlog::level::warn, "no longer leader");
+        }
+        was_leader = now_leader;
+        if (!lease_checked) mark_started(&lease_checked);
+        std::unique_lock lock(lease_mutex);
+        lease_cv.wait_for(lock, now_leader ? config.scheduler.lock_renew : options.standby_poll,
+                          [this] { return lease_stop.load() || (stopping.load() && !leading()); });
+    }
+    if (!lease_checked) mark_started(&lease_checked);
+    lease->release();
+}
+
+void Scheduler::Impl::record_lateness(double ms) {
+    std::lock_guard lock(stats_mutex);
+    if (lateness.size() < kLatenessSamples) {
+        lateness.push_back(ms);
+    } else {
+        lateness[lateness_next] = ms;
+        lateness_next = (lateness_next + 1) % kLatenessSamples;
+    }
+}
+
+// ---- public
+
+Scheduler::Scheduler(const Config& config, SchedulerOptions options)
+    : impl_(std::make_unique<Impl>(config, std::move(options))) {
+    config.validate();
+}
+
+Scheduler::~Scheduler() = default;
+
+void Scheduler::run() { impl_->run(); }
+
+void Scheduler::stop() {
+    Impl* impl = impl_.get();
+    impl->stopping = true;  // first: no handler re-arms the timer after the cancel below
+    asio::post(impl->io, [impl] {
+        impl->timer.cancel();
+        impl->guard.reset();
+    });
+    std::lock_guard lock(impl->watcher_mutex);
+    if (impl->watcher != nullptr) impl->watcher->stop();
+    impl->lease_cv.notify_all();
+}
+
+void Scheduler::wait_started() const {
+    std::unique_lock lock(impl_->started_mutex);
+    impl_->started_cv.wait(lock, [this] {
+        return (impl_->synced && impl_->lease_checked) || impl_->start_error != nullptr;
+    });
+    if (impl_->start_error) std::rethrow_exception(impl_->start_error);
+}
+
+bool Scheduler::is_leader() const { return impl_->leading(); }
+
+const std::string& Scheduler::id() const { return impl_->id; }
+
+SchedulerStats Scheduler::stats() const {
+    std::vector<double> samples;
+    SchedulerStats out;
+    {
+        std::lock_guard lock(impl_->stats_mutex);
+        out = impl_->counters;
+        samples = impl_->lateness;
+    }
+    out.leader = is_leader();
+    out.schedules = impl_->known.load();
+    std::sort(samples.begin(), samples.end());
+    out.lateness.count = samples.size();
+    out.lateness.p50_ms = percentile(samples, 0.50);
+    out.lateness.p99_ms = percentile(samples, 0.99);
+    out.lateness.max_ms = samples.empty() ? 0 : samples.back();
+    return out;
+}
+
+}  // namespace naq

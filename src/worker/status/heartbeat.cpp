@@ -1,0 +1,72 @@
+// WorkerHeartbeat: the thread that keeps a worker's status record alive.
+#include <spdlog/spdlog.h>
+
+#include "naq/errors.hpp"
+#include "naq/job.hpp"
+#include "naq/worker_status.hpp"
+
+namespace naq {
+
+WorkerHeartbeat::WorkerHeartbeat(const Config& config, Snapshot snapshot)
+    : store_(config, WorkerStatusStore::Access::write), snapshot_(std::move(snapshot)), interval_(config.worker.heartbeat_interval) {
+    worker_id_ = snapshot_().id;
+    thread_ = std::thread([this] { loop(); });
+}
+
+WorkerHeartbeat::~WorkerHeartbeat() { stop(true); }
+
+void WorkerHeartbeat::poke() {
+    {
+        std::lock_guard lock(mutex_);
+        poked_ = true;
+    }
+    cv_.notify_all();
+}
+
+void WorkerHeartbeat::stop(bool remove_record) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!thread_.joinable()) return;
+        stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    if (!remove_record) return;
+    try {
+        store_.remove(worker_id_);
+    } catch (const Error& e) {
+        spdlog::warn("[worker {}] cannot remove its status record ({}); it expires after worker.worker_ttl",
+                     worker_id_, e.what());
+    }
+}
+
+uint64_t WorkerHeartbeat::beats() const {
+    std::lock_guard lock(mutex_);
+    return beats_;
+}
+
+void WorkerHeartbeat::beat() {
+    try {
+        WorkerStatus s = snapshot_();
+        s.heartbeat_at_ms = now_ms();
+        s.heartbeat_interval_ms = interval_.count();
+        store_.update(s);
+        std::lock_guard lock(mutex_);
+        ++beats_;
+    } catch (const std::exception& e) {
+        // The connection is reconnecting; the next beat tries again.
+        spdlog::warn("[worker {}] heartbeat failed: {}", worker_id_, e.what());
+    }
+}
+
+void WorkerHeartbeat::loop() {
+    while (true) {
+        beat();
+        std::unique_lock lock(mutex_);
+        cv_.wait_for(lock, interval_, [this] { return stop_ || poked_; });
+        if (stop_) return;
+        poked_ = false;
+    }
+}
+
+}  // namespace naq

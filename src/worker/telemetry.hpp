@@ -1,0 +1,104 @@
+// Worker observability in one place: events, metrics and the status heartbeat, behind small
+// calls that worker.cpp and job_runner.cpp make at their transition points. Nothing here throws
+// into the job path or waits on the server. Private to src/worker.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include "naq/events.hpp"
+#include "naq/job.hpp"
+#include "naq/metrics.hpp"
+#include "naq/worker.hpp"
+#include "naq/worker_status.hpp"
+
+namespace naq {
+
+class WorkerTelemetry;
+struct JobMetrics;
+
+/// One attempt of one job, from handler start to its outcome. The job counts as in flight while
+/// this object lives, so every path out of the runner (including a hand-back at shutdown) ends it.
+class JobObservation {
+public:
+    JobObservation() = default;  ///< observes nothing
+    JobObservation(WorkerTelemetry* telemetry, const Job& job, int attempt);
+    ~JobObservation();
+    JobObservation(const JobObservation&) = delete;
+    JobObservation& operator=(const JobObservation&) = delete;
+
+    void succeeded();
+    /// The attempt failed; retry_scheduled() or dead_lettered() follows.
+    void failed(const std::string& error);
+    /// Call before the nak: it sends the job's events so they precede the next attempt's.
+    void retry_scheduled(Millis delay);
+    void dead_lettered(const std::string& error);
+    void cancelled(const std::string& reason);
+
+private:
+    int64_t elapsed_ms();
+
+    WorkerTelemetry* t_ = nullptr;
+    const Job* job_ = nullptr;
+    int attempt_ = 0;
+    JobMetrics* m_ = nullptr;
+    std::chrono::steady_clock::time_point start_{};
+    bool timed_ = false;
+};
+
+class WorkerTelemetry {
+public:
+    /// Starts the status heartbeat (state "starting"). Throws when NATS is unreachable.
+    explicit WorkerTelemetry(Worker::Impl& worker);
+    ~WorkerTelemetry();
+    WorkerTelemetry(const WorkerTelemetry&) = delete;
+    WorkerTelemetry& operator=(const WorkerTelemetry&) = delete;
+
+    /// The worker is fetching: worker_started event, status record refreshed.
+    void started();
+    /// The worker has finished: worker_stopped event, status record removed, events flushed.
+    void stopped();
+
+    /// A job's handler is about to run: started event, in-flight gauge.
+    JobObservation observe(const Job& job, int attempt) { return JobObservation(this, job, attempt); }
+    /// A job that ends without running: cancelled before it started (cancelled event) or a
+    /// failed dependency (dead_lettered event).
+    void job_unrun(const Job& job, int attempt, JobState state, const std::string& error);
+    /// A fetch that returned `count` jobs took `took`.
+    void fetched(const std::string& queue, std::size_t count, std::chrono::steady_clock::duration took);
+    /// Publishes `event` with this worker's id (never throws). Events are batched.
+    void publish(Event event);
+    /// Sends the buffered events now: before a job is handed to another worker.
+    void send_now();
+
+    JobMetrics& job_metrics(const std::string& queue, const std::string& task);
+
+private:
+    WorkerStatus snapshot();
+
+    Worker::Impl& worker_;
+    EventPublisher events_;
+    std::string host_;
+    int64_t started_at_ms_ = 0;
+    std::atomic<bool> running_{false};
+    std::shared_mutex metrics_mutex_;
+    std::unordered_map<std::string, std::unique_ptr<JobMetrics>> metrics_;
+    std::unordered_map<std::string, std::unique_ptr<std::atomic<uint64_t>>> finished_;  // per queue
+    struct Sample {
+        int64_t at_ms;
+        std::map<std::string, uint64_t> finished;
+    };
+    std::mutex history_mutex_;
+    std::deque<Sample> history_;  // heartbeat samples of finished_ over the last minute
+    uint64_t hook_ = 0;
+    std::unique_ptr<WorkerHeartbeat> heartbeat_;  // last: its thread reads the members above
+};
+
+}  // namespace naq

@@ -1,0 +1,109 @@
+// Prometheus /metrics scraped over HTTP while a worker runs jobs: the values move.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+
+#include "naq/local_server.hpp"
+#include "naq/metrics.hpp"
+#include "naq/queue.hpp"
+#include "naq/results.hpp"
+#include "support/test_env.hpp"
+
+using namespace naq;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The value of one series in a scrape, or -1 when it is absent.
+double sample(const std::string& text, const std::string& series) {
+    auto pos = text.find("\n" + series + " ");
+    if (pos == std::string::npos) return -1;
+    return std::stod(text.substr(pos + series.size() + 2));
+}
+
+std::string naq_cmd(const Config& c, const std::string& args) {
+    return std::string(NAQ_BINARY) + " --url " + c.nats.servers[0] + " --prefix " + c.jetstream.prefix +
+           " --log-level warn " + args;
+}
+
+}  // namespace
+
+TEST_CASE("metrics: a scrape shows job counters, durations and fetches moving", "[metrics]") {
+    Config c = test::test_config();
+    TaskRegistry tasks;
+    tasks.add_builtins(false);
+    metrics::MetricsServer server(0, "127.0.0.1");
+    const std::string ok = "{queue=\"mjobs\",task=\"echo\"}";
+    const std::string bad = "{queue=\"mjobs\",task=\"fail\"}";
+    std::string before = http_get(server.port(), "/metrics");
+    CHECK(sample(before, "naq_jobs_succeeded_total" + ok) == -1);
+
+    test::RunningWorker w(c, tasks, {.queues = {"mjobs"}, .concurrency = 2});
+    Queue q("mjobs", c);
+    ResultStore results(c);
+    for (int i = 0; i < 3; ++i) results.wait(q.enqueue("echo"), 10s);
+    EnqueueOptions retry_once;
+    retry_once.max_attempts = 2;
+    retry_once.backoff = Backoff{BackoffKind::fixed, 0ms, 0ms, false};
+    results.wait(q.enqueue("fail", {{"message", "nope"}}, retry_once), 10s);
+
+    std::string text;
+    REQUIRE(test::eventually([&] {
+        text = http_get(server.port(), "/metrics");
+        return sample(text, "naq_jobs_dead_total" + bad) == 1;
+    }));
+    CHECK(sample(text, "naq_jobs_succeeded_total" + ok) == 3);
+    CHECK(sample(text, "naq_jobs_processed_total" + ok) == 3);
+    CHECK(sample(text, "naq_jobs_failed_total" + bad) == 2);
+    CHECK(sample(text, "naq_jobs_retried_total" + bad) == 1);
+    CHECK(sample(text, "naq_job_duration_seconds_count" + ok) == 3);
+    CHECK(sample(text, "naq_job_duration_seconds_bucket{queue=\"mjobs\",task=\"echo\",le=\"+Inf\"}") == 3);
+    CHECK(sample(text, "naq_jobs_in_flight{queue=\"mjobs\"}") == 0);
+    CHECK(sample(text, "naq_fetch_duration_seconds_count{queue=\"mjobs\"}") >= 1);
+    CHECK(sample(text, "naq_jobs_fetched_total{queue=\"mjobs\"}") >= 4);
+    CHECK(sample(text, "naq_nats_reconnects_total") >= 0);
+    CHECK(text.find("# TYPE naq_job_duration_seconds histogram") != std::string::npos);
+
+    results.wait(q.enqueue("echo"), 10s);
+    REQUIRE(test::eventually([&] {
+        return sample(http_get(server.port(), "/metrics"), "naq_jobs_succeeded_total" + ok) == 4;
+    }));
+}
+
+TEST_CASE("metrics: the scheduler's lateness is recorded for its scrape", "[metrics]") {
+    metrics::MetricsServer server(0, "127.0.0.1");
+    std::string before = http_get(server.port(), "/metrics");
+    double count = std::max(0.0, sample(before, "naq_scheduler_lateness_seconds_count"));
+    double fired = std::max(0.0, sample(before, "naq_schedules_fired_total{queue=\"mlate\"}"));
+    metrics::record_schedule_fired("mlate", 40ms);
+    std::string after = http_get(server.port(), "/metrics");
+    CHECK(sample(after, "naq_scheduler_lateness_seconds_count") == count + 1);
+    CHECK(sample(after, "naq_schedules_fired_total{queue=\"mlate\"}") == fired + 1);
+}
+
+TEST_CASE("metrics: naq worker --metrics-port serves /metrics", "[metrics][cli]") {
+    Config c = test::test_config();
+    int port = free_port();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        std::string cmd = "exec " + naq_cmd(c, "worker mcli --metrics-port " + std::to_string(port));
+        ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    struct Stop {
+        pid_t pid;
+        ~Stop() {
+            ::kill(pid, SIGTERM);
+            ::waitpid(pid, nullptr, 0);
+        }
+    } stop{pid};
+    REQUIRE(test::eventually([&] { return !http_get(port, "/metrics").empty(); }, 20s));
+    std::string out;
+    REQUIRE(test::run_command(naq_cmd(c, "enqueue echo --queue mcli --wait --timeout 20"), &out) == 0);
+    REQUIRE(test::eventually([&] {
+        return sample(http_get(port, "/metrics"), "naq_jobs_succeeded_total{queue=\"mcli\",task=\"echo\"}") == 1;
+    }));
+}

@@ -1,0 +1,213 @@
+// Worker status records against a real nats-server: heartbeats, state, counters, batch updates,
+// `naq workers`, and a SIGKILLed worker vanishing after the TTL.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+#include "naq/queue.hpp"
+#include "naq/results.hpp"
+#include "naq/worker_status.hpp"
+#include "support/test_env.hpp"
+
+using namespace naq;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string naq_cmd(const Config& c, const std::string& args) {
+    return std::string(NAQ_BINARY) + " --url " + c.nats.servers[0] + " --prefix " + c.jetstream.prefix +
+           " --log-level warn " + args;
+}
+
+// A background `naq` process; killed with SIGTERM on scope exit unless already reaped.
+class Process {
+public:
+    explicit Process(const std::string& command) {
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+    }
+    ~Process() {
+        if (pid_ > 0) signal(SIGTERM);
+    }
+    int signal(int sig) {
+        ::kill(pid_, sig);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    }
+
+private:
+    pid_t pid_ = -1;
+};
+
+std::optional<WorkerStatus> find(const std::vector<WorkerStatus>& all, const std::string& id) {
+    for (const auto& w : all) {
+        if (w.id == id) return w;
+    }
+    return std::nullopt;
+}
+
+// A task that blocks until released, to hold a worker busy.
+struct Gate {
+    std::mutex m;
+    std::condition_variable cv;
+    bool open = false;
+    void release() {
+        std::lock_guard lock(m);
+        open = true;
+        cv.notify_all();
+    }
+    void wait() {
+        std::unique_lock lock(m);
+        cv.wait(lock, [this] { return open; });
+    }
+};
+
+}  // namespace
+
+TEST_CASE("workers: a running worker's record shows its state, jobs in flight and counters", "[workers]") {
+    Config c = test::test_config();
+    c.worker.heartbeat_interval = 100ms;
+    Gate gate;
+    TaskRegistry tasks;
+    tasks.add_builtins(false);
+    tasks.add("hold", [&gate](JobContext&, const Json&) -> Json {
+        gate.wait();
+        return nullptr;
+    });
+    WorkerStatusStore store(c);
+    std::string id;
+    {
+        test::RunningWorker w(c, tasks, {.queues = {"wq1"}, .concurrency = 3});
+        struct Release {
+            Gate& gate;
+            ~Release() { gate.release(); }  // before the worker stops, whatever happens
+        } release{gate};
+        id = w.worker().id();
+        std::optional<WorkerStatus> s;
+        REQUIRE(test::eventually([&] {
+            s = find(store.list(), id);
+            return s && s->state == WorkerState::idle;
+        }));
+        CHECK(s->queues == std::vector<std::string>{"wq1"});
+        CHECK(s->concurrency == 3);
+        CHECK(s->pid == ::getpid());
+        CHECK(!s->host.empty());
+        CHECK(s->version == "0.1.0");
+        CHECK(s->heartbeat_interval_ms == 100);
+        CHECK(s->in_flight.empty());
+
+        Queue q("wq1", c);
+        std::string held = q.enqueue("hold");
+        REQUIRE(test::eventually([&] {
+            s = store.get(id);
+            return s && s->state == WorkerState::busy;
+        }));
+        CHECK(s->in_flight == std::vector<std::string>{held});
+        gate.release();
+        q.enqueue("echo");
+        q.enqueue("fail");
+        REQUIRE(test::eventually([&] {
+            s = store.get(id);
+            return s && s->succeeded == 2 && s->dead == 1 && s->state == WorkerState::idle;
+        }));
+        CHECK(s->failed == 1);
+        CHECK(s->in_flight.empty());
+        REQUIRE(test::eventually([&] {
+            s = store.get(id);
+            return s && s->recent_finished["wq1"] == 3;
+        }));
+        CHECK(s->recent_window_ms > 0);
+        CHECK(s->heartbeat_at_ms >= s->started_at_ms);
+    }
+    // A graceful stop removes the record at once.
+    CHECK_FALSE(store.get(id));
+    CHECK_FALSE(find(store.list(), id));
+}
+
+TEST_CASE("workers: batch_update writes many records at once and remove deletes one", "[workers]") {
+    Config c = test::test_config();
+    WorkerStatusStore store(c);
+    CHECK(store.list().empty());
+    std::vector<WorkerStatus> batch;
+    for (int i = 0; i < 5; ++i) {
+        WorkerStatus s;
+        s.id = "proc-7-w" + std::to_string(i);
+        s.state = i % 2 == 0 ? WorkerState::idle : WorkerState::busy;
+        s.queues = {"q"};
+        s.succeeded = static_cast<uint64_t>(i);
+        s.heartbeat_at_ms = now_ms();
+        batch.push_back(s);
+    }
+    store.batch_update(batch);
+    auto all = store.list();
+    REQUIRE(all.size() == 5);
+    CHECK(all[3].id == "proc-7-w3");
+    CHECK(all[3].state == WorkerState::busy);
+    CHECK(all[3].succeeded == 3);
+    batch[3].state = WorkerState::stopping;
+    store.batch_update({batch[3]});
+    CHECK(store.get("proc-7-w3")->state == WorkerState::stopping);
+    store.remove("proc-7-w3");
+    store.remove("proc-7-w3");  // already gone: no error
+    CHECK(store.list().size() == 4);
+    CHECK_FALSE(store.get("proc-7-w3"));
+}
+
+TEST_CASE("workers: naq workers --json lists a live worker", "[workers][cli]") {
+    Config c = test::test_config();
+    TaskRegistry tasks;
+    tasks.add_builtins(false);
+    test::RunningWorker w(c, tasks, {.queues = {"wcli"}, .concurrency = 2});
+    std::string out;
+    REQUIRE(test::eventually([&] {
+        out.clear();
+        return test::run_command(naq_cmd(c, "workers --json"), &out) == 0 &&
+               out.find(w.worker().id()) != std::string::npos;
+    }));
+    auto list = Json::parse(out);
+    REQUIRE(list.size() == 1);
+    CHECK(list[0]["id"] == w.worker().id());
+    CHECK(list[0]["queues"] == Json::array({"wcli"}));
+    CHECK(list[0]["concurrency"] == 2);
+    out.clear();
+    REQUIRE(test::run_command(naq_cmd(c, "workers"), &out) == 0);
+    CHECK(out.find("WORKER") != std::string::npos);
+    CHECK(out.find(w.worker().id()) != std::string::npos);
+}
+
+TEST_CASE("workers: a worker killed with SIGKILL vanishes from naq workers after the TTL", "[workers][cli]") {
+    Config c = test::test_config();
+    c.worker.worker_ttl = 2s;
+    c.worker.heartbeat_interval = 500ms;
+    const std::string ttl = " --set worker.worker_ttl=2s --set worker.heartbeat_interval=500ms ";
+    Process worker(naq_cmd(c, ttl + "worker wkill -n killme"));
+    auto listed = [&] {
+        std::string out;
+        if (test::run_command(naq_cmd(c, ttl + "workers --json"), &out) != 0) return -1;
+        return static_cast<int>(Json::parse(out).size());
+    };
+    REQUIRE(test::eventually([&] { return listed() == 1; }, 20s));
+    auto before = WorkerStatusStore(c).list();
+    REQUIRE(before.size() == 1);
+    CHECK(before[0].id.rfind("killme-", 0) == 0);
+
+    auto killed_at = std::chrono::steady_clock::now();
+    CHECK(worker.signal(SIGKILL) == -SIGKILL);
+    // No graceful removal: the record outlives its worker until the TTL runs out...
+    CHECK(WorkerStatusStore(c).list().size() == 1);
+    // ...and then it is gone.
+    REQUIRE(test::eventually([&] { return listed() == 0; }, 20s));
+    auto gone_after = std::chrono::steady_clock::now() - killed_at;
+    CHECK(gone_after >= 1s);  // 2 s TTL minus at most one 500 ms heartbeat interval, less slack
+}

@@ -1,0 +1,196 @@
+// Event and worker status records: wire form, round trips, subjects.
+#include <catch2/catch.hpp>
+
+#include "events/event_batching.hpp"
+#include "naq/errors.hpp"
+#include "naq/events.hpp"
+#include "naq/names.hpp"
+#include "naq/worker_status.hpp"
+
+using namespace naq;
+
+TEST_CASE("events: the record is versioned JSON with the documented fields", "[events]") {
+    Job job;
+    job.id = "job-1";
+    job.queue = "emails";
+    job.task = "send";
+    Event e = job_event(EventType::failed, job, 2);
+    e.at_ms = 1763911200150;
+    e.worker = "host-1-abc";
+    e.error = "SMTP \"timeout\"\nline 2";
+    e.duration_ms = 12;
+    Json j = Json::parse(encode_event(e));
+    CHECK(j["v"] == 1);
+    CHECK(j["type"] == "failed");
+    CHECK(j["job_id"] == "job-1");
+    CHECK(j["queue"] == "emails");
+    CHECK(j["task"] == "send");
+    CHECK(j["worker"] == "host-1-abc");
+    CHECK(j["attempt"] == 2);
+    CHECK(j["at"] == 1763911200150);
+    CHECK(j["error"] == "SMTP \"timeout\"\nline 2");
+    CHECK(j["duration_ms"] == 12);
+    CHECK_FALSE(j.contains("delay_ms"));
+    CHECK_FALSE(j.contains("data"));
+
+    Event back = decode_event(encode_event(e));
+    CHECK(back.type == EventType::failed);
+    CHECK(back.job_id == "job-1");
+    CHECK(back.error == e.error);
+    CHECK(back.duration_ms == std::optional<int64_t>(12));
+    CHECK_FALSE(back.delay_ms);
+}
+
+TEST_CASE("events: every type name round-trips and unknown ones are errors", "[events]") {
+    for (EventType t : all_event_types()) CHECK(event_type_from_string(to_string(t)) == t);
+    CHECK(all_event_types().size() == 12);
+    CHECK_THROWS_AS(event_type_from_string("exploded"), InvalidArgument);
+    CHECK_THROWS_AS(decode_event(R"({"v":1,"type":"exploded","at":1})"), SerializationError);
+    CHECK_THROWS_AS(decode_event("not json"), SerializationError);
+    CHECK_THROWS_AS(decode_event(R"({"v":2,"type":"started"})"), SerializationError);
+    CHECK_THROWS_AS(decode_event(R"({"v":1,"type":"started","attempt":"one"})"), SerializationError);
+}
+
+TEST_CASE("events: subjects allow filtering by queue, type and id", "[events]") {
+    Config c;
+    c.jetstream.prefix = "p";
+    Job job;
+    job.id = "j1";
+    job.queue = "emails";
+    CHECK(event_subject_for(c, job_event(EventType::retry_scheduled, job)) == "p.events.emails.retry_scheduled.j1");
+    Event w;
+    w.type = EventType::worker_started;
+    w.worker = "host.example.com-42-a1b2c3";
+    CHECK(event_subject_for(c, w) == "p.events._worker.worker_started.host_example_com-42-a1b2c3");
+    Event s;
+    s.type = EventType::schedule_fired;
+    s.schedule_id = "nightly";
+    CHECK(event_subject_for(c, s) == "p.events._scheduler.schedule_fired.nightly");
+    CHECK(names::events_filter(c, "emails", "", "") == "p.events.emails.*.*");
+    CHECK(names::events_filter(c, "", "succeeded", "j1") == "p.events.*.succeeded.j1");
+    CHECK(names::to_token("a.b c*>") == "a_b_c__");
+}
+
+TEST_CASE("worker status: the record round-trips", "[workers]") {
+    WorkerStatus s;
+    s.id = "host-42-abcdef";
+    s.state = WorkerState::busy;
+    s.host = "host";
+    s.pid = 42;
+    s.queues = {"a", "b"};
+    s.concurrency = 8;
+    s.in_flight = {"j1", "j2"};
+    s.succeeded = 10;
+    s.failed = 3;
+    s.retried = 2;
+    s.dead = 1;
+    s.version = "0.1.0";
+    s.started_at_ms = 1000;
+    s.heartbeat_at_ms = 2000;
+    s.heartbeat_interval_ms = 5000;
+    Json j = Json::parse(encode(s));
+    CHECK(j["v"] == 1);
+    CHECK(j["state"] == "busy");
+    CHECK(j["in_flight"] == Json::array({"j1", "j2"}));
+    WorkerStatus back = decode_worker_status(encode(s));
+    CHECK(back.id == s.id);
+    CHECK(back.state == WorkerState::busy);
+    CHECK(back.queues == s.queues);
+    CHECK(back.in_flight == s.in_flight);
+    CHECK(back.succeeded == 10);
+    CHECK(back.dead == 1);
+    CHECK(back.heartbeat_at_ms == 2000);
+    CHECK_THROWS_AS(decode_worker_status(R"({"v":1,"state":"idle"})"), SerializationError);
+    CHECK_THROWS_AS(decode_worker_status(R"({"v":1,"id":"w","state":"dancing"})"), SerializationError);
+    CHECK(WorkerStatusStore::key_for("host.example.com-1-ab") == "host_example_com-1-ab");
+}
+
+namespace {
+
+events_detail::Item item(const std::string& queue, EventType type, const std::string& id) {
+    Event e;
+    e.type = type;
+    e.queue = queue;
+    e.job_id = id;
+    e.at_ms = 1;
+    return events_detail::make_item(e);
+}
+
+// The (id, type) sequence a reader sees when it reads `messages` in order.
+std::vector<std::pair<std::string, std::string>> replay(const std::vector<events_detail::Outgoing>& messages) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& m : messages) {
+        for (const auto& e : events_detail::decode_message(m.payload)) out.emplace_back(e.job_id, to_string(e.type));
+    }
+    return out;
+}
+
+std::vector<std::string> of_id(const std::vector<std::pair<std::string, std::string>>& seq, const std::string& id) {
+    std::vector<std::string> out;
+    for (const auto& [i, t] : seq) {
+        if (i == id) out.push_back(t);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("events: a lone event travels on its exact subject as a plain record", "[events]") {
+    Config c;
+    c.jetstream.prefix = "p";
+    auto msgs = events_detail::group(c, {item("emails", EventType::started, "j1")});
+    REQUIRE(msgs.size() == 1);
+    CHECK(msgs[0].subject == "p.events.emails.started.j1");
+    CHECK(Json::parse(msgs[0].payload)["job_id"] == "j1");
+    CHECK(msgs[0].events == 1);
+}
+
+TEST_CASE("events: many jobs' events share few messages and each job keeps its order", "[events]") {
+    Config c;
+    c.jetstream.prefix = "p";
+    std::vector<events_detail::Item> items;
+    // 10 jobs running at once: started ones interleave with finished ones, as in a worker.
+    for (int i = 0; i < 200; ++i) {
+        items.push_back(item("q", EventType::started, "j" + std::to_string(i)));
+        if (i >= 10) items.push_back(item("q", EventType::succeeded, "j" + std::to_string(i - 10)));
+    }
+    auto msgs = events_detail::group(c, items);
+    CHECK(msgs.size() <= 4);
+    for (const auto& m : msgs) {
+        if (m.events > 1) CHECK(m.subject.substr(m.subject.rfind('.')) == "._batch");
+    }
+    auto seq = replay(msgs);
+    CHECK(seq.size() == items.size());
+    for (int i = 0; i < 190; ++i) {
+        CHECK(of_id(seq, "j" + std::to_string(i)) == std::vector<std::string>{"started", "succeeded"});
+    }
+}
+
+TEST_CASE("events: a job with repeated types in one slice keeps its order", "[events]") {
+    Config c;
+    std::vector<events_detail::Item> items{
+        item("q", EventType::started, "a"),         item("q", EventType::started, "b"),
+        item("q", EventType::failed, "a"),          item("q", EventType::retry_scheduled, "a"),
+        item("q", EventType::succeeded, "b"),       item("q", EventType::started, "a"),
+        item("q", EventType::failed, "a"),          item("q", EventType::dead_lettered, "a"),
+        item("other", EventType::enqueued, "x"),
+    };
+    auto seq = replay(events_detail::group(c, items));
+    CHECK(of_id(seq, "a") == std::vector<std::string>{"started", "failed", "retry_scheduled", "started", "failed",
+                                                      "dead_lettered"});
+    CHECK(of_id(seq, "b") == std::vector<std::string>{"started", "succeeded"});
+    CHECK(of_id(seq, "x") == std::vector<std::string>{"enqueued"});
+}
+
+TEST_CASE("events: batches are split at the size limits", "[events]") {
+    Config c;
+    std::vector<events_detail::Item> items;
+    for (int i = 0; i < 25; ++i) items.push_back(item("q", EventType::enqueued, "j" + std::to_string(i)));
+    auto msgs = events_detail::group(c, items, 10);
+    REQUIRE(msgs.size() == 3);
+    CHECK(msgs[0].events == 10);
+    CHECK(msgs[2].events == 5);
+    CHECK(replay(msgs).size() == 25);
+    CHECK_THROWS_AS(events_detail::decode_message(R"({"v":1,"events":[{"v":1,"type":"bogus"}]})"),
+                    SerializationError);
+}
