@@ -47,7 +47,9 @@ inline Percentiles percentiles(std::vector<double> ms) {
     Percentiles p;
     if (ms.empty()) return p;
     std::sort(ms.begin(), ms.end());
-    auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * (ms.size() - 1) + 0.5))]; };
+    auto at = [&](double q) {
+        return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1) + 0.5))];
+    };
     p.p50 = at(0.50);
     p.p99 = at(0.99);
     p.max = ms.back();

@@ -152,8 +152,8 @@ Report build_report(const Options& o, const std::string& url, const RawResults& 
                          raw.fetch_ack_rate, "raw fetch+ack", 0.50));
     n.push_back(rate_row("drain_results_on", "drain no-op, results on, events off" + c, nq.drain_results_on,
                          raw.fetch_ack_rate, "raw fetch+ack", 0.30));
-    Row events = rate_row("drain_events_on", "drain no-op, results + events on" + c, nq.drain_events_on.value_or(0),
-                          raw.fetch_ack_rate, "raw fetch+ack", 0);
+    Row events = rate_row("drain_events_on", "drain no-op, results + events on" + c,
+                          nq.drain_events_on.value_or(0), raw.fetch_ack_rate, "raw fetch+ack", 0);
     if (!nq.drain_events_on) events.note = "n/a (not built)";
     n.push_back(events);
     if (nq.start_latency.count > 0) {

@@ -10,12 +10,12 @@
 #   bench/run.sh --n 20000 -- --no-rss   # anything after -- goes to bench_naq (see bench_naq --help)
 #
 # Environment: NAQ_BENCH_BUILD_DIR (default build-bench), NAQ_BENCH_PEER_CONCURRENCY (BullMQ
-# worker concurrency, default 100), NAQ_BENCH_JSON (where the JSON goes).
+# worker concurrency, default 30: the best of 10-300 here), NAQ_BENCH_JSON (where the JSON goes).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build_dir="${NAQ_BENCH_BUILD_DIR:-$root/build-bench}"
 json="${NAQ_BENCH_JSON:-$build_dir/bench-results.json}"
-peer_concurrency="${NAQ_BENCH_PEER_CONCURRENCY:-100}"
+peer_concurrency="${NAQ_BENCH_PEER_CONCURRENCY:-30}"
 n=100000
 peers=0
 install_peers=0

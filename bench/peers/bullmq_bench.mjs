@@ -1,7 +1,7 @@
 // BullMQ through the same workload as bench_naq: enqueue N no-op jobs in bulk (addBulk), then
 // drain them with one worker (this process) at a fixed concurrency. Prints one JSON object.
 //
-//   node bullmq_bench.mjs --port 6379 --n 100000 --concurrency 100 [--json out.json]
+//   node bullmq_bench.mjs --port 6379 --n 100000 --concurrency 30 [--json out.json]
 //
 // BullMQ's defaults are kept: completed jobs stay in Redis with their return value, which is
 // what naq's "results on" does (result + status records in KV).
@@ -15,7 +15,7 @@ function arg(name, fallback) {
 
 const port = Number(arg('port', '6379'));
 const n = Number(arg('n', '100000'));
-const concurrency = Number(arg('concurrency', '100'));
+const concurrency = Number(arg('concurrency', '30'));
 const chunk = Number(arg('chunk', '1000'));
 const jsonPath = arg('json', '');
 const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the BullMQ peer benchmark: a private redis-server on a free loopback port (no persistence),
 # then bullmq_bench.mjs (N no-op jobs: addBulk, then one worker drains them).
-#   bench/peers/run.sh [--n 100000] [--concurrency 100] [--json out.json]
+#   bench/peers/run.sh [--n 100000] [--concurrency 30] [--json out.json]
 # Needs redis-server (apt) and node + npm; installs bullmq into bench/peers/node_modules.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -94,8 +94,8 @@ void ensure_events_stream(const Config& config);
 /// each event at once on its exact subject.
 class EventPublisher {
 public:
-    /// When events.enabled is false every publish is a no-op and nothing is connected.
-    /// Otherwise ensures the events stream; throws like jetstream() when NATS is unreachable.
+    /// Ensures the events stream. When events.enabled is false, or the stream cannot be set up
+    /// (logged), every publish is a no-op: events never stop jobs. Does not throw.
     explicit EventPublisher(const Config& config = default_config(), bool batched = false);
     ~EventPublisher();
 

@@ -4,6 +4,7 @@
 // gracefully removes it. `naq workers` lists them.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -95,7 +96,9 @@ public:
     WorkerHeartbeat(const WorkerHeartbeat&) = delete;
     WorkerHeartbeat& operator=(const WorkerHeartbeat&) = delete;
 
-    /// Writes the record soon (a state change) instead of at the next interval.
+    /// Writes the record soon (a state change) instead of at the next interval; at most one
+    /// extra write per second however often it is called. Cheap: an atomic load when a write is
+    /// already due.
     void poke();
     /// Stops the thread; removes the record when `remove_record`. Idempotent.
     void stop(bool remove_record = true);
@@ -113,7 +116,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable cv_;
     bool stop_ = false;
-    bool poked_ = false;
+    std::atomic<bool> poked_{false};
     uint64_t beats_ = 0;
     std::thread thread_;
 };

@@ -33,7 +33,12 @@ bool is_schedule_event(EventType t) {
 
 void append_escaped(std::string& out, std::string_view s) {
     out += '"';
-    for (char c : s) {
+    std::size_t clean = 0;  // start of the run of characters that need no escaping
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;  // UTF-8 passes through as it is
+        out.append(s.data() + clean, i - clean);
+        clean = i + 1;
         switch (c) {
             case '"':
                 out += "\\\"";
@@ -50,16 +55,14 @@ void append_escaped(std::string& out, std::string_view s) {
             case '\t':
                 out += "\\t";
                 break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-                    out += buf;
-                } else {
-                    out += c;  // UTF-8 passes through; invalid bytes are the producer's problem
-                }
+            default: {
+                char buf[8];
+                std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
+                out += buf;
+            }
         }
     }
+    out.append(s.data() + clean, s.size() - clean);
     out += '"';
 }
 

@@ -134,8 +134,15 @@ struct EventPublisher::Batcher {
 EventPublisher::EventPublisher(const Config& config, bool batched)
     : config_(std::make_shared<const Config>(config)) {
     if (!config.events.enabled) return;
-    ensure_events_stream(config);
-    js_.emplace(jetstream(config));
+    try {
+        ensure_events_stream(config);
+        js_.emplace(jetstream(config));
+    } catch (const Error& e) {
+        // Events must not stop jobs: without the stream this publisher sends nothing.
+        spdlog::warn("events: cannot set up stream {} ({}); events from this publisher are not sent",
+                     names::events_stream(config), e.what());
+        return;
+    }
     if (batched && config.events.batch_window.count() > 0) batcher_ = std::make_shared<Batcher>(config_, *js_);
 }
 

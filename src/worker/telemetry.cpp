@@ -18,6 +18,7 @@ struct JobMetrics {
     metrics::Counter& cancelled;
     metrics::Histogram& duration;
     metrics::Gauge& in_flight;
+    metrics::Histogram& wait;         // enqueued -> first attempt started
     std::atomic<uint64_t>& finished;  // this worker's jobs of the queue that left it (status throughput)
 };
 
@@ -39,14 +40,20 @@ JobObservation::JobObservation(WorkerTelemetry* telemetry, const Job& job, int a
     try {
         m_ = &t_->job_metrics(job.queue, job.task);
         m_->in_flight.add(1);
+        if (attempt == 1 && job.enqueued_at_ms > 0) {
+            m_->wait.observe(static_cast<double>(std::max<int64_t>(0, now_ms() - job.enqueued_at_ms)) / 1000.0);
+        }
     } catch (const std::exception&) {
         m_ = nullptr;  // metrics are best effort
     }
+    t_->job_count(1);
     t_->publish(job_event(EventType::started, job, attempt));
 }
 
 JobObservation::~JobObservation() {
+    if (t_ == nullptr) return;
     if (m_ != nullptr) m_->in_flight.add(-1);
+    t_->job_count(-1);
 }
 
 int64_t JobObservation::elapsed_ms() {
@@ -177,6 +184,11 @@ void WorkerTelemetry::fetched(const std::string& queue, std::size_t count, std::
 
 void WorkerTelemetry::send_now() { events_.send_now(); }
 
+void WorkerTelemetry::job_count(int delta) {
+    int before = running_jobs_.fetch_add(delta, std::memory_order_relaxed);
+    if ((before == 0 && delta > 0) || (before + delta == 0 && delta < 0)) heartbeat_->poke();
+}
+
 void WorkerTelemetry::publish(Event event) {
     event.worker = worker_.id;
     events_.publish(event);
@@ -202,6 +214,8 @@ JobMetrics& WorkerTelemetry::job_metrics(const std::string& queue, const std::st
         reg.counter("naq_jobs_cancelled_total", "Running jobs cancelled", labels),
         reg.histogram("naq_job_duration_seconds", "Run time of an attempt", labels),
         reg.gauge("naq_jobs_in_flight", "Jobs running now", {{"queue", queue}}),
+        reg.histogram("naq_job_wait_seconds", "Time from enqueue to the first attempt's start", labels,
+                      {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300, 3600}),
         *finished,
     });
     auto [it, inserted] = metrics_.try_emplace(key, std::move(m));

@@ -79,6 +79,8 @@ public:
     void send_now();
 
     JobMetrics& job_metrics(const std::string& queue, const std::string& task);
+    /// A job starts (+1) or ends (-1); refreshes the status record when idle / busy flips.
+    void job_count(int delta);
 
 private:
     WorkerStatus snapshot();
@@ -88,6 +90,7 @@ private:
     std::string host_;
     int64_t started_at_ms_ = 0;
     std::atomic<bool> running_{false};
+    std::atomic<int> running_jobs_{0};  // 0 <-> 1 flips idle / busy: the heartbeat is poked
     std::shared_mutex metrics_mutex_;
     std::unordered_map<std::string, std::unique_ptr<JobMetrics>> metrics_;
     std::unordered_map<std::string, std::unique_ptr<std::atomic<uint64_t>>> finished_;  // per queue

@@ -146,7 +146,8 @@ void Worker::Impl::fetch_loop(const std::string& queue) {
         int want = 0;
         {
             std::unique_lock lock(slot_mutex);
-            slot_cv.wait_for(lock, Millis(200), [this] { return fetch_room() >= fetch_threshold() || stopping.load(); });
+            slot_cv.wait_for(lock, Millis(200),
+                             [this] { return fetch_room() >= fetch_threshold() || stopping.load(); });
             if (stopping.load()) break;
             want = std::min(fetch_room(), config.worker.fetch_batch);
             fetching += want;

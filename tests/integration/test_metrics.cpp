@@ -60,6 +60,8 @@ TEST_CASE("metrics: a scrape shows job counters, durations and fetches moving", 
     CHECK(sample(text, "naq_jobs_failed_total" + bad) == 2);
     CHECK(sample(text, "naq_jobs_retried_total" + bad) == 1);
     CHECK(sample(text, "naq_job_duration_seconds_count" + ok) == 3);
+    CHECK(sample(text, "naq_job_wait_seconds_count" + ok) == 3);
+    CHECK(sample(text, "naq_job_wait_seconds_count" + bad) == 1);  // first attempts only
     CHECK(sample(text, "naq_job_duration_seconds_bucket{queue=\"mjobs\",task=\"echo\",le=\"+Inf\"}") == 3);
     CHECK(sample(text, "naq_jobs_in_flight{queue=\"mjobs\"}") == 0);
     CHECK(sample(text, "naq_fetch_duration_seconds_count{queue=\"mjobs\"}") >= 1);

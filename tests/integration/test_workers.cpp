@@ -135,6 +135,39 @@ TEST_CASE("workers: a running worker's record shows its state, jobs in flight an
     CHECK_FALSE(find(store.list(), id));
 }
 
+TEST_CASE("workers: a change of state is written at once, not at the next heartbeat", "[workers]") {
+    Config c = test::test_config();
+    c.worker.heartbeat_interval = std::chrono::hours(1);
+    c.worker.worker_ttl = std::chrono::hours(2);
+    Gate gate;
+    TaskRegistry tasks;
+    tasks.add("hold", [&gate](JobContext&, const Json&) -> Json {
+        gate.wait();
+        return nullptr;
+    });
+    WorkerStatusStore store(c);
+    test::RunningWorker w(c, tasks, {.queues = {"wstate"}, .concurrency = 2});
+    struct Release {
+        Gate& gate;
+        ~Release() { gate.release(); }
+    } release{gate};
+    std::optional<WorkerStatus> s;
+    REQUIRE(test::eventually([&] {
+        s = store.get(w.worker().id());
+        return s && s->state == WorkerState::idle;
+    }));
+    Queue("wstate", c).enqueue("hold");
+    REQUIRE(test::eventually([&] {
+        s = store.get(w.worker().id());
+        return s && s->state == WorkerState::busy && s->in_flight.size() == 1;
+    }));
+    gate.release();
+    REQUIRE(test::eventually([&] {
+        s = store.get(w.worker().id());
+        return s && s->state == WorkerState::idle && s->succeeded == 1;
+    }));
+}
+
 TEST_CASE("workers: batch_update writes many records at once and remove deletes one", "[workers]") {
     Config c = test::test_config();
     WorkerStatusStore store(c);

@@ -16,6 +16,7 @@ WorkerHeartbeat::WorkerHeartbeat(const Config& config, Snapshot snapshot)
 WorkerHeartbeat::~WorkerHeartbeat() { stop(true); }
 
 void WorkerHeartbeat::poke() {
+    if (poked_.load(std::memory_order_relaxed)) return;  // a write is coming already: no wake-up
     {
         std::lock_guard lock(mutex_);
         poked_ = true;
@@ -60,12 +61,18 @@ void WorkerHeartbeat::beat() {
 }
 
 void WorkerHeartbeat::loop() {
+    // A poke (a state change) writes at once, but at most once per min_gap: a worker flipping
+    // between idle and busy many times a second costs one extra write a second, not one a job.
+    const Millis min_gap = std::min(interval_, Millis(1000));
     while (true) {
+        auto wrote = std::chrono::steady_clock::now();
         beat();
         std::unique_lock lock(mutex_);
-        cv_.wait_for(lock, interval_, [this] { return stop_ || poked_; });
+        cv_.wait_for(lock, interval_, [this] { return stop_ || poked_.load(); });
         if (stop_) return;
-        poked_ = false;
+        if (poked_) cv_.wait_until(lock, wrote + min_gap, [this] { return stop_; });
+        if (stop_) return;
+        poked_ = false;  // the write below shows every change poked so far
     }
 }
 
