@@ -220,11 +220,15 @@ public:
     uint64_t initial_pending() const { return initial_pending_; }
 
 private:
+    friend class JetStream;
+    void drop_older_than(int64_t time_ms);
+
     std::unique_ptr<natsSubscription, detail::SubscriptionDeleter> sub_;
     std::shared_ptr<detail::ConnectionState> conn_;
     uint64_t initial_pending_ = 0;
     uint64_t pending_ = 0;
     std::deque<Message> buffer_;
+    std::optional<StreamMessage> first_;  // read ahead by drop_older_than
 };
 
 /// JetStream operations on a pooled connection.

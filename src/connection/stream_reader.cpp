@@ -3,6 +3,7 @@
 #include <nats/nats.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "connection_state.hpp"
 #include "naq/connection.hpp"
@@ -26,6 +27,13 @@ struct ConsumerInfoOwner {
     }
 };
 
+// cnats 3.4 encodes a start time's fraction of a second without leading zeros (50 ms is sent
+// as ".05" → ".5"), so a start time is only sent as is when its fraction has three digits;
+// otherwise the reader starts at the whole second and drops the older messages itself.
+int64_t encodable_start_ms(int64_t start_ms) {
+    return start_ms % 1000 >= 100 ? start_ms : start_ms - start_ms % 1000;
+}
+
 void init_reader_config(jsConsumerConfig& cc, const ReadSpec& spec) {
     cc.AckPolicy = js_AckNone;
     cc.InactiveThreshold = kInactiveThresholdMs * kNanosPerMilli;
@@ -34,7 +42,7 @@ void init_reader_config(jsConsumerConfig& cc, const ReadSpec& spec) {
         cc.DeliverPolicy = js_DeliverNew;
     } else if (spec.start_time_ms > 0) {
         cc.DeliverPolicy = js_DeliverByStartTime;
-        cc.OptStartTime = spec.start_time_ms * kNanosPerMilli;
+        cc.OptStartTime = encodable_start_ms(spec.start_time_ms) * kNanosPerMilli;
     } else if (spec.start_sequence > 0) {
         cc.DeliverPolicy = js_DeliverByStartSequence;
         cc.OptStartSeq = spec.start_sequence;
@@ -62,6 +70,7 @@ void JetStream::flush_async(Millis timeout) const {
 // ---- StreamReader
 
 std::optional<StreamMessage> StreamReader::next(Millis timeout) {
+    if (first_) return std::exchange(first_, std::nullopt);
     if (buffer_.empty()) {
         // Messages known to be stored come in batches; when none are, one long poll returns as
         // soon as the next message arrives.
@@ -108,7 +117,24 @@ StreamReader JetStream::read(const ReadSpec& spec) const {
     code = static_cast<jsErrCode>(0);
     check(natsSubscription_GetConsumerInfo(&info.ci, raw, nullptr, &code), "read stream " + spec.stream, code);
     uint64_t pending = info.ci->NumPending;
-    return StreamReader(owned.release(), conn_.state(), pending);
+    StreamReader reader(owned.release(), conn_.state(), pending);
+    if (!spec.only_new && spec.start_time_ms > 0 && encodable_start_ms(spec.start_time_ms) != spec.start_time_ms) {
+        reader.drop_older_than(spec.start_time_ms);
+    }
+    return reader;
+}
+
+void StreamReader::drop_older_than(int64_t time_ms) {
+    // Only messages counted as pending are read here, so every fetch returns at once.
+    while (initial_pending_ > 0) {
+        auto m = next(Millis(1000));
+        if (!m) return;
+        if (m->time_ms >= time_ms) {
+            first_ = std::move(m);
+            return;
+        }
+        --initial_pending_;
+    }
 }
 
 }  // namespace naq

@@ -7,6 +7,7 @@
 
 #include "naq/connection.hpp"
 #include "naq/errors.hpp"
+#include "naq/events.hpp"
 #include "naq/schedule.hpp"
 
 namespace naq {
@@ -51,6 +52,15 @@ Schedule mutate(const Config& config, const std::string& id, Change&& change) {
         }
     }
     throw Conflict("schedule '" + id + "' keeps changing concurrently; try again");
+}
+
+void publish_event(const Config& config, EventType type, const Schedule& s) {
+    Event e;
+    e.type = type;
+    e.schedule_id = s.id;
+    e.queue = s.queue;
+    e.task = s.task;
+    EventPublisher(config).publish(e);  // never throws: events never stop a change
 }
 
 }  // namespace
@@ -118,12 +128,14 @@ std::vector<Schedule> ScheduleStore::list() const {
 }
 
 Schedule ScheduleStore::pause(const std::string& id) const {
-    return mutate(config_, id, [](Schedule& s) { s.paused = true; });
+    Schedule s = mutate(config_, id, [](Schedule& s) { s.paused = true; });
+    publish_event(config_, EventType::schedule_paused, s);
+    return s;
 }
 
 Schedule ScheduleStore::resume(const std::string& id) const {
     int64_t now = now_ms();
-    return mutate(config_, id, [now](Schedule& s) {
+    Schedule resumed = mutate(config_, id, [now](Schedule& s) {
         if (s.paused && s.kind != ScheduleKind::once && s.next_run_ms <= now) {
             // Runs that fell due while paused are not "missed": they are skipped.
             if (auto next = first_run_after(s, now)) s.next_run_ms = *next;
@@ -132,6 +144,8 @@ Schedule ScheduleStore::resume(const std::string& id) const {
         s.failures = 0;
         s.last_error.clear();
     });
+    publish_event(config_, EventType::schedule_resumed, resumed);
+    return resumed;
 }
 
 Schedule ScheduleStore::modify(const std::string& id, const ScheduleChange& c) const {

@@ -58,6 +58,7 @@ void Scheduler::Impl::run() {
     try {
         ensure_job_streams(config);
         kv.emplace(kv_store(Bucket::scheduled_jobs, config));
+        events = std::make_unique<EventPublisher>(config);
         watch_thread = std::thread([this] { watch_loop(); });
         lease_thread = std::thread([this] { lease_loop(); });
         publisher_thread = std::thread([this] { publish_loop(); });

@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "naq/errors.hpp"
+#include "naq/metrics.hpp"
 #include "scheduler_impl.hpp"
 
 namespace naq {
@@ -111,7 +112,19 @@ void Scheduler::Impl::publish(std::vector<Firing>& batch) {
         }
     }
     for (const Firing& f : batch) {
-        if (f.published && !f.plan.missed) record_lateness(since_ms(f.plan.due_ms));
+        if (!f.published) continue;
+        double late = since_ms(f.plan.due_ms);
+        if (!f.plan.missed) record_lateness(late);
+        const Schedule& s = f.plan.next;
+        metrics::record_schedule_fired(s.queue, Millis(static_cast<int64_t>(std::max(late, 0.0))));
+        Event e;
+        e.type = EventType::schedule_fired;
+        e.job_id = fire_job_id(s, f.plan.due_ms);
+        e.queue = s.queue;
+        e.task = s.task;
+        e.schedule_id = f.key;
+        e.delay_ms = static_cast<int64_t>(late);
+        events->publish(e);
     }
 }
 

@@ -28,6 +28,7 @@
 
 #include "leader_lease.hpp"
 #include "naq/connection.hpp"
+#include "naq/events.hpp"
 #include "naq/queue.hpp"
 #include "naq/schedule.hpp"
 #include "naq/scheduler.hpp"
@@ -91,6 +92,7 @@ struct Scheduler::Impl {
     std::thread publisher_thread;
     std::thread advancer_thread;
     std::map<std::string, std::unique_ptr<Queue>> queues;  // publisher thread only
+    std::unique_ptr<EventPublisher> events;                // publisher thread only (schedule_fired)
 
     // ---- watch thread
     std::mutex watcher_mutex;

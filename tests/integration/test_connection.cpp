@@ -143,3 +143,35 @@ TEST_CASE("connection: an existing stream with another retention is a Conflict",
     CHECK_THROWS_AS(js.ensure_stream(spec), Conflict);
     CHECK_THROWS_AS(js.stream_state(c.jetstream.prefix + "_missing"), NotFound);
 }
+
+TEST_CASE("connection: a reader from a start time early in a second gets exactly the newer messages",
+          "[connection]") {
+    // cnats 3.4 sends 20 ms past a second as ".2": the reader must not skip what came after.
+    Config c = test::test_config();
+    auto js = jetstream(c);
+    StreamSpec spec;
+    spec.name = c.jetstream.prefix + "_times";
+    spec.subjects = {c.jetstream.prefix + ".times"};
+    js.ensure_stream(spec);
+    js.publish(spec.subjects[0], "old");
+    auto wall_ms = [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    };
+    // Cut 10-99 ms into a second (the clock decides, not a sleep): the fraction cnats mangles.
+    const int64_t old_stored = wall_ms();
+    int64_t cut = wall_ms();
+    while (cut <= old_stored || cut % 1000 < 10 || cut % 1000 >= 100) {
+        std::this_thread::yield();
+        cut = wall_ms();
+    }
+    js.publish(spec.subjects[0], "new");
+
+    auto reader = js.read({.stream = spec.name, .filter = spec.subjects[0], .start_time_ms = cut});
+    CHECK(reader.initial_pending() == 1);
+    auto m = reader.next(2s);
+    REQUIRE(m);
+    CHECK(m->data == "new");
+    CHECK_FALSE(reader.next(50ms));
+}

@@ -109,3 +109,26 @@ TEST_CASE("metrics: naq worker --metrics-port serves /metrics", "[metrics][cli]"
         return sample(http_get(port, "/metrics"), "naq_jobs_succeeded_total{queue=\"mcli\",task=\"echo\"}") == 1;
     }));
 }
+
+TEST_CASE("metrics: naq scheduler --metrics-port serves its firing lateness", "[metrics][cli]") {
+    Config c = test::test_config();
+    int port = free_port();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        std::string cmd = "exec " + naq_cmd(c, "scheduler --metrics-port " + std::to_string(port));
+        ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    struct Stop {
+        pid_t pid;
+        ~Stop() {
+            ::kill(pid, SIGTERM);
+            ::waitpid(pid, nullptr, 0);
+        }
+    } stop{pid};
+    REQUIRE(test::run_command(naq_cmd(c, "enqueue echo --queue mlate_cli --in 1s > /dev/null")) == 0);
+    REQUIRE(test::eventually(
+        [&] { return sample(http_get(port, "/metrics"), "naq_schedules_fired_total{queue=\"mlate_cli\"}") == 1; },
+        20s));
+    CHECK(sample(http_get(port, "/metrics"), "naq_scheduler_lateness_seconds_count") >= 1);
+}

@@ -13,6 +13,7 @@
 #include "naq/codec.hpp"
 #include "naq/connection.hpp"
 #include "naq/errors.hpp"
+#include "naq/events.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
 #include "naq/results.hpp"
@@ -118,6 +119,16 @@ TEST_CASE("scheduler: an interval schedule with repeat N fires exactly N times",
     CHECK(ids == std::vector<std::string>{id + "_" + std::to_string(t0), id + "_" + std::to_string(t0 + 200),
                                           id + "_" + std::to_string(t0 + 400), id + "_" + std::to_string(t0 + 600)});
     CHECK(scheduler->stats().fired == 4);
+    // Each run is also a schedule_fired event naming the schedule, the run's job and its lateness.
+    EventFilter fired{.queue = std::string(names::kSchedulerEventsQueue), .type = "schedule_fired"};
+    REQUIRE(test::eventually([&] { return read_events(c, fired).size() == 4; }));
+    auto events = read_events(c, fired);
+    for (std::size_t k = 0; k < events.size(); ++k) {
+        CHECK(events[k].schedule_id == id);
+        CHECK(events[k].job_id == ids[k]);
+        CHECK(events[k].queue == "ticks");
+        CHECK(events[k].delay_ms.has_value());
+    }
 }
 
 TEST_CASE("scheduler: a cron schedule with a seconds field fires on whole seconds", "[scheduler]") {
@@ -164,6 +175,10 @@ TEST_CASE("scheduler: modify, pause, resume and cancel take effect at once throu
 
     Schedule resumed = store.resume(id);
     CHECK_FALSE(resumed.paused);
+    for (const char* type : {"schedule_paused", "schedule_resumed"}) {
+        EventFilter f{.queue = std::string(names::kSchedulerEventsQueue), .type = type, .job_id = id};
+        CHECK(test::eventually([&] { return read_events(c, f).size() == 1; }));
+    }
     REQUIRE(test::eventually([&] { return fired() >= paused_count + 2; }, 10s));
 
     store.cancel(id);
