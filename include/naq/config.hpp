@@ -16,6 +16,7 @@ namespace naq {
 using namespace std::chrono_literals;
 using Millis = std::chrono::milliseconds;
 
+/// JetStream storage of naq's streams and buckets: file survives a server restart, memory does not.
 enum class StorageType { file, memory };
 
 /// How to reach NATS and who to be there.
@@ -59,7 +60,7 @@ struct QueueSettings {
 /// Worker daemon settings.
 struct WorkerSettings {
     int concurrency = 10;          ///< handlers running at once per worker process
-    int fetch_batch = 64;          ///< max messages per pull request
+    int fetch_batch = 256;         ///< max messages per pull request (long jobs take fewer: see worker.cpp)
     Millis fetch_timeout{1000};    ///< how long one pull request waits for messages
     Millis ack_wait{30'000};       ///< redelivery after a crash; long jobs extend their lease
     int64_t max_ack_pending = 20'000;  ///< consumer-wide unacked limit (server default 1000 stalls)
@@ -152,6 +153,8 @@ std::vector<ConfigEntry> describe(const Config& config);
 /// The process-wide default config (the C++ form of the seeds' `config or get_config()`):
 /// loaded with Config::load() on first use unless set_default_config() was called first.
 const Config& default_config();
+/// Replaces the process-wide default config (the `naq` binary sets the one it loaded). Call it
+/// before starting workers; objects already built keep the copy they were given.
 void set_default_config(Config config);
 
 /// Storage type name ("file" / "memory").

@@ -133,6 +133,7 @@ private:
     std::shared_ptr<detail::ConnectionState> state_;
 };
 
+/// Stream retention: limits keeps messages until a limit; work_queue drops a message once acked.
 enum class Retention { limits, work_queue, interest };
 
 /// What a stream should look like; ensure_stream() creates it or checks an existing one.
@@ -150,6 +151,7 @@ struct StreamSpec {
     std::string description;
 };
 
+/// A stream's size and sequence range (stream info).
 struct StreamState {
     uint64_t messages = 0;
     uint64_t bytes = 0;
@@ -158,6 +160,7 @@ struct StreamState {
     int64_t consumers = 0;
 };
 
+/// A durable consumer's delivery counts (consumer info).
 struct ConsumerState {
     uint64_t pending = 0;        ///< not yet delivered
     int64_t ack_pending = 0;     ///< delivered, not yet acknowledged (in flight)
@@ -182,6 +185,7 @@ struct PubAck {
     bool duplicate = false;  ///< the Nats-Msg-Id was seen within the dedup window
 };
 
+/// Headers and expectations of one JetStream publish.
 struct PublishOptions {
     std::string msg_id;            ///< Nats-Msg-Id for deduplication; empty = none
     std::map<std::string, std::string> headers;
@@ -234,6 +238,7 @@ private:
 /// JetStream operations on a pooled connection.
 class JetStream {
 public:
+    /// Uses the connection's shared JetStream context (see jetstream()).
     explicit JetStream(Connection conn);
 
     /// Synchronous publish: returns once the stream has stored the message.
@@ -286,6 +291,7 @@ private:
     Connection conn_;
 };
 
+/// What a KvEntry from a watcher means; caught_up marks the end of the initial values.
 enum class KvOp { put, erase, purge, caught_up };
 
 /// One KV value (or, from a watcher, a change).
@@ -328,6 +334,7 @@ struct BucketSpec {
 /// A KV bucket bound on a pooled connection. Copies share the binding.
 class KvStore {
 public:
+    /// Built by kv_store() / kv_store_reader(); `kv` is owned by the connection pool.
     KvStore(Connection conn, kvStore* kv, std::string bucket, Millis request_timeout);
 
     /// The current value. Throws NotFound when the key is missing or deleted.
@@ -340,6 +347,12 @@ public:
     void put_async(const std::string& key, std::string_view value) const;
     /// Waits until every put_async so far is acknowledged (or `timeout`).
     void flush_async(Millis timeout) const;
+    /// Sends the put as a plain publish to $KV.<bucket>.<key>: no ack is requested or tracked,
+    /// so a write the server refuses (storage full, bucket deleted) goes unreported. Order with
+    /// everything else sent on this connection is kept. For best-effort records on the hot path
+    /// (job status and results next to a job ack that does not wait either): about a third
+    /// cheaper per job than put_async, whose per-write ack bookkeeping dominates in cnats.
+    void put_nowait(const std::string& key, std::string_view value) const;
     /// Stores only if the key does not exist; else throws Conflict.
     uint64_t create(const std::string& key, std::string_view value) const;
     /// Stores only if the key's last revision is `last_revision`; else throws Conflict.
@@ -384,6 +397,7 @@ public:
     AsyncPublisher(const AsyncPublisher&) = delete;
     AsyncPublisher& operator=(const AsyncPublisher&) = delete;
 
+    /// Publishes with `msg_id` as Nats-Msg-Id; the outcome is collected by complete().
     void publish(const std::string& subject, std::string_view data, const std::string& msg_id);
     /// Waits until every publish is acknowledged or failed (or `timeout`), and returns them.
     Outcome complete(Millis timeout);

@@ -11,6 +11,7 @@
 
 namespace naq {
 
+/// One record of the dead-letter stream, decoded.
 struct DeadLetter {
     uint64_t sequence = 0;  ///< position in the dead-letter stream
     std::string id;         ///< job id (empty for undecodable messages)
@@ -22,6 +23,7 @@ struct DeadLetter {
     Json record;            ///< the whole record (docs/wire-format.md)
 };
 
+/// The dead-letter stream of a deployment: list, inspect, requeue, purge (`naq dead ...`).
 class DeadLetters {
 public:
     explicit DeadLetters(const Config& config = default_config());

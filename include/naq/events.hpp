@@ -24,6 +24,7 @@
 
 namespace naq {
 
+/// What happened; the `type` of an event record and a token of its subject.
 enum class EventType {
     // job transitions
     enqueued,

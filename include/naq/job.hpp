@@ -16,6 +16,7 @@ namespace naq {
 /// Wire format version written into every envelope and record ("v": 1).
 inline constexpr int kWireVersion = 1;
 
+/// How the delay between retries grows (see Backoff::base).
 enum class BackoffKind { fixed, linear, exponential };
 
 /// Delay before retry attempt n+1 after attempt n failed.
@@ -39,7 +40,7 @@ struct EnqueueOptions {
     std::vector<std::string> depends_on;  ///< job ids that must succeed first
 };
 
-/// A job envelope as it travels on the wire.
+/// A job envelope as it travels on the wire. Producers normally let Queue::make_job() build it.
 struct Job {
     std::string id;
     std::string queue;
@@ -96,12 +97,15 @@ struct JobResult {
     int64_t finished_at_ms = 0;
 };
 
+/// "queued", "running", ... as in the status record.
 const char* to_string(JobState state);
 /// Throws SerializationError for an unknown name.
 JobState job_state_from_string(const std::string& name);
 /// True for states a job never leaves (succeeded, dead, cancelled, dependency_failed).
 bool is_final(JobState state);
 
+/// "fixed" | "linear" | "exponential"; backoff_kind_from_string throws SerializationError
+/// for any other name.
 const char* to_string(BackoffKind kind);
 BackoffKind backoff_kind_from_string(const std::string& name);
 

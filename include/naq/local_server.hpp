@@ -9,6 +9,8 @@
 
 namespace naq {
 
+/// Owns the nats-server child process and its temp store; kills it and removes the store on
+/// destruction.
 class LocalNatsServer {
 public:
     /// Starts nats-server -js on a free loopback port with a fresh temp store directory.
@@ -18,6 +20,7 @@ public:
     LocalNatsServer(const LocalNatsServer&) = delete;
     LocalNatsServer& operator=(const LocalNatsServer&) = delete;
 
+    /// "nats://127.0.0.1:<port>".
     std::string url() const;
     int port() const { return port_; }
     /// Number of client connections the server currently has (from its monitoring endpoint).

@@ -22,6 +22,7 @@ namespace naq::metrics {
 /// Label name → value pairs, e.g. {{"queue", "emails"}, {"task", "send"}}.
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
+/// A monotonically increasing value (Prometheus counter). Thread-safe (atomics, no lock).
 class Counter {
 public:
     void inc(double by = 1.0) { value_.fetch_add(by, std::memory_order_relaxed); }
@@ -33,6 +34,7 @@ private:
     std::atomic<double> value_{0};
 };
 
+/// A value that goes up and down (Prometheus gauge). Thread-safe (atomics, no lock).
 class Gauge {
 public:
     void set(double v) { value_.store(v, std::memory_order_relaxed); }
@@ -43,6 +45,8 @@ private:
     std::atomic<double> value_{0};
 };
 
+/// Observations counted into fixed buckets, with their sum (Prometheus histogram).
+/// Thread-safe (atomics, no lock).
 class Histogram {
 public:
     /// `bounds`: ascending upper bounds; +Inf is implied.
@@ -78,6 +82,7 @@ public:
     Registry(const Registry&) = delete;
     Registry& operator=(const Registry&) = delete;
 
+    /// The series `name{labels}`, created on first use with `help` as its description.
     Counter& counter(std::string_view name, std::string_view help, const Labels& labels = {});
     Gauge& gauge(std::string_view name, std::string_view help, const Labels& labels = {});
     Histogram& histogram(std::string_view name, std::string_view help, const Labels& labels = {},

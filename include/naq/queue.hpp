@@ -47,6 +47,8 @@ struct QueueCounts {
     bool has_consumer = false; ///< a worker has ever attached
 };
 
+/// A producer's handle on one queue. Cheap to keep: it holds a copy of the Config and uses the
+/// process's pooled connection; one Queue may be used from several threads.
 class Queue {
 public:
     /// `name`: 1-64 of [A-Za-z0-9_-]. Creates the jobs and dead-letter streams on first use.
@@ -90,9 +92,12 @@ public:
     /// Removes every waiting job of this queue; returns how many.
     uint64_t purge();
 
+    /// Pending / in-flight counts of this queue (two JetStream API requests).
     QueueCounts counts() const;
 
+    /// The queue name given to the constructor.
     const std::string& name() const { return name_; }
+    /// The Config this queue was built with (its defaults fill unset EnqueueOptions).
     const Config& config() const { return config_; }
 
 private:

@@ -10,6 +10,7 @@
 
 namespace naq {
 
+/// One row of `naq queues`.
 struct QueueStats {
     QueueCounts counts;
     uint64_t dead = 0;              ///< messages of this queue in the dead-letter stream

@@ -12,6 +12,7 @@ namespace naq {
 /// The results bucket (key = job id) and the job status bucket, through scoped KV handles.
 class ResultStore {
 public:
+    /// Holds a copy of `config`; buckets are bound (and created if missing) per call.
     explicit ResultStore(const Config& config = default_config());
 
     /// Stores a result (synchronously). Workers use their own asynchronous path.
@@ -19,6 +20,7 @@ public:
 
     /// The result of a finished job. Throws NotFound when there is none (yet, or expired).
     JobResult get(const std::string& job_id) const;
+    /// As get(), but nullopt instead of NotFound.
     std::optional<JobResult> try_get(const std::string& job_id) const;
 
     /// Waits for the job's result through a KV watch (no polling). Throws Timeout.
@@ -26,9 +28,11 @@ public:
 
     /// The job's status record. Throws NotFound.
     JobStatus status(const std::string& job_id) const;
+    /// As status(), but nullopt instead of NotFound.
     std::optional<JobStatus> try_status(const std::string& job_id) const;
 
-    /// Waits until the job's status is final (succeeded, dead, cancelled, dependency_failed).
+    /// Waits until the job's status is final (succeeded, dead, cancelled, dependency_failed),
+    /// through a KV watch. Throws Timeout.
     JobStatus wait_final(const std::string& job_id, Millis timeout) const;
 
     /// Deletes results whose job finished more than `max_age` ago; returns how many.

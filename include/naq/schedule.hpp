@@ -72,6 +72,7 @@ struct ScheduleChange {
     std::optional<Millis> timeout;
 };
 
+/// "once" | "interval" | "cron", as in the record's `kind`.
 const char* to_string(ScheduleKind kind);
 /// Throws SerializationError for an unknown name.
 ScheduleKind schedule_kind_from_string(const std::string& name);
@@ -157,6 +158,7 @@ private:
 };
 
 namespace codec {
+/// The schedule record as stored in the schedules bucket (docs/wire-format.md).
 std::string encode(const Schedule& schedule);
 /// Decodes a schedule record; SerializationError names the field.
 Schedule decode_schedule(std::string_view text);

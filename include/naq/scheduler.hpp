@@ -12,6 +12,7 @@
 
 namespace naq {
 
+/// Tuning of one Scheduler; everything else comes from the Config's scheduler section.
 struct SchedulerOptions {
     std::string name;          ///< id prefix; empty = host name
     std::string missed_runs;   ///< once | skip; empty = scheduler.missed_runs from the config
@@ -45,8 +46,10 @@ struct SchedulerStats {
     LatenessStats lateness;     ///< over the last 1,000,000 runs fired on time or caught up
 };
 
+/// One scheduler instance (the engine of `naq scheduler`). Run two or three for failover.
 class Scheduler {
 public:
+    /// Holds a copy of `config`; connects in run().
     explicit Scheduler(const Config& config, SchedulerOptions options = {});
     ~Scheduler();
     Scheduler(const Scheduler&) = delete;

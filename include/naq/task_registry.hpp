@@ -26,14 +26,17 @@ struct CancelState {
 /// What a handler knows about the job it runs.
 class JobContext {
 public:
+    /// Built by the worker for each attempt (tests may build one to call a handler directly).
     JobContext(std::string id, std::string queue, std::string task, int attempt, int max_attempts,
                std::shared_ptr<CancelState> cancel);
 
+    /// The job's id (also the key of its result and status records).
     const std::string& job_id() const { return id_; }
     const std::string& queue() const { return queue_; }
     const std::string& task() const { return task_; }
     /// 1 on the first run, 2 on the first retry, ...
     int attempt() const { return attempt_; }
+    /// The job's attempt limit: attempt() == max_attempts() is the last try.
     int max_attempts() const { return max_attempts_; }
 
     /// When the job must finish, if it has a timeout.
@@ -49,6 +52,7 @@ public:
     void log_info(std::string_view message) const;
     void log_warn(std::string_view message) const;
 
+    /// The shared cancellation state (to hand to helpers that run on other threads).
     const std::shared_ptr<CancelState>& cancel_state() const { return cancel_; }
 
 private:
@@ -77,6 +81,7 @@ public:
     /// The handler, or nullptr when no task has that name.
     const TaskHandler* find(const std::string& name) const;
     bool contains(const std::string& name) const { return find(name) != nullptr; }
+    /// Every registered task name, sorted.
     std::vector<std::string> names() const;
 
     /// Adds echo, sleep and fail; and exec when `allow_exec` (it runs commands from job args).
@@ -93,5 +98,6 @@ private:
 
 }  // namespace naq
 
-/// The symbol a plugin exports.
+/// The symbol a plugin exports: register the plugin's tasks into `registry`. Called once per
+/// load_plugin(); the plugin stays loaded as long as the registry lives.
 extern "C" void naq_register(naq::TaskRegistry& registry);

@@ -14,6 +14,7 @@ namespace naq {
 
 class WorkerTelemetry;
 
+/// What a Worker serves; the rest of its behaviour comes from the Config's worker section.
 struct WorkerOptions {
     std::vector<std::string> queues;  ///< empty = the config's default queue
     int concurrency = 0;              ///< handlers at once; 0 = worker.concurrency from the config
@@ -29,6 +30,10 @@ struct WorkerStats {
     int64_t in_flight = 0;
 };
 
+/// A worker process's engine: pulls jobs of its queues from their durable consumers, runs each
+/// on a thread pool of `concurrency` handlers, records status and results, retries with backoff
+/// or dead-letters, and stops gracefully. Several Workers (threads or processes) may serve one
+/// queue: they share its consumer, and every job goes to one of them.
 class Worker {
 public:
     /// `tasks` must outlive the worker and not change while it runs.
@@ -48,7 +53,9 @@ public:
     /// Blocks until run() has set up its consumers and is fetching (or has failed).
     void wait_started() const;
 
+    /// "<name or host>-<pid>-<6 hex>": the key of its heartbeat record and the `worker` of its results.
     const std::string& id() const;
+    /// Counters since start; thread-safe.
     WorkerStats stats() const;
 
 private:

@@ -21,8 +21,10 @@
 
 namespace naq {
 
+/// A worker's phase as its status record reports it.
 enum class WorkerState { starting, idle, busy, stopping };
 
+/// "starting" | "idle" | "busy" | "stopping".
 const char* to_string(WorkerState state);
 /// Throws SerializationError for an unknown name.
 WorkerState worker_state_from_string(std::string_view name);
@@ -51,6 +53,7 @@ struct WorkerStatus {
     int64_t recent_window_ms = 0;
 };
 
+/// The record as JSON text / object (docs/wire-format.md).
 std::string encode(const WorkerStatus& status);
 Json to_json(const WorkerStatus& status);
 /// Throws SerializationError naming the field.

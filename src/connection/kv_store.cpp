@@ -216,6 +216,12 @@ void KvStore::put_async(const std::string& key, std::string_view value) const {
           "put " + key + " in " + bucket_);
 }
 
+void KvStore::put_nowait(const std::string& key, std::string_view value) const {
+    std::string subject = "$KV." + bucket_ + "." + key;
+    check(natsConnection_Publish(conn_.state()->nc, subject.c_str(), value.data(), static_cast<int>(value.size())),
+          "put " + key + " in " + bucket_);
+}
+
 void KvStore::flush_async(Millis timeout) const {
     jsPubOptions po;
     jsPubOptions_Init(&po);

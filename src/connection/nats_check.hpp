@@ -16,4 +16,10 @@ inline void check(natsStatus status, std::string_view what, int js_code = 0) {
     if (status != NATS_OK) throw_nats_error(status, what, js_code);
 }
 
+/// For `check(js_Call(..., &code), what, code)`: the code is taken by reference and read after
+/// the call has filled it (arguments are evaluated in no fixed order, so by value it can be 0).
+inline void check(natsStatus status, std::string_view what, const jsErrCode& js_code) {
+    if (status != NATS_OK) throw_nats_error(status, what, static_cast<int>(js_code));
+}
+
 }  // namespace naq::detail

@@ -35,7 +35,7 @@ void record_queued(const KvStore& status, const Job& job) {
     s.max_attempts = job.max_attempts;
     s.enqueued_at_ms = job.enqueued_at_ms;
     s.updated_at_ms = job.enqueued_at_ms;
-    status.put_async(job.id, codec::encode(s));
+    status.put_nowait(job.id, codec::encode(s));
 }
 
 }  // namespace

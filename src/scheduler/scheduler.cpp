@@ -1,10 +1,8 @@
 // The scheduler service's outer shell: threads, the leader lease, start/stop and statistics.
-#include <unistd.h>
-
 #include <algorithm>
-#include <random>
 #include <thread>
 
+#include "core/instance_id.hpp"
 #include "naq/errors.hpp"
 #include "scheduler_impl.hpp"
 
@@ -13,15 +11,6 @@ namespace naq {
 namespace {
 
 constexpr std::size_t kLatenessSamples = 1'000'000;
-
-std::string make_scheduler_id(const std::string& name) {
-    char host[256] = {0};
-    ::gethostname(host, sizeof(host) - 1);
-    std::mt19937 rng{std::random_device{}()};
-    char suffix[8];
-    std::snprintf(suffix, sizeof(suffix), "%06x", static_cast<unsigned>(rng() & 0xffffff));
-    return (name.empty() ? std::string(host) : name) + "-" + std::to_string(::getpid()) + "-" + suffix;
-}
 
 double percentile(const std::vector<double>& sorted, double p) {
     if (sorted.empty()) return 0;
@@ -36,7 +25,7 @@ Scheduler::Impl::Impl(const Config& cfg, SchedulerOptions opts)
       options(std::move(opts)),
       policy(missed_runs_from_string(options.missed_runs.empty() ? config.scheduler.missed_runs
                                                                  : options.missed_runs)),
-      id(make_scheduler_id(options.name)),
+      id(detail::make_instance_id(options.name)),
       lease(std::make_unique<LeaderLease>(config, id)) {
     // A run fired twice must fall inside the jobs stream's dedup window to be dropped.
     Millis cap = config.jetstream.duplicate_window - config.scheduler.lock_ttl;

@@ -114,6 +114,16 @@ void Worker::Impl::dead_letter(Message& msg, const Job& job, const JobStatus& st
     js->publish(names::failed_subject(config, job.queue), dump(record), po);
 }
 
+void Worker::Impl::record_failure(const Job& job, const JobStatus& status) {
+    // Synchronous: jobs that depend on this one are woken by this very write.
+    kv_store(Bucket::job_status, config).put(job.id, codec::encode(status));
+    if (results_kv) {
+        JobResult r{job.id, false, nullptr, status.error, status.attempt, id, status.started_at_ms,
+                    status.finished_at_ms};
+        results_kv->put_async(job.id, codec::encode(r));
+    }
+}
+
 void Worker::Impl::finish_unrun(Message& msg, const Job& job, JobState state, const std::string& error) {
     try {
         JobStatus status = status_of(job, static_cast<int>(msg.num_delivered()), id);
@@ -126,12 +136,7 @@ void Worker::Impl::finish_unrun(Message& msg, const Job& job, JobState state, co
             dead_letter(msg, job, status, "dependency_failed");
             dead.fetch_add(1);
         }
-        // Recorded synchronously: dependents of this job may be waiting on this very status.
-        kv_store(Bucket::job_status, config).put(job.id, codec::encode(status));
-        if (results_kv) {
-            JobResult r{job.id, false, nullptr, error, status.attempt, id, 0, status.finished_at_ms};
-            results_kv->put_async(job.id, codec::encode(r));
-        }
+        record_failure(job, status);
         msg.ack();
         telemetry->job_unrun(job, status.attempt, state, error);  // observability
         log(spdlog::level::warn, "job {} queue {} task {}: {} ({})", job.id, job.queue, job.task, to_string(state), error);
@@ -141,7 +146,7 @@ void Worker::Impl::finish_unrun(Message& msg, const Job& job, JobState state, co
     }
 }
 
-void Worker::Impl::process(const std::string& queue, Message msg) {
+void Worker::Impl::process(const std::string& queue, Message& msg) {
     Job job;
     try {
         job = codec::decode_job(msg.data(), queue);
@@ -228,9 +233,9 @@ void Worker::Impl::run_job(Message& msg, const Job& job) {
             if (results_kv) {
                 JobResult r{job.id, true, std::move(outcome.result), {}, attempt, id, status.started_at_ms,
                             status.finished_at_ms};
-                results_kv->put_async(job.id, codec::encode(r));
+                results_kv->put_nowait(job.id, codec::encode(r));
                 status.state = JobState::succeeded;
-                status_kv->put_async(job.id, codec::encode(status));
+                status_kv->put_nowait(job.id, codec::encode(status));
             }
             msg.ack();
             succeeded.fetch_add(1);
@@ -254,12 +259,7 @@ void Worker::Impl::run_job(Message& msg, const Job& job) {
 
         if (outcome.cancelled) {
             status.state = JobState::cancelled;
-            kv_store(Bucket::job_status, config).put(job.id, codec::encode(status));
-            if (results_kv) {
-                JobResult r{job.id, false, nullptr, outcome.error, attempt, id, status.started_at_ms,
-                            status.finished_at_ms};
-                results_kv->put_async(job.id, codec::encode(r));
-            }
+            record_failure(job, status);
             msg.ack();
             observed.cancelled(outcome.error);  // observability
             log(spdlog::level::info, "job {} queue {} task {}: cancelled while running", job.id, job.queue, job.task);
@@ -283,13 +283,7 @@ void Worker::Impl::run_job(Message& msg, const Job& job) {
         // with its whole history, then leaves the queue.
         dead_letter(msg, job, status, outcome.permanent ? "unknown_task" : "failed");
         status.state = JobState::dead;
-        // Synchronous: jobs that depend on this one are woken by this write.
-        kv_store(Bucket::job_status, config).put(job.id, codec::encode(status));
-        if (results_kv) {
-            JobResult r{job.id, false, nullptr, outcome.error, attempt, id, status.started_at_ms,
-                        status.finished_at_ms};
-            results_kv->put_async(job.id, codec::encode(r));
-        }
+        record_failure(job, status);
         msg.ack();
         dead.fetch_add(1);
         observed.dead_lettered(outcome.error);  // observability

@@ -1,11 +1,9 @@
 // The worker's outer loop: consumers, fetching, leases and graceful shutdown.
-#include <unistd.h>
-
 #include <asio/post.hpp>
 #include <algorithm>
-#include <random>
 #include <thread>
 
+#include "core/instance_id.hpp"
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
@@ -14,21 +12,8 @@
 
 namespace naq {
 
-namespace {
-
-std::string make_worker_id(const std::string& name) {
-    char host[256] = {0};
-    ::gethostname(host, sizeof(host) - 1);
-    std::mt19937 rng{std::random_device{}()};
-    char suffix[8];
-    std::snprintf(suffix, sizeof(suffix), "%06x", static_cast<unsigned>(rng() & 0xffffff));
-    return (name.empty() ? std::string(host) : name) + "-" + std::to_string(::getpid()) + "-" + suffix;
-}
-
-}  // namespace
-
 Worker::Impl::Impl(const Config& cfg, const TaskRegistry& t, WorkerOptions opts)
-    : config(cfg), tasks(t), options(std::move(opts)), id(make_worker_id(options.name)) {
+    : config(cfg), tasks(t), options(std::move(opts)), id(detail::make_instance_id(options.name)) {
     if (options.queues.empty()) options.queues = {config.queue.default_queue};
     for (const auto& q : options.queues) names::check_token(q, "queue name");
     if (options.concurrency <= 0) options.concurrency = config.worker.concurrency;
@@ -171,6 +156,7 @@ void Worker::Impl::fetch_loop(const std::string& queue) {
             idle_runners -= start;
         }
         for (int i = 0; i < start; ++i) asio::post(*pool, [this] { run_ready(); });
+        if (options.queues.size() > 1) slot_cv.notify_all();  // the other queues' fetchers look again
     }
     hand_back_ready();
     std::lock_guard lock(subs_mutex);
@@ -190,39 +176,56 @@ int Worker::Impl::prefetch_depth() const {
 
 int Worker::Impl::fetch_room() const {
     int running = options.concurrency - free_slots;
-    return options.concurrency + prefetch_depth() - running - static_cast<int>(ready.size()) - fetching;
+    int room = options.concurrency + prefetch_depth() - running - static_cast<int>(ready.size());
+    const int queues = static_cast<int>(options.queues.size());
+    if (queues == 1) return room - fetching;
+    // Several queues: each fetcher may ask for its share of the room whatever the others have
+    // asked for, and at least one job. A fetcher long-polling an empty queue must not hold the
+    // whole room, or the other queues starve; the cost is at most one job per queue fetched
+    // beyond the free slots, which waits in `ready` with its lease kept alive.
+    return room <= 0 ? 0 : std::max(1, room / queues);
 }
 
 int Worker::Impl::fetch_threshold() const {
-    // Fetch in batches of at least half the prefetch depth, not one message per finished job.
-    return std::max(1, std::min(prefetch_depth(), config.worker.fetch_batch) / 2);
+    // Fetch in batches of at least half the prefetch depth (per queue), not one message per
+    // finished job.
+    const int queues = static_cast<int>(options.queues.size());
+    return std::max(1, std::min(prefetch_depth(), config.worker.fetch_batch) / 2 / queues);
 }
 
 void Worker::Impl::run_ready() {
+    // Finished messages are released in batches: cnats hands every released message to its
+    // garbage-collector thread and wakes it, and one wake-up per job costs more than a no-op job.
+    constexpr std::size_t kReleaseBatch = 64;
+    std::vector<Message> finished;
+    finished.reserve(kReleaseBatch);
+    // One slot_mutex round per job: finishing a job and taking the next happen together.
+    bool finished_one = false;
     while (true) {
         std::optional<Prefetched> job;
-        {
-            std::lock_guard lock(slot_mutex);
-            if (ready.empty() || stopping.load()) {
-                ++idle_runners;
-                break;
-            }
-            job.emplace(std::move(ready.front()));
-            ready.pop_front();
-            --free_slots;
-        }
-        auto t0 = std::chrono::steady_clock::now();
-        process(*job->queue, std::move(job->msg));
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
-        int64_t avg = recent_job_us.load(std::memory_order_relaxed);
-        recent_job_us.store(avg + (us - avg) / 8, std::memory_order_relaxed);  // moving average, races benign
         bool wake = false;
         {
             std::lock_guard lock(slot_mutex);
-            ++free_slots;
-            wake = free_slots == options.concurrency || fetch_room() >= fetch_threshold();
+            if (finished_one) ++free_slots;
+            if (!ready.empty() && !stopping.load()) {
+                job.emplace(std::move(ready.front()));
+                ready.pop_front();
+                --free_slots;
+            } else {
+                ++idle_runners;
+            }
+            wake = finished_one && (free_slots == options.concurrency || fetch_room() >= fetch_threshold());
         }
         if (wake) slot_cv.notify_all();
+        if (!job) break;
+        auto t0 = std::chrono::steady_clock::now();
+        process(*job->queue, job->msg);
+        finished.push_back(std::move(job->msg));
+        if (finished.size() >= kReleaseBatch) finished.clear();
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+        int64_t avg = recent_job_us.load(std::memory_order_relaxed);
+        recent_job_us.store(avg + (us - avg) / 8, std::memory_order_relaxed);  // moving average, races benign
+        finished_one = true;
     }
     slot_cv.notify_all();
 }
@@ -294,7 +297,7 @@ void Worker::Impl::write_running_statuses() {
     for (auto& [token, job] : inflight) {
         if (job.running_status == nullptr || job.handed_back || job.started > due) continue;
         try {
-            status_kv->put_async(job.job_id, codec::encode(*job.running_status));
+            status_kv->put_nowait(job.job_id, codec::encode(*job.running_status));
         } catch (const Error& e) {
             log(spdlog::level::warn, "job {}: writing its running status failed: {}", job.job_id, e.what());
         }

@@ -128,10 +128,13 @@ struct Worker::Impl {
     void hand_back_ready();  ///< naks the prefetched jobs that did not start
 
     // job_runner.cpp
-    void process(const std::string& queue, Message msg);
+    /// Runs one fetched job. `msg` is left empty when the job was parked (it took the message).
+    void process(const std::string& queue, Message& msg);
     void run_job(Message& msg, const Job& job);
     void dead_letter_undecodable(const std::string& queue, Message& msg, const std::string& error);
     void dead_letter(Message& msg, const Job& job, const JobStatus& status, const std::string& reason);
+    /// Records a job's final failed state: its status synchronously, its result in the background.
+    void record_failure(const Job& job, const JobStatus& status);
     /// Ends a job that will not run (cancelled, dependency failed): status, result, ack.
     void finish_unrun(Message& msg, const Job& job, JobState state, const std::string& error);
 

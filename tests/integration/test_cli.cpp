@@ -12,14 +12,9 @@
 
 using namespace naq;
 using namespace std::chrono_literals;
+using test::naq_cmd;
 
 namespace {
-
-// `naq --url URL --prefix P <args>` as a shell command line.
-std::string naq_cmd(const Config& c, const std::string& args) {
-    return std::string(NAQ_BINARY) + " --url " + c.nats.servers[0] + " --prefix " + c.jetstream.prefix +
-           " --log-level warn " + args;
-}
 
 // A background process, stopped with SIGTERM when the test leaves its scope.
 class Child {
@@ -59,6 +54,21 @@ TEST_CASE("cli: naq enqueue --wait round trip through naq worker", "[cli]") {
     CHECK(result["name"] == "ada");
     CHECK(result["n"] == 3);  // --arg values that are JSON stay JSON
     CHECK(worker.terminate() == 0);  // SIGTERM is a graceful stop with exit 0
+}
+
+// The systemd unit naq-worker@a:b passes its instance name as one argument. (The test reads the
+// worker's status record rather than running a job per queue: which queues a worker serves is
+// what the argument decides.)
+TEST_CASE("cli: naq worker splits a queue list argument at colons and commas (systemd instance name)", "[cli]") {
+    Config c = test::test_config();
+    Child worker(naq_cmd(c, "worker listq1:listq2 listq3,listq4"));
+    std::string out;
+    REQUIRE(test::eventually([&] {
+        out.clear();
+        return test::run_command(naq_cmd(c, "workers --json"), &out) == 0 && Json::parse(out).size() == 1;
+    }));
+    CHECK(Json::parse(out)[0]["queues"] == Json::array({"listq1", "listq2", "listq3", "listq4"}));
+    CHECK(worker.terminate() == 0);
 }
 
 TEST_CASE("cli: naq enqueue prints an id; naq job and naq result read it back", "[cli]") {

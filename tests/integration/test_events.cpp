@@ -13,6 +13,7 @@
 
 using namespace naq;
 using namespace std::chrono_literals;
+using test::naq_cmd;
 
 namespace {
 
@@ -32,11 +33,6 @@ std::vector<Event> job_events(const Config& c, const std::string& id, std::size_
     INFO("job " << id << ": " << events.size() << " of " << n << " events");
     REQUIRE(all);
     return events;
-}
-
-std::string naq_cmd(const Config& c, const std::string& args) {
-    return std::string(NAQ_BINARY) + " --url " + c.nats.servers[0] + " --prefix " + c.jetstream.prefix +
-           " --log-level warn " + args;
 }
 
 }  // namespace

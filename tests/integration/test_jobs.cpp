@@ -215,3 +215,38 @@ TEST_CASE("jobs: a job that outlives its timeout fails as timed out", "[jobs]") 
     CHECK(s.error.find("timed out after 200 ms") != std::string::npos);
     CHECK(std::chrono::steady_clock::now() - start < 3s);  // the sleep was cut short
 }
+
+TEST_CASE("jobs: a full queue refuses the job with the server's JetStream error code", "[jobs]") {
+    Config c = test::test_config();
+    c.jetstream.max_jobs = 1;
+    Queue q("full", c);
+    q.enqueue("echo");
+    try {
+        q.enqueue("echo");
+        FAIL("the second job was accepted by a stream limited to one message");
+    } catch (const ApiError& e) {
+        CHECK(e.js_code() == 10077);  // JSStreamStoreFailedF: maximum messages exceeded
+        CHECK_THAT(e.what(), Catch::Contains("maximum messages exceeded"));
+        CHECK_THAT(e.what(), Catch::Contains("[JetStream error 10077]"));
+    }
+}
+
+TEST_CASE("jobs: one worker serves every one of several queues, repeatedly", "[jobs]") {
+    // Each queue has its own fetcher sharing one budget of handler slots: none may starve.
+    Config c = test::test_config();
+    TaskRegistry tasks;
+    tasks.add_builtins(false);
+    const std::vector<std::string> names = {"mq_a", "mq_b", "mq_c", "mq_d"};
+    test::RunningWorker w(c, tasks, {.queues = names, .concurrency = 2});
+    ResultStore results(c);
+    for (int round = 0; round < 3; ++round) {
+        std::vector<std::string> ids;
+        for (const auto& name : names) ids.push_back(Queue(name, c).enqueue("echo", {{"queue", name}}));
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            INFO("round " << round << ", queue " << names[i]);
+            JobResult r = results.wait(ids[i], 5s);
+            CHECK(r.ok);
+            CHECK(r.result["queue"] == names[i]);
+        }
+    }
+}

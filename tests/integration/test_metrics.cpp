@@ -14,6 +14,7 @@
 
 using namespace naq;
 using namespace std::chrono_literals;
+using test::naq_cmd;
 
 namespace {
 
@@ -22,11 +23,6 @@ double sample(const std::string& text, const std::string& series) {
     auto pos = text.find("\n" + series + " ");
     if (pos == std::string::npos) return -1;
     return std::stod(text.substr(pos + series.size() + 2));
-}
-
-std::string naq_cmd(const Config& c, const std::string& args) {
-    return std::string(NAQ_BINARY) + " --url " + c.nats.servers[0] + " --prefix " + c.jetstream.prefix +
-           " --log-level warn " + args;
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 
 using namespace naq;
 using namespace std::chrono_literals;
+using test::naq_cmd;
 
 namespace {
 
@@ -73,11 +74,6 @@ std::size_t count_with_prefix(const std::vector<std::string>& ids, const std::st
     std::size_t n = 0;
     for (const auto& id : ids) n += id.rfind(prefix, 0) == 0 ? 1 : 0;
     return n;
-}
-
-std::string naq_cmd(const Config& c, const std::string& args) {
-    return std::string(NAQ_BINARY) + " --url " + c.nats.servers[0] + " --prefix " + c.jetstream.prefix +
-           " --log-level warn " + args;
 }
 
 int64_t ms_of(std::chrono::system_clock::time_point tp) {

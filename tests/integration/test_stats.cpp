@@ -8,13 +8,9 @@
 
 using namespace naq;
 using namespace std::chrono_literals;
+using test::naq_cmd;
 
 namespace {
-
-std::string naq_cmd(const Config& c, const std::string& args) {
-    return std::string(NAQ_BINARY) + " --url " + c.nats.servers[0] + " --prefix " + c.jetstream.prefix +
-           " --log-level warn " + args;
-}
 
 const QueueStats* find(const std::vector<QueueStats>& all, const std::string& queue) {
     for (const auto& s : all) {

@@ -78,4 +78,9 @@ int run_command(const std::string& command, std::string* out) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+std::string naq_cmd(const Config& c, const std::string& args) {
+    return std::string(NAQ_BINARY) + " --url " + c.nats.servers[0] + " --prefix " + c.jetstream.prefix +
+           " --log-level warn " + args;
+}
+
 }  // namespace naq::test

@@ -55,4 +55,7 @@ private:
 /// Runs a shell command, returns its exit code; stdout goes to `out` when given.
 int run_command(const std::string& command, std::string* out = nullptr);
 
+/// `naq --url URL --prefix P --log-level warn <args>` as a shell command line for `c`.
+std::string naq_cmd(const Config& c, const std::string& args);
+
 }  // namespace naq::test

@@ -1,0 +1,12 @@
+// Ids of long-running processes (workers, schedulers). Private to libnaq.
+#pragma once
+
+#include <string>
+
+namespace naq::detail {
+
+/// "<name or host>-<pid>-<6 hex>": host and pid say where it runs, the random suffix keeps two
+/// instances in one process (tests, embedding) apart.
+std::string make_instance_id(const std::string& name);
+
+}  // namespace naq::detail
