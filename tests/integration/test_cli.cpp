@@ -14,46 +14,16 @@ using namespace naq;
 using namespace std::chrono_literals;
 using test::naq_cmd;
 
-namespace {
-
-// A background process, stopped with SIGTERM when the test leaves its scope.
-class Child {
-public:
-    explicit Child(const std::string& command) {
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-    }
-    ~Child() {
-        if (pid_ > 0) terminate();
-    }
-    /// SIGTERM, then the exit code (or -signal).
-    int terminate() {
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-    }
-
-private:
-    pid_t pid_ = -1;
-};
-
-}  // namespace
-
 TEST_CASE("cli: naq enqueue --wait round trip through naq worker", "[cli]") {
     Config c = test::test_config();
-    Child worker(naq_cmd(c, "worker clijobs --concurrency 2"));
+    test::ChildProcess worker(naq_cmd(c, "worker clijobs --concurrency 2"));
     std::string out;
     int code = test::run_command(naq_cmd(c, "enqueue echo --queue clijobs --arg name=ada --arg n=3 --wait --timeout 20"), &out);
     CHECK(code == 0);
     auto result = Json::parse(out);
     CHECK(result["name"] == "ada");
     CHECK(result["n"] == 3);  // --arg values that are JSON stay JSON
-    CHECK(worker.terminate() == 0);  // SIGTERM is a graceful stop with exit 0
+    CHECK(worker.stop() == 0);  // SIGTERM is a graceful stop with exit 0
 }
 
 // The systemd unit naq-worker@a:b passes its instance name as one argument. (The test reads the
@@ -61,14 +31,14 @@ TEST_CASE("cli: naq enqueue --wait round trip through naq worker", "[cli]") {
 // what the argument decides.)
 TEST_CASE("cli: naq worker splits a queue list argument at colons and commas (systemd instance name)", "[cli]") {
     Config c = test::test_config();
-    Child worker(naq_cmd(c, "worker listq1:listq2 listq3,listq4"));
+    test::ChildProcess worker(naq_cmd(c, "worker listq1:listq2 listq3,listq4"));
     std::string out;
     REQUIRE(test::eventually([&] {
         out.clear();
         return test::run_command(naq_cmd(c, "workers --json"), &out) == 0 && Json::parse(out).size() == 1;
     }));
     CHECK(Json::parse(out)[0]["queues"] == Json::array({"listq1", "listq2", "listq3", "listq4"}));
-    CHECK(worker.terminate() == 0);
+    CHECK(worker.stop() == 0);
 }
 
 TEST_CASE("cli: naq enqueue prints an id; naq job and naq result read it back", "[cli]") {
@@ -81,7 +51,7 @@ TEST_CASE("cli: naq enqueue prints an id; naq job and naq result read it back", 
     CHECK(test::run_command(naq_cmd(c, "result " + id), &out) == 3);  // not run yet: not found
     CHECK(test::run_command(naq_cmd(c, "--json job " + id), &out) == 0);
     CHECK(Json::parse(out)["state"] == "queued");
-    Child worker(naq_cmd(c, "worker ids"));
+    test::ChildProcess worker(naq_cmd(c, "worker ids"));
     out.clear();
     CHECK(test::run_command(naq_cmd(c, "result " + id + " --wait --timeout 20"), &out) == 0);
     CHECK(Json::parse(out)["k"] == 1);
@@ -94,7 +64,7 @@ TEST_CASE("cli: naq enqueue prints an id; naq job and naq result read it back", 
 
 TEST_CASE("cli: a failed job exits 1 with --wait; bad input exits 2; no server exits 5", "[cli]") {
     Config c = test::test_config();
-    Child worker(naq_cmd(c, "worker failing"));
+    test::ChildProcess worker(naq_cmd(c, "worker failing"));
     std::string out;
     CHECK(test::run_command(naq_cmd(c, "enqueue fail --queue failing --arg message=nope --wait --timeout 20"), &out) == 1);
     CHECK(out.find("nope") != std::string::npos);
@@ -139,7 +109,7 @@ TEST_CASE("cli: a plugin task runs in naq worker --plugin", "[cli][plugin]") {
     std::string plugin = NAQ_EXAMPLE_PLUGIN;
     REQUIRE_FALSE(plugin.empty());
     Config c = test::test_config();
-    Child worker(naq_cmd(c, "worker plugins --plugin " + plugin));
+    test::ChildProcess worker(naq_cmd(c, "worker plugins --plugin " + plugin));
     std::string out;
     CHECK(test::run_command(naq_cmd(c, "enqueue greet --queue plugins --arg name=naq --wait --timeout 20"), &out) == 0);
     CHECK(Json::parse(out)["greeting"] == "hello, naq");

@@ -85,19 +85,7 @@ TEST_CASE("metrics: the scheduler's lateness is recorded for its scrape", "[metr
 TEST_CASE("metrics: naq worker --metrics-port serves /metrics", "[metrics][cli]") {
     Config c = test::test_config();
     int port = free_port();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        std::string cmd = "exec " + naq_cmd(c, "worker mcli --metrics-port " + std::to_string(port));
-        ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
-    struct Stop {
-        pid_t pid;
-        ~Stop() {
-            ::kill(pid, SIGTERM);
-            ::waitpid(pid, nullptr, 0);
-        }
-    } stop{pid};
+    test::ChildProcess process(naq_cmd(c, "worker mcli --metrics-port " + std::to_string(port)));
     REQUIRE(test::eventually([&] { return !http_get(port, "/metrics").empty(); }, 20s));
     std::string out;
     REQUIRE(test::run_command(naq_cmd(c, "enqueue echo --queue mcli --wait --timeout 20"), &out) == 0);
@@ -109,19 +97,7 @@ TEST_CASE("metrics: naq worker --metrics-port serves /metrics", "[metrics][cli]"
 TEST_CASE("metrics: naq scheduler --metrics-port serves its firing lateness", "[metrics][cli]") {
     Config c = test::test_config();
     int port = free_port();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        std::string cmd = "exec " + naq_cmd(c, "scheduler --metrics-port " + std::to_string(port));
-        ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
-    struct Stop {
-        pid_t pid;
-        ~Stop() {
-            ::kill(pid, SIGTERM);
-            ::waitpid(pid, nullptr, 0);
-        }
-    } stop{pid};
+    test::ChildProcess process(naq_cmd(c, "scheduler --metrics-port " + std::to_string(port)));
     REQUIRE(test::run_command(naq_cmd(c, "enqueue echo --queue mlate_cli --in 1s > /dev/null")) == 0);
     REQUIRE(test::eventually(
         [&] { return sample(http_get(port, "/metrics"), "naq_schedules_fired_total{queue=\"mlate_cli\"}") == 1; },

@@ -21,30 +21,6 @@ using test::naq_cmd;
 
 namespace {
 
-// A background `naq` process; killed with SIGTERM on scope exit unless already reaped.
-class Process {
-public:
-    explicit Process(const std::string& command) {
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-    }
-    ~Process() {
-        if (pid_ > 0) signal(SIGTERM);
-    }
-    int signal(int sig) {
-        ::kill(pid_, sig);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-    }
-
-private:
-    pid_t pid_ = -1;
-};
 
 std::optional<WorkerStatus> find(const std::vector<WorkerStatus>& all, const std::string& id) {
     for (const auto& w : all) {
@@ -220,7 +196,7 @@ TEST_CASE("workers: a worker killed with SIGKILL vanishes from naq workers after
     c.worker.worker_ttl = 2s;
     c.worker.heartbeat_interval = 500ms;
     const std::string ttl = " --set worker.worker_ttl=2s --set worker.heartbeat_interval=500ms ";
-    Process worker(naq_cmd(c, ttl + "worker wkill -n killme"));
+    test::ChildProcess worker(naq_cmd(c, ttl + "worker wkill -n killme"));
     auto listed = [&] {
         std::string out;
         if (test::run_command(naq_cmd(c, ttl + "workers --json"), &out) != 0) return -1;
@@ -232,7 +208,7 @@ TEST_CASE("workers: a worker killed with SIGKILL vanishes from naq workers after
     CHECK(before[0].id.rfind("killme-", 0) == 0);
 
     auto killed_at = std::chrono::steady_clock::now();
-    CHECK(worker.signal(SIGKILL) == -SIGKILL);
+    CHECK(worker.stop(SIGKILL) == -SIGKILL);
     // No graceful removal: the record outlives its worker until the TTL runs out...
     CHECK(WorkerStatusStore(c).list().size() == 1);
     // ...and then it is gone.

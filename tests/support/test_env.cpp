@@ -2,7 +2,9 @@
 
 #include "naq/connection.hpp"
 
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -81,6 +83,26 @@ int run_command(const std::string& command, std::string* out) {
 std::string naq_cmd(const Config& c, const std::string& args) {
     return std::string(NAQ_BINARY) + " --url " + c.nats.servers[0] + " --prefix " + c.jetstream.prefix +
            " --log-level warn " + args;
+}
+
+ChildProcess::ChildProcess(const std::string& command) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        ::execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+}
+
+ChildProcess::~ChildProcess() {
+    if (pid_ > 0) stop();
+}
+
+int ChildProcess::stop(int sig) {
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
 }  // namespace naq::test

@@ -3,6 +3,7 @@
 // small helpers to wait on conditions instead of sleeping.
 #pragma once
 
+#include <csignal>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -54,6 +55,21 @@ private:
 
 /// Runs a shell command, returns its exit code; stdout goes to `out` when given.
 int run_command(const std::string& command, std::string* out = nullptr);
+
+/// A background shell command (`exec`ed, so signals reach it), stopped with SIGTERM when it
+/// leaves scope unless stop() already reaped it.
+class ChildProcess {
+public:
+    explicit ChildProcess(const std::string& command);
+    ~ChildProcess();
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+    /// Sends `sig` and waits: the exit code, or -signal when a signal ended it.
+    int stop(int sig = SIGTERM);
+
+private:
+    int pid_ = -1;
+};
 
 /// `naq --url URL --prefix P --log-level warn <args>` as a shell command line for `c`.
 std::string naq_cmd(const Config& c, const std::string& args);
