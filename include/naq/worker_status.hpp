@@ -113,6 +113,7 @@ private:
     void beat();
 
     WorkerStatusStore store_;
+    Connection conn_;  // beats are skipped while it is down instead of waiting out a timeout
     Snapshot snapshot_;
     Millis interval_;
     std::string worker_id_;

@@ -156,7 +156,8 @@ void WorkerTelemetry::stopped() {
                   {"retried", worker_.retried.load()}, {"dead", worker_.dead.load()}};
     publish(std::move(e));
     heartbeat_->stop(true);
-    events_.flush(Millis(2000));
+    // Without a server nothing can be confirmed: do not make a stopping worker wait for it.
+    if (connection(worker_.config).connected()) events_.flush(Millis(2000));
 }
 
 void WorkerTelemetry::job_unrun(const Job& job, int attempt, JobState state, const std::string& error) {

@@ -100,8 +100,12 @@ void Worker::Impl::run() {
     }
     telemetry->stopped();  // observability: worker_stopped event, status record removed
     try {
-        if (status_kv) status_kv->flush_async(Millis(2000));
-        js->connection().flush(Millis(2000));
+        if (js->connection().connected()) {
+            if (status_kv) status_kv->flush_async(Millis(2000));
+            js->connection().flush(Millis(2000));
+        } else {
+            log(spdlog::level::warn, "not connected at shutdown: acks and writes still buffered are dropped (those jobs are redelivered after worker.ack_wait)");
+        }
     } catch (const Error& e) {
         log(spdlog::level::warn, "flush at shutdown: {}", e.what());
     }

@@ -8,7 +8,10 @@
 namespace naq {
 
 WorkerHeartbeat::WorkerHeartbeat(const Config& config, Snapshot snapshot)
-    : store_(config, WorkerStatusStore::Access::write), snapshot_(std::move(snapshot)), interval_(config.worker.heartbeat_interval) {
+    : store_(config, WorkerStatusStore::Access::write),
+      conn_(connection(config)),
+      snapshot_(std::move(snapshot)),
+      interval_(config.worker.heartbeat_interval) {
     worker_id_ = snapshot_().id;
     thread_ = std::thread([this] { loop(); });
 }
@@ -33,6 +36,10 @@ void WorkerHeartbeat::stop(bool remove_record) {
     cv_.notify_all();
     thread_.join();
     if (!remove_record) return;
+    if (!conn_.connected()) {
+        spdlog::warn("[worker {}] not connected: its status record expires after worker.worker_ttl", worker_id_);
+        return;
+    }
     try {
         store_.remove(worker_id_);
     } catch (const Error& e) {
@@ -47,6 +54,7 @@ uint64_t WorkerHeartbeat::beats() const {
 }
 
 void WorkerHeartbeat::beat() {
+    if (!conn_.connected()) return;  // reconnecting: cnats logs it; the next beat tries again
     try {
         WorkerStatus s = snapshot_();
         s.heartbeat_at_ms = now_ms();
