@@ -28,16 +28,34 @@ std::string store(const Config& config, Schedule s) {
     }
 }
 
-// A one-shot schedule; its job keeps the schedule id, so `naq result <id>` finds it.
-std::string delayed(const Queue& queue, int64_t at, const std::string& task, const Json& args,
-                    const EnqueueOptions& options) {
-    queue.make_job(task, args, options);  // checks the job options exactly as enqueue() would
+// A schedule of `task` on `queue`, its job options checked exactly as enqueue() would.
+Schedule schedule_of(const Queue& queue, const std::string& task, const Json& args, const EnqueueOptions& options) {
+    queue.make_job(task, args, options);
     Schedule s;
-    s.id = options.job_id;
     s.queue = queue.name();
     s.task = task;
     s.args = args.is_null() ? Json::object() : args;
     s.options = options;
+    return s;
+}
+
+// A recurring schedule: every run is a job of its own, with an id of its own.
+Schedule recurring_schedule_of(const Queue& queue, const std::string& task, const Json& args,
+                               const EnqueueOptions& options, const ScheduleOptions& so) {
+    EnqueueOptions job_options = options;
+    job_options.job_id.clear();
+    Schedule s = schedule_of(queue, task, args, job_options);
+    s.id = so.id;
+    s.repeat = so.repeat;
+    s.paused = so.paused;
+    return s;
+}
+
+// A one-shot schedule; its job keeps the schedule id, so `naq result <id>` finds it.
+std::string delayed(const Queue& queue, int64_t at, const std::string& task, const Json& args,
+                    const EnqueueOptions& options) {
+    Schedule s = schedule_of(queue, task, args, options);
+    s.id = options.job_id;
     s.kind = ScheduleKind::once;
     s.next_run_ms = at;
     return store(queue.config(), std::move(s));
@@ -65,20 +83,10 @@ std::string Queue::enqueue_in(Millis delay, const std::string& task, const Json&
 
 std::string Queue::schedule(const Cron& cron, const std::string& task, const Json& args,
                             const EnqueueOptions& options, const ScheduleOptions& so) {
-    EnqueueOptions job_options = options;
-    job_options.job_id.clear();
-    make_job(task, args, job_options);
-    Schedule s;
-    s.id = so.id;
-    s.queue = name_;
-    s.task = task;
-    s.args = args.is_null() ? Json::object() : args;
-    s.options = job_options;
+    Schedule s = recurring_schedule_of(*this, task, args, options, so);
     s.kind = ScheduleKind::cron;
     s.cron = cron.expr;
     s.tz = cron.tz.empty() ? "UTC" : cron.tz;
-    s.repeat = so.repeat;
-    s.paused = so.paused;
     if (so.start) {
         auto parsed = CronExpression::parse(cron.expr);
         auto first = parsed.next_after(*so.start - std::chrono::milliseconds(1), s.tz);
@@ -90,19 +98,9 @@ std::string Queue::schedule(const Cron& cron, const std::string& task, const Jso
 
 std::string Queue::schedule(const Every& every, const std::string& task, const Json& args,
                             const EnqueueOptions& options, const ScheduleOptions& so) {
-    EnqueueOptions job_options = options;
-    job_options.job_id.clear();
-    make_job(task, args, job_options);
-    Schedule s;
-    s.id = so.id;
-    s.queue = name_;
-    s.task = task;
-    s.args = args.is_null() ? Json::object() : args;
-    s.options = job_options;
+    Schedule s = recurring_schedule_of(*this, task, args, options, so);
     s.kind = ScheduleKind::interval;
     s.interval = every.interval;
-    s.repeat = so.repeat;
-    s.paused = so.paused;
     if (so.start) s.next_run_ms = ms_of(*so.start);
     return store(config_, std::move(s));
 }

@@ -148,16 +148,15 @@ void WorkerTelemetry::started() {
     heartbeat_->poke();
 }
 
-void WorkerTelemetry::stopped() {
+void WorkerTelemetry::stopped(bool online) {
     running_ = false;
     Event e;
     e.type = EventType::worker_stopped;
     e.data = Json{{"succeeded", worker_.succeeded.load()}, {"failed", worker_.failed.load()},
                   {"retried", worker_.retried.load()}, {"dead", worker_.dead.load()}};
     publish(std::move(e));
-    heartbeat_->stop(true);
-    // Without a server nothing can be confirmed: do not make a stopping worker wait for it.
-    if (connection(worker_.config).connected()) events_.flush(Millis(2000));
+    heartbeat_->stop(online);
+    if (online) events_.flush(Millis(2000));
 }
 
 void WorkerTelemetry::job_unrun(const Job& job, int attempt, JobState state, const std::string& error) {

@@ -63,8 +63,9 @@ public:
 
     /// The worker is fetching: worker_started event, status record refreshed.
     void started();
-    /// The worker has finished: worker_stopped event, status record removed, events flushed.
-    void stopped();
+    /// The worker has finished: worker_stopped event; when `online` (connected to the server),
+    /// its status record removed and events flushed — without a server those can only time out.
+    void stopped(bool online);
 
     /// A job's handler is about to run: started event, in-flight gauge.
     JobObservation observe(const Job& job, int attempt) { return JobObservation(this, job, attempt); }

@@ -98,13 +98,18 @@ void Worker::Impl::run() {
         for (auto& s : retired_subs) graveyard->push_back(std::move(s));
         retired_subs.clear();
     }
-    telemetry->stopped();  // observability: worker_stopped event, status record removed
+    // Without a server nothing can be confirmed: a stopping worker does not wait for it.
+    const bool online = js->connection().connected();
+    if (!online) {
+        log(spdlog::level::warn,
+            "not connected at shutdown: acks and writes still buffered are dropped (those jobs are redelivered "
+            "after worker.ack_wait) and the status record expires after worker.worker_ttl");
+    }
+    telemetry->stopped(online);  // observability: worker_stopped event, status record removed
     try {
-        if (js->connection().connected()) {
+        if (online) {
             if (status_kv) status_kv->flush_async(Millis(2000));
             js->connection().flush(Millis(2000));
-        } else {
-            log(spdlog::level::warn, "not connected at shutdown: acks and writes still buffered are dropped (those jobs are redelivered after worker.ack_wait)");
         }
     } catch (const Error& e) {
         log(spdlog::level::warn, "flush at shutdown: {}", e.what());

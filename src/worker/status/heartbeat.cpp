@@ -36,10 +36,6 @@ void WorkerHeartbeat::stop(bool remove_record) {
     cv_.notify_all();
     thread_.join();
     if (!remove_record) return;
-    if (!conn_.connected()) {
-        spdlog::warn("[worker {}] not connected: its status record expires after worker.worker_ttl", worker_id_);
-        return;
-    }
     try {
         store_.remove(worker_id_);
     } catch (const Error& e) {
