@@ -340,6 +340,9 @@ public:
     /// The current value. Throws NotFound when the key is missing or deleted.
     KvEntry get(const std::string& key) const;
     std::optional<KvEntry> try_get(const std::string& key) const;
+    /// True when the key's latest entry is a delete or purge marker (try_get() answers nullopt
+    /// both for such keys and for keys that never existed).
+    bool erased(const std::string& key) const;
     /// Stores and returns the new revision. Wraps kvStore_Put.
     uint64_t put(const std::string& key, std::string_view value) const;
     /// Stores without waiting for the server's ack (a JetStream async publish to $KV.<bucket>.<key>).

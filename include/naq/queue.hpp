@@ -101,6 +101,11 @@ public:
     const Config& config() const { return config_; }
 
 private:
+    /// make_job() with `generated_id` as the id when the options name none (enqueue_many's
+    /// batch ids); with an empty `generated_id` a fresh UUIDv7.
+    Job make_job(const std::string& task, const Json& args, const EnqueueOptions& options,
+                 std::string generated_id) const;
+
     std::string name_;
     Config config_;
     std::string subject_;

@@ -203,6 +203,22 @@ std::optional<KvEntry> KvStore::try_get(const std::string& key) const {
     return to_entry(owner.e);
 }
 
+bool KvStore::erased(const std::string& key) const {
+    // kvStore_Get answers "not found" for deleted keys too; the stream's last message for the
+    // key's subject tells a delete or purge marker from a key that never existed.
+    std::string stream = "KV_" + bucket_;
+    std::string subject = "$KV." + bucket_ + "." + key;
+    natsMsg* msg = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    natsStatus s = js_GetLastMsg(&msg, conn_.state()->js, stream.c_str(), subject.c_str(), nullptr, &code);
+    if (s == NATS_NOT_FOUND) return false;
+    check(s, "read the last entry of " + key + " in " + bucket_, code);
+    const char* op = nullptr;
+    bool marker = natsMsgHeader_Get(msg, "KV-Operation", &op) == NATS_OK && op != nullptr;
+    natsMsg_Destroy(msg);
+    return marker;
+}
+
 uint64_t KvStore::put(const std::string& key, std::string_view value) const {
     uint64_t rev = 0;
     check(kvStore_Put(&rev, kv_, key.c_str(), value.data(), static_cast<int>(value.size())),

@@ -6,6 +6,7 @@
 #include "naq/errors.hpp"
 #include "naq/events.hpp"
 #include "naq/names.hpp"
+#include "results/status_lookup.hpp"
 
 namespace naq {
 
@@ -22,8 +23,8 @@ EventStream::EventStream(const Config& config, const EventFilter& filter) : filt
     if (!filter_.job_id.empty() && filter_.queue.empty()) {
         // Narrow a job's read to its queue and enqueue time when its status record knows them.
         try {
-            if (auto st = kv_store(Bucket::job_status, config).try_get(filter_.job_id)) {
-                JobStatus s = codec::decode_status(st->value);
+            if (auto found = detail::find_status(kv_store(Bucket::job_status, config), filter_.job_id)) {
+                const JobStatus& s = found->status;
                 if (names::valid_token(s.queue)) filter_.queue = s.queue;
                 if (!filter_.since_ms && !filter_.only_new && s.enqueued_at_ms > 0) {
                     filter_.since_ms = s.enqueued_at_ms - kClockSlackMs;

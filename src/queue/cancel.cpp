@@ -2,14 +2,15 @@
 #include "naq/connection.hpp"
 #include "naq/errors.hpp"
 #include "naq/queue.hpp"
+#include "results/status_lookup.hpp"
 
 namespace naq {
 
 CancelResult cancel_job(const std::string& job_id, const Config& config) {
     auto status_kv = kv_store(Bucket::job_status, config);
-    auto entry = status_kv.try_get(job_id);
-    if (!entry) throw NotFound("no job " + job_id + " (unknown, or its status expired)");
-    JobStatus status = codec::decode_status(entry->value);
+    auto found = detail::find_status(status_kv, job_id);
+    if (!found) throw NotFound("no job " + job_id + " (unknown, or its status expired)");
+    JobStatus& status = found->status;
     CancelResult result{status.state, false};
     if (is_final(status.state)) return result;
 
@@ -26,7 +27,11 @@ CancelResult cancel_job(const std::string& job_id, const Config& config) {
         status.finished_at_ms = status.updated_at_ms;
         status.error = "cancelled by request";
         try {
-            status_kv.update(job_id, codec::encode(status), entry->revision);
+            if (found->revision == 0) {
+                status_kv.create(job_id, codec::encode(status));  // it had only its batch's record
+            } else {
+                status_kv.update(job_id, codec::encode(status), found->revision);
+            }
         } catch (const Conflict&) {
             // A worker picked it up: it sees the request and records the cancellation itself.
         }

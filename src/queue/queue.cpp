@@ -6,6 +6,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/enqueue_batch.hpp"
 #include "naq/codec.hpp"
 #include "naq/connection.hpp"
 #include "naq/errors.hpp"
@@ -47,9 +48,18 @@ Queue::Queue(std::string name, const Config& config)
 }
 
 Job Queue::make_job(const std::string& task, const Json& args, const EnqueueOptions& options) const {
+    return make_job(task, args, options, {});
+}
+
+Job Queue::make_job(const std::string& task, const Json& args, const EnqueueOptions& options,
+                    std::string generated_id) const {
     if (task.empty()) throw InvalidArgument("task name must not be empty");
     Job job;
-    job.id = options.job_id.empty() ? new_job_id() : options.job_id;
+    if (!options.job_id.empty()) {
+        job.id = options.job_id;
+    } else {
+        job.id = generated_id.empty() ? new_job_id() : std::move(generated_id);
+    }
     check_job_id(job.id);
     for (const auto& dep : options.depends_on) check_job_id(dep);
     job.queue = name_;
@@ -96,28 +106,47 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
     EventPublisher events(config_);
     AsyncPublisher publisher(connection(config_), static_cast<int64_t>(std::max<std::size_t>(window, 1)),
                              config_.nats.request_timeout);
-    // In chunks: a chunk's "enqueued" events go out first, grouped into few messages, so that
-    // they are stored before any worker can see (and report on) its jobs.
+    // In chunks, each one a batch: the jobs that name no id and wait for nothing get batch ids
+    // and share one `queued` status record (the server then stores one message per job, not
+    // two); the others get a record each. The chunk's records and its "enqueued" events (few
+    // messages) go out before its jobs, on the same connection, so they are stored before any
+    // worker can see a job and report on it.
     constexpr std::size_t kChunk = 512;
-    std::vector<std::pair<std::size_t, Job>> built;
+    struct Built {
+        std::size_t index;
+        Job job;
+        bool in_batch;
+    };
+    std::vector<Built> built;
     std::vector<Event> enqueued;
     for (std::size_t start = 0; start < jobs.size(); start += kChunk) {
         built.clear();
+        detail::BatchIds batch_ids;
+        detail::BatchManifest manifest;
+        manifest.queue = name_;
         for (std::size_t i = start; i < std::min(jobs.size(), start + kChunk); ++i) {
+            const JobSpec& spec = jobs[i];
+            bool in_batch = spec.options.job_id.empty() && spec.options.depends_on.empty();
             try {
-                built.emplace_back(i, make_job(jobs[i].task, jobs[i].args, jobs[i].options));
+                Job job = make_job(spec.task, spec.args, spec.options, in_batch ? batch_ids.next() : std::string());
+                if (in_batch) {
+                    if (manifest.runs.empty()) manifest.enqueued_at_ms = job.enqueued_at_ms;
+                    manifest.add(static_cast<uint32_t>(batch_ids.size() - 1), job.task, job.max_attempts);
+                }
+                built.push_back({i, std::move(job), in_batch});
             } catch (const Error& e) {
-                result.failures.push_back({i, jobs[i].options.job_id, e.what()});
+                result.failures.push_back({i, spec.options.job_id, e.what()});
             }
         }
+        if (!manifest.runs.empty()) status.put_async(batch_ids.key(), detail::encode(manifest));
         if (events.enabled()) {
             enqueued.clear();
-            for (const auto& [i, job] : built) enqueued.push_back(job_event(EventType::enqueued, job));
+            for (const auto& [i, job, in_batch] : built) enqueued.push_back(job_event(EventType::enqueued, job));
             events.publish_now(enqueued);
         }
-        for (auto& [i, job] : built) {
+        for (auto& [i, job, in_batch] : built) {
             try {
-                record_queued(status, job);
+                if (!in_batch) record_queued(status, job);
                 publisher.publish(subject_, codec::encode(job), job.id);
                 result.ids[i] = std::move(job.id);
             } catch (const Error& e) {

@@ -5,6 +5,7 @@
 #include "naq/codec.hpp"
 #include "naq/connection.hpp"
 #include "naq/errors.hpp"
+#include "results/status_lookup.hpp"
 
 namespace naq {
 
@@ -63,9 +64,9 @@ JobStatus ResultStore::status(const std::string& job_id) const {
 }
 
 std::optional<JobStatus> ResultStore::try_status(const std::string& job_id) const {
-    auto entry = kv_store(Bucket::job_status, config_).try_get(job_id);
-    if (!entry) return std::nullopt;
-    return codec::decode_status(entry->value);
+    auto found = detail::find_status(kv_store(Bucket::job_status, config_), job_id);
+    if (!found) return std::nullopt;
+    return std::move(found->status);
 }
 
 JobStatus ResultStore::wait_final(const std::string& job_id, Millis timeout) const {

@@ -6,6 +6,7 @@
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
+#include "results/status_lookup.hpp"
 #include "worker_impl.hpp"
 
 namespace naq {
@@ -15,12 +16,12 @@ Dependencies Worker::Impl::check_dependencies(const Job& job, std::vector<std::s
     auto kv = kv_store(Bucket::job_status, config);
     pending.clear();
     for (const auto& dep : job.depends_on) {
-        auto entry = kv.try_get(dep);
-        if (!entry) {
+        auto found = detail::find_status(kv, dep);
+        if (!found) {
             failure = "dependency " + dep + " is unknown or its status expired";
             return Dependencies::failed;
         }
-        JobStatus s = codec::decode_status(entry->value);
+        const JobStatus& s = found->status;
         if (s.state == JobState::succeeded) continue;
         if (is_final(s.state)) {
             failure = "dependency " + dep + " ended " + to_string(s.state);
