@@ -135,16 +135,19 @@ Report build_report(const Options& o, const std::string& url, const RawResults& 
     rep.header = header(o, url);
     rep.raw = {
         {"raw_async_publish", "async publish, 100 B, 4096 pending", raw.async_publish_rate, "msgs/s"},
+        {"raw_async_publish_msg_id", "… 250 B with a Nats-Msg-Id each", raw.async_publish_msg_id_rate, "msgs/s"},
         {"raw_sync_publish", "sync publish, one at a time", raw.sync_publish_rate, "msgs/s"},
         {"raw_fetch_ack", "pull fetch(256) + ack, 1 thread", raw.fetch_ack_rate, "msgs/s"},
         {"raw_latency_p50", "publish → waiting consumer, p50", raw.latency.p50, "ms"},
         {"raw_latency_p99", "publish → waiting consumer, p99", raw.latency.p99, "ms"},
     };
     auto& n = rep.naq;
-    n.push_back(rate_row("enqueue_many", "enqueue_many, defaults (status+event+job)", nq.enqueue_many_rate,
+    n.push_back(rate_row("enqueue_many", "enqueue_many, defaults (events on)", nq.enqueue_many_rate,
                          raw.async_publish_rate, "raw async publish", 0.70));
-    n.push_back(rate_row("enqueue_many_events_off", "enqueue_many, events off (status+job)",
+    n.push_back(rate_row("enqueue_many_events_off", "enqueue_many, events off",
                          nq.enqueue_many_events_off_rate, raw.async_publish_rate, "raw async publish", 0));
+    n.push_back(rate_row("enqueue_many_vs_msg_id", "enqueue_many, defaults", nq.enqueue_many_rate,
+                         raw.async_publish_msg_id_rate, "raw publish with msg id", 0));
     n.push_back(rate_row("enqueue_one", "enqueue, one at a time", nq.enqueue_rate, raw.sync_publish_rate,
                          "raw sync publish", 0));
     std::string c = " (c=" + std::to_string(nq.concurrency) + ")";

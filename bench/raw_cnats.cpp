@@ -18,6 +18,7 @@ namespace {
 
 constexpr const char* kStream = "RAW_BENCH";
 constexpr int kPayloadBytes = 100;
+constexpr std::size_t kJobBytes = 250;  // a no-op job's envelope is 252 bytes
 
 void ok(natsStatus s, const char* what, jsErrCode code = static_cast<jsErrCode>(0)) {
     if (s == NATS_OK) return;
@@ -90,6 +91,23 @@ double async_publish(RawClient& c, const char* subject, std::size_t n) {
     auto start = Clock::now();
     for (std::size_t i = 0; i < n; ++i) {
         ok(js_PublishAsync(c.js, subject, data.data(), static_cast<int>(data.size()), nullptr), "publish async");
+    }
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = 60'000;
+    ok(js_PublishAsyncComplete(c.js, &po), "publish async complete");
+    return static_cast<double>(n) / seconds_since(start);
+}
+
+double async_publish_msg_id(RawClient& c, const char* subject, std::size_t n) {
+    std::string data(kJobBytes, 'x');
+    auto start = Clock::now();
+    for (std::size_t i = 0; i < n; ++i) {
+        natsMsg* msg = nullptr;
+        ok(natsMsg_Create(&msg, subject, nullptr, data.data(), static_cast<int>(data.size())), "create message");
+        std::string id = "raw-" + std::to_string(i);
+        ok(natsMsgHeader_Set(msg, "Nats-Msg-Id", id.c_str()), "set header");
+        ok(js_PublishMsgAsync(c.js, &msg, nullptr), "publish async");  // cnats owns msg now
     }
     jsPubOptions po;
     jsPubOptions_Init(&po);
@@ -189,6 +207,7 @@ RawResults run_raw(const std::string& url, const Options& o) {
     RawResults r;
     r.async_publish_rate = async_publish(c, "raw.q", o.n);
     r.fetch_ack_rate = fetch_ack(c, "raw.q", o.n);
+    r.async_publish_msg_id_rate = async_publish_msg_id(c, "raw.ids", o.n);
     r.sync_publish_rate = sync_publish(c, "raw.sync", o.n_single);
     r.latency = publish_to_receive(c, "raw.latency", o.latency_samples);
     jsErrCode code = static_cast<jsErrCode>(0);

@@ -79,10 +79,9 @@ void AsyncPublisher::publish(const std::string& subject, std::string_view data, 
     check(natsMsg_Create(&msg, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size())),
           "create message");
     if (!msg_id.empty()) natsMsgHeader_Set(msg, "Nats-Msg-Id", msg_id.c_str());
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MaxWait = state_->ack_timeout_ms;
-    natsStatus s = js_PublishMsgAsync(state_->js, &msg, &po);
+    // No per-message MaxWait: cnats would allocate and queue a timeout record per publish (kept
+    // until it expires, acked or not); complete() bounds the wait for every ack instead.
+    natsStatus s = js_PublishMsgAsync(state_->js, &msg, nullptr);
     if (s != NATS_OK) {
         if (msg != nullptr) natsMsg_Destroy(msg);  // not taken by cnats
         detail::throw_nats_error(s, "publish to " + subject);
