@@ -26,7 +26,17 @@ struct Options {
     std::string peer_json;               ///< BullMQ figures from bench/peers (see run.sh)
     std::string naq_binary;              ///< the naq CLI, for the worker-process RSS figures
     std::string url;                     ///< use this server instead of starting one
+    int rounds = 1;                      ///< throughput figures: the median of this many rounds
+    bool rates_only = false;             ///< a later round: throughput figures only
 };
+
+/// The median of `values` (0 when empty).
+inline double median(std::vector<double> values) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    std::size_t mid = values.size() / 2;
+    return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
 
 /// Seconds since `start`.
 inline double seconds_since(Clock::time_point start) {

@@ -33,7 +33,9 @@ void usage() {
     std::puts(
         "bench_naq [--n N] [--n-single N] [--latency-samples N] [--backlog-1m] [--backlogs a,b,c]\n"
         "          [--concurrency C] [--fetch-batch B] [--rss-in-flight N] [--no-rss] [--only KEY]\n"
-        "          [--json FILE] [--peer-json FILE] [--naq-binary PATH] [--url URL]");
+        "          [--json FILE] [--peer-json FILE] [--naq-binary PATH] [--url URL] [--rounds K]\n"
+        "--rounds K: measure every throughput figure (raw and naq) K times, alternating, and report\n"
+        "            the median of each (backlogs up to 100k too); latencies, 1M backlog, memory once.");
 }
 
 std::size_t to_size(const char* s) { return static_cast<std::size_t>(std::stoull(s)); }
@@ -71,6 +73,7 @@ Options parse(int argc, char** argv) {
         else if (a == "--peer-json") o.peer_json = value();
         else if (a == "--naq-binary") o.naq_binary = value();
         else if (a == "--url") o.url = value();
+        else if (a == "--rounds") o.rounds = std::max(1, std::stoi(value()));
         else if (a == "-h" || a == "--help") {
             usage();
             std::exit(0);
@@ -98,12 +101,13 @@ std::string header(const Options& o, const std::string& url) {
     char buf[512];
     std::snprintf(buf, sizeof(buf),
                   "naq benchmark — %u cores (%s), Debian %s, %s, cnats %s\n"
-                  "server %s (file storage), N = %zu, one-at-a-time N = %zu, latency samples = %zu",
+                  "server %s (file storage), N = %zu, one-at-a-time N = %zu, latency samples = %zu, "
+                  "throughput: median of %d round(s)",
                   std::thread::hardware_concurrency(),
                   command_output("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'").c_str(),
                   command_output("cat /etc/debian_version").c_str(),
                   command_output("nats-server --version").c_str(), nats_GetVersion(), url.c_str(), o.n,
-                  o.n_single, o.latency_samples);
+                  o.n_single, o.latency_samples, o.rounds);
     return buf;
 }
 
@@ -128,6 +132,36 @@ Row latency_row(std::string key, std::string label, double v, double raw, double
     r.target = t;
     r.met = v <= target_ms;
     return r;
+}
+
+// Round 1's results with every throughput figure replaced by its median over the rounds.
+template <class Results, class... Fields>
+Results median_of(const std::vector<Results>& rounds, Fields... fields) {
+    Results out = rounds.front();
+    auto take = [&](auto field) {
+        std::vector<double> values;
+        for (const auto& r : rounds) values.push_back(r.*field);
+        out.*field = median(std::move(values));
+    };
+    (take(fields), ...);
+    return out;
+}
+
+RawResults median_rates(const std::vector<RawResults>& rounds) {
+    return median_of(rounds, &RawResults::async_publish_rate, &RawResults::async_publish_msg_id_rate,
+                     &RawResults::sync_publish_rate, &RawResults::fetch_ack_rate);
+}
+
+NaqResults median_rates(const std::vector<NaqResults>& rounds) {
+    NaqResults out = median_of(rounds, &NaqResults::enqueue_many_rate, &NaqResults::enqueue_many_events_off_rate,
+                               &NaqResults::enqueue_rate, &NaqResults::drain_results_off,
+                               &NaqResults::drain_results_on);
+    std::vector<double> events_on;
+    for (const auto& r : rounds) {
+        if (r.drain_events_on) events_on.push_back(*r.drain_events_on);
+    }
+    if (!events_on.empty()) out.drain_events_on = median(std::move(events_on));
+    return out;
 }
 
 Report build_report(const Options& o, const std::string& url, const RawResults& raw, const NaqResults& nq) {
@@ -227,10 +261,18 @@ int run(int argc, char** argv) {
             server = std::make_unique<LocalNatsServer>();
             url = server->url();
         }
-        std::fprintf(stderr, "bench_naq: raw cnats baseline...\n");
-        RawResults raw = run_raw(url, o);
-        std::fprintf(stderr, "bench_naq: naq...\n");
-        NaqResults nq = run_naq(url, o);
+        std::vector<RawResults> raws;
+        std::vector<NaqResults> naqs;
+        for (int round = 1; round <= o.rounds; ++round) {
+            Options ro = o;
+            ro.rates_only = round > 1;
+            std::fprintf(stderr, "bench_naq: round %d/%d: raw cnats baseline...\n", round, o.rounds);
+            raws.push_back(run_raw(url, ro));
+            std::fprintf(stderr, "bench_naq: round %d/%d: naq...\n", round, o.rounds);
+            naqs.push_back(run_naq(url, ro));
+        }
+        RawResults raw = median_rates(raws);
+        NaqResults nq = median_rates(naqs);
         Report rep = build_report(o, url, raw, nq);
         print_table(rep);
         if (!o.json_path.empty()) write_json(rep, o.json_path);

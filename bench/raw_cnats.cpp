@@ -209,7 +209,7 @@ RawResults run_raw(const std::string& url, const Options& o) {
     r.fetch_ack_rate = fetch_ack(c, "raw.q", o.n);
     r.async_publish_msg_id_rate = async_publish_msg_id(c, "raw.ids", o.n);
     r.sync_publish_rate = sync_publish(c, "raw.sync", o.n_single);
-    r.latency = publish_to_receive(c, "raw.latency", o.latency_samples);
+    if (!o.rates_only) r.latency = publish_to_receive(c, "raw.latency", o.latency_samples);
     jsErrCode code = static_cast<jsErrCode>(0);
     js_DeleteStream(c.js, kStream, nullptr, &code);
     return r;

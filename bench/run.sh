@@ -7,6 +7,7 @@
 #   bench/run.sh --peers              # + BullMQ (needs redis-server, node, npm: --install-peers)
 #   bench/run.sh --install-peers      # apt-get install redis-server nodejs npm; npm ci in bench/peers
 #   bench/run.sh --backlog-1m         # + the 1M backlog row (slow: ~2 min more)
+#   bench/run.sh --rounds 5           # throughput figures: median of 5 rounds (default 3)
 #   bench/run.sh --n 20000 -- --no-rss   # anything after -- goes to bench_naq (see bench_naq --help)
 #
 # Environment: NAQ_BENCH_BUILD_DIR (default build-bench), NAQ_BENCH_PEER_CONCURRENCY (BullMQ
@@ -17,6 +18,7 @@ build_dir="${NAQ_BENCH_BUILD_DIR:-$root/build-bench}"
 json="${NAQ_BENCH_JSON:-$build_dir/bench-results.json}"
 peer_concurrency="${NAQ_BENCH_PEER_CONCURRENCY:-30}"
 n=100000
+rounds=3
 peers=0
 install_peers=0
 bench_args=()
@@ -26,8 +28,9 @@ while [ $# -gt 0 ]; do
     --install-peers) install_peers=1 ;;
     --backlog-1m) bench_args+=(--backlog-1m) ;;
     --n) n="$2"; shift ;;
+    --rounds) rounds="$2"; shift ;;
     --) shift; bench_args+=("$@"); break ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -54,5 +57,5 @@ if [ "$peers" = 1 ]; then
   "$root/bench/peers/run.sh" --n "$n" --concurrency "$peer_concurrency" --json "$peer_out" >/dev/null
   peer_json=(--peer-json "$peer_out")
 fi
-"$build_dir/bench/bench_naq" --n "$n" --json "$json" "${peer_json[@]}" "${bench_args[@]}"
+"$build_dir/bench/bench_naq" --n "$n" --rounds "$rounds" --json "$json" "${peer_json[@]}" "${bench_args[@]}"
 echo "(JSON: $json)"
