@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "naq/codec.hpp"
+#include "core/json_fields.hpp"
 #include "naq/errors.hpp"
 
 namespace naq::detail {
@@ -25,11 +25,9 @@ std::optional<uint32_t> counter_of(std::string_view job_id) {
 }
 
 uint32_t run_bound(const Json& run, const char* field) {
-    auto it = run.find(field);
-    if (it == run.end() || !it->is_number_unsigned()) {
-        throw SerializationError(std::string(kWhat) + ": run field '" + field + "' must be a counter");
-    }
-    return it->get<uint32_t>();
+    const Json* v = json_fields::find(run, field);
+    if (v == nullptr || !v->is_number_unsigned()) json_fields::bad_field(kWhat, field, "of a run must be a counter");
+    return v->get<uint32_t>();
 }
 
 }  // namespace
@@ -77,28 +75,18 @@ std::string encode(const BatchManifest& m) {
 }
 
 BatchManifest decode_manifest(std::string_view text) {
-    Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object() || j.value("kind", "") != "batch") {
-        throw SerializationError(std::string(kWhat) + ": not a JSON object of kind \"batch\"");
-    }
+    using namespace json_fields;
+    Json j = parse(text, kWhat);
+    if (opt_string(j, "kind", kWhat) != "batch") bad_field(kWhat, "kind", "must be \"batch\"");
     BatchManifest m;
-    if (!j.contains("queue") || !j["queue"].is_string()) {
-        throw SerializationError(std::string(kWhat) + ": field 'queue' must be a string");
-    }
-    m.queue = j["queue"].get<std::string>();
-    if (j.contains("enqueued_at") && j["enqueued_at"].is_number_integer()) {
-        m.enqueued_at_ms = j["enqueued_at"].get<int64_t>();
-    }
-    if (!j.contains("runs") || !j["runs"].is_array()) {
-        throw SerializationError(std::string(kWhat) + ": field 'runs' must be an array");
-    }
-    for (const auto& r : j["runs"]) {
-        if (!r.is_object() || !r.contains("task") || !r["task"].is_string()) {
-            throw SerializationError(std::string(kWhat) + ": every run needs a string 'task'");
-        }
-        BatchManifest::Run run{run_bound(r, "first"), run_bound(r, "last"), r["task"].get<std::string>(),
-                               r.value("max_attempts", 1)};
-        m.runs.push_back(std::move(run));
+    m.queue = req_string(j, "queue", kWhat);
+    m.enqueued_at_ms = opt_int(j, "enqueued_at", kWhat);
+    const Json* runs = find(j, "runs");
+    if (runs == nullptr || !runs->is_array()) bad_field(kWhat, "runs", "must be an array");
+    for (const auto& r : *runs) {
+        if (!r.is_object()) bad_field(kWhat, "runs", "must hold objects");
+        m.runs.push_back({run_bound(r, "first"), run_bound(r, "last"), req_string(r, "task", kWhat),
+                          static_cast<int>(opt_int(r, "max_attempts", kWhat, 1))});
     }
     return m;
 }
