@@ -30,14 +30,6 @@ struct Options {
     bool rates_only = false;             ///< a later round: throughput figures only
 };
 
-/// The median of `values` (0 when empty).
-inline double median(std::vector<double> values) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    std::size_t mid = values.size() / 2;
-    return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
 /// Seconds since `start`.
 inline double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();

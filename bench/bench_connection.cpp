@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "naq/connection.hpp"
 #include "naq/json.hpp"
 #include "naq/local_server.hpp"
@@ -104,12 +105,6 @@ Options parse(int argc, char** argv) {
     return o;
 }
 
-void ok(natsStatus s, const char* what, jsErrCode code = static_cast<jsErrCode>(0)) {
-    if (s == NATS_OK) return;
-    throw std::runtime_error(std::string("raw cnats: ") + what + ": " + natsStatus_GetText(s) +
-                             (code != 0 ? " (jetstream error " + std::to_string(code) + ")" : ""));
-}
-
 /// What the Python naq opened for one operation: a connection, a JetStream context and (for KV)
 /// the bound bucket. Closed and destroyed on scope exit.
 struct RawHandle {
@@ -176,9 +171,7 @@ struct Samples {
     std::vector<double> rates;
     double median() const {
         if (rates.empty()) return 0;
-        std::vector<double> v = rates;
-        std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
-        return v[v.size() / 2];
+        return bench::median(rates);
     }
 };
 
@@ -380,27 +373,14 @@ struct Section {
     std::vector<Row> rows;
 };
 
-std::string command_output(const char* cmd) {
-    std::string out;
-    std::unique_ptr<FILE, int (*)(FILE*)> p(::popen(cmd, "r"), ::pclose);
-    if (!p) return out;
-    char buf[256];
-    while (std::fgets(buf, sizeof(buf), p.get()) != nullptr) out += buf;
-    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-    return out;
-}
-
 std::string header(const Options& o, const std::string& url) {
     char buf[768];
     std::snprintf(buf, sizeof(buf),
-                  "naq connection benchmark — %u cores (%s), Debian %s, %s, cnats %s, GCC %s%s\n"
+                  "naq connection benchmark — %s, GCC %s%s\n"
                   "server %s (file storage); per mode: %zu KV gets / JetStream publishes, %zu core publishes,\n"
                   "%zu connect-per-operation runs, %zu acquire + release; in %d interleaved rounds: figures are "
                   "the median round,\nratios the median of the rounds' ratios",
-                  std::thread::hardware_concurrency(),
-                  command_output("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'").c_str(),
-                  command_output("cat /etc/debian_version").c_str(),
-                  command_output("nats-server --version").c_str(), nats_GetVersion(), __VERSION__,
+                  machine_description().c_str(), __VERSION__,
 #ifdef NDEBUG
                   "",
 #else

@@ -20,12 +20,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "bench_support.hpp"
 #include "naq/connection.hpp"
 #include "naq/local_server.hpp"
 #include "naq/queue.hpp"
 #include "naq/worker.hpp"
 
 using namespace naq;
+using naq::bench::median;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -150,11 +152,6 @@ Run drain(const std::string& url, int server, std::size_t n, int concurrency, in
     }
     return {static_cast<double>(n) / seconds, cpu * 1e6 / static_cast<double>(n),
             client * 1e6 / static_cast<double>(n), server_cpu * 1e6 / static_cast<double>(n)};
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "bench_common.hpp"
+#include "bench_support.hpp"
 #include "naq/connection.hpp"
 #include "naq/json.hpp"
 #include "naq/local_server.hpp"
@@ -87,26 +88,13 @@ Options parse(int argc, char** argv) {
     return o;
 }
 
-std::string command_output(const char* cmd) {
-    std::string out;
-    std::unique_ptr<FILE, int (*)(FILE*)> p(::popen(cmd, "r"), ::pclose);
-    if (!p) return out;
-    char buf[256];
-    while (std::fgets(buf, sizeof(buf), p.get()) != nullptr) out += buf;
-    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-    return out;
-}
-
 std::string header(const Options& o, const std::string& url) {
     char buf[512];
     std::snprintf(buf, sizeof(buf),
-                  "naq benchmark — %u cores (%s), Debian %s, %s, cnats %s\n"
+                  "naq benchmark — %s\n"
                   "server %s (file storage), N = %zu, one-at-a-time N = %zu, latency samples = %zu, "
                   "throughput: median of %d round(s)",
-                  std::thread::hardware_concurrency(),
-                  command_output("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'").c_str(),
-                  command_output("cat /etc/debian_version").c_str(),
-                  command_output("nats-server --version").c_str(), nats_GetVersion(), url.c_str(), o.n,
+                  machine_description().c_str(), url.c_str(), o.n,
                   o.n_single, o.latency_samples, o.rounds);
     return buf;
 }

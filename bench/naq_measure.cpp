@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "bench_support.hpp"
 #include "naq/naq.hpp"
 
 extern char** environ;

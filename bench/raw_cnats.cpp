@@ -12,6 +12,8 @@
 #include <string>
 #include <thread>
 
+#include "bench_support.hpp"
+
 namespace naq::bench {
 
 namespace {
@@ -19,12 +21,6 @@ namespace {
 constexpr const char* kStream = "RAW_BENCH";
 constexpr int kPayloadBytes = 100;
 constexpr std::size_t kJobBytes = 250;  // a no-op job's envelope is 252 bytes
-
-void ok(natsStatus s, const char* what, jsErrCode code = static_cast<jsErrCode>(0)) {
-    if (s == NATS_OK) return;
-    throw std::runtime_error(std::string("raw cnats: ") + what + ": " + natsStatus_GetText(s) +
-                             (code != 0 ? " (jetstream error " + std::to_string(code) + ")" : ""));
-}
 
 /// One connection and JetStream context of its own (async publishes with 4096 pending).
 struct RawClient {
@@ -86,16 +82,21 @@ struct RawClient {
 
 std::string payload() { return std::string(kPayloadBytes, 'x'); }
 
+/// Until every async publish of `c` is acknowledged (or a minute passed: an error).
+void wait_for_acks(RawClient& c) {
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = 60'000;
+    ok(js_PublishAsyncComplete(c.js, &po), "publish async complete");
+}
+
 double async_publish(RawClient& c, const char* subject, std::size_t n) {
     std::string data = payload();
     auto start = Clock::now();
     for (std::size_t i = 0; i < n; ++i) {
         ok(js_PublishAsync(c.js, subject, data.data(), static_cast<int>(data.size()), nullptr), "publish async");
     }
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MaxWait = 60'000;
-    ok(js_PublishAsyncComplete(c.js, &po), "publish async complete");
+    wait_for_acks(c);
     return static_cast<double>(n) / seconds_since(start);
 }
 
@@ -109,10 +110,7 @@ double async_publish_msg_id(RawClient& c, const char* subject, std::size_t n) {
         ok(natsMsgHeader_Set(msg, "Nats-Msg-Id", id.c_str()), "set header");
         ok(js_PublishMsgAsync(c.js, &msg, nullptr), "publish async");  // cnats owns msg now
     }
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MaxWait = 60'000;
-    ok(js_PublishAsyncComplete(c.js, &po), "publish async complete");
+    wait_for_acks(c);
     return static_cast<double>(n) / seconds_since(start);
 }
 
