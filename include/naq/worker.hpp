@@ -12,8 +12,6 @@
 
 namespace naq {
 
-class WorkerTelemetry;
-
 /// What a Worker serves; the rest of its behaviour comes from the Config's worker section.
 struct WorkerOptions {
     std::vector<std::string> queues;  ///< empty = the config's default queue
@@ -59,7 +57,6 @@ public:
     WorkerStats stats() const;
 
 private:
-    friend class WorkerTelemetry;  // events, metrics and status heartbeats (src/worker/telemetry.hpp)
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

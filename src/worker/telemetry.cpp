@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include "naq/version.hpp"
-#include "worker_impl.hpp"
 
 namespace naq {
 
@@ -120,17 +119,17 @@ void JobObservation::cancelled(const std::string& reason) {
 
 // ---- WorkerTelemetry
 
-WorkerTelemetry::WorkerTelemetry(Worker::Impl& worker)
-    : worker_(worker), events_(worker.config, /*batched=*/true), host_(host_name()), started_at_ms_(now_ms()) {
+WorkerTelemetry::WorkerTelemetry(const Config& config, WorkerTelemetrySources sources)
+    : sources_(std::move(sources)), events_(config, /*batched=*/true), host_(host_name()), started_at_ms_(now_ms()) {
     auto& reg = metrics::registry();
     auto& reconnects = reg.counter("naq_nats_reconnects_total", "Times the NATS connection was re-established");
     auto& dropped = reg.counter("naq_events_dropped_total", "Events that could not be published");
-    Connection conn = connection(worker.config);
+    Connection conn = connection(config);
     hook_ = reg.add_hook([conn, &reconnects, &dropped] {
         reconnects.set(static_cast<double>(conn.reconnects()));
         dropped.set(static_cast<double>(EventPublisher::dropped()));
     });
-    heartbeat_ = std::make_unique<WorkerHeartbeat>(worker.config, [this] { return snapshot(); });
+    heartbeat_ = std::make_unique<WorkerHeartbeat>(config, [this] { return snapshot(); });
 }
 
 WorkerTelemetry::~WorkerTelemetry() {
@@ -142,7 +141,7 @@ void WorkerTelemetry::started() {
     running_ = true;
     Event e;
     e.type = EventType::worker_started;
-    e.data = Json{{"queues", worker_.options.queues}, {"concurrency", worker_.options.concurrency},
+    e.data = Json{{"queues", sources_.queues}, {"concurrency", sources_.concurrency},
                   {"host", host_}, {"pid", static_cast<int64_t>(::getpid())}, {"version", std::string(kVersion)}};
     publish(std::move(e));
     heartbeat_->poke();
@@ -152,8 +151,8 @@ void WorkerTelemetry::stopped(bool online) {
     running_ = false;
     Event e;
     e.type = EventType::worker_stopped;
-    e.data = Json{{"succeeded", worker_.succeeded.load()}, {"failed", worker_.failed.load()},
-                  {"retried", worker_.retried.load()}, {"dead", worker_.dead.load()}};
+    e.data = Json{{"succeeded", sources_.counters.succeeded.load()}, {"failed", sources_.counters.failed.load()},
+                  {"retried", sources_.counters.retried.load()}, {"dead", sources_.counters.dead.load()}};
     publish(std::move(e));
     heartbeat_->stop(online);
     if (online) events_.flush(Millis(2000));
@@ -190,7 +189,7 @@ void WorkerTelemetry::job_count(int delta) {
 }
 
 void WorkerTelemetry::publish(Event event) {
-    event.worker = worker_.id;
+    event.worker = sources_.worker_id;
     events_.publish(event);
 }
 
@@ -224,27 +223,22 @@ JobMetrics& WorkerTelemetry::job_metrics(const std::string& queue, const std::st
 
 WorkerStatus WorkerTelemetry::snapshot() {
     WorkerStatus s;
-    s.id = worker_.id;
+    s.id = sources_.worker_id;
     s.host = host_;
     s.pid = ::getpid();
-    s.queues = worker_.options.queues;
-    s.concurrency = worker_.options.concurrency;
-    s.succeeded = worker_.succeeded.load();
-    s.failed = worker_.failed.load();
-    s.retried = worker_.retried.load();
-    s.dead = worker_.dead.load();
+    s.queues = sources_.queues;
+    s.concurrency = sources_.concurrency;
+    s.succeeded = sources_.counters.succeeded.load();
+    s.failed = sources_.counters.failed.load();
+    s.retried = sources_.counters.retried.load();
+    s.dead = sources_.counters.dead.load();
     s.version = std::string(kVersion);
     s.started_at_ms = started_at_ms_;
-    {
-        std::lock_guard lock(worker_.inflight_mutex);
-        for (const auto& [token, job] : worker_.inflight) {
-            if (!job.handed_back) s.in_flight.push_back(job.job_id);
-        }
-    }
+    s.in_flight = sources_.running_job_ids();
     {
         // Throughput: jobs finished since the oldest heartbeat sample of the last minute.
         Sample now{now_ms(), {}};
-        for (const auto& q : worker_.options.queues) now.finished[q] = 0;
+        for (const auto& q : sources_.queues) now.finished[q] = 0;
         {
             std::shared_lock lock(metrics_mutex_);
             for (const auto& [queue, n] : finished_) now.finished[queue] = n->load(std::memory_order_relaxed);
@@ -259,7 +253,7 @@ WorkerStatus WorkerTelemetry::snapshot() {
             s.recent_finished[queue] = total - (b == base.finished.end() ? 0 : b->second);
         }
     }
-    if (worker_.stopping.load()) {
+    if (sources_.stopping.load()) {
         s.state = WorkerState::stopping;
     } else if (!running_.load()) {
         s.state = WorkerState::starting;

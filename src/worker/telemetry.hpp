@@ -1,28 +1,49 @@
 // Worker observability in one place: events, metrics and the status heartbeat, behind small
-// calls that worker.cpp and job_runner.cpp make at their transition points. Nothing here throws
-// into the job path or waits on the server. Private to src/worker.
+// calls the worker's parts make at their transition points. It reads the worker only through
+// WorkerTelemetrySources. Nothing here throws into the job path or waits on the server.
+// Private to src/worker.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <memory>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
+#include "naq/config.hpp"
 #include "naq/events.hpp"
 #include "naq/job.hpp"
 #include "naq/metrics.hpp"
-#include "naq/worker.hpp"
 #include "naq/worker_status.hpp"
 
 namespace naq {
 
 class WorkerTelemetry;
 struct JobMetrics;
+
+/// Counters since start: Worker::stats(), the worker_stopped event and the status heartbeat.
+struct WorkerCounters {
+    std::atomic<uint64_t> succeeded{0};
+    std::atomic<uint64_t> failed{0};   ///< attempts that failed (retried or not)
+    std::atomic<uint64_t> retried{0};
+    std::atomic<uint64_t> dead{0};     ///< jobs dead-lettered
+};
+
+/// All the telemetry reads of its worker (the status record and the worker events).
+struct WorkerTelemetrySources {
+    std::string worker_id;
+    std::vector<std::string> queues;
+    int concurrency = 0;
+    const WorkerCounters& counters;
+    const std::atomic<bool>& stopping;
+    std::function<std::vector<std::string>()> running_job_ids;  ///< jobs in flight, not handed back
+};
 
 /// One attempt of one job, from handler start to its outcome. The job counts as in flight while
 /// this object lives, so every path out of the runner (including a hand-back at shutdown) ends it.
@@ -56,7 +77,7 @@ private:
 class WorkerTelemetry {
 public:
     /// Starts the status heartbeat (state "starting"). Throws when NATS is unreachable.
-    explicit WorkerTelemetry(Worker::Impl& worker);
+    WorkerTelemetry(const Config& config, WorkerTelemetrySources sources);
     ~WorkerTelemetry();
     WorkerTelemetry(const WorkerTelemetry&) = delete;
     WorkerTelemetry& operator=(const WorkerTelemetry&) = delete;
@@ -86,7 +107,7 @@ public:
 private:
     WorkerStatus snapshot();
 
-    Worker::Impl& worker_;
+    WorkerTelemetrySources sources_;
     EventPublisher events_;
     std::string host_;
     int64_t started_at_ms_ = 0;

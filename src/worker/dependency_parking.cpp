@@ -1,19 +1,17 @@
-// Jobs with depends_on: run once every dependency succeeded; fail (transitively) when one
-// ended any other way. A job whose dependencies are unfinished is parked and woken by
-// subscriptions on their status keys — no polling.
+// Parking jobs until their dependencies are settled (see dependency_parking.hpp).
+#include "dependency_parking.hpp"
+
 #include <asio/post.hpp>
 
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
 #include "results/status_lookup.hpp"
-#include "worker_impl.hpp"
 
 namespace naq {
 
-Dependencies Worker::Impl::check_dependencies(const Job& job, std::vector<std::string>& pending,
-                                              std::string& failure) {
-    auto kv = kv_store(Bucket::job_status, config);
+Dependencies DependencyParking::check(const Job& job, std::vector<std::string>& pending, std::string& failure) {
+    auto kv = kv_store(Bucket::job_status, config_);
     pending.clear();
     for (const auto& dep : job.depends_on) {
         auto found = detail::find_status(kv, dep);
@@ -32,26 +30,26 @@ Dependencies Worker::Impl::check_dependencies(const Job& job, std::vector<std::s
     return pending.empty() ? Dependencies::ready : Dependencies::pending;
 }
 
-void Worker::Impl::park(const std::string& queue, Message msg, Job job, const std::vector<std::string>& pending) {
+void DependencyParking::park(const std::string& queue, Message msg, Job job, const std::vector<std::string>& pending) {
     uint64_t token = 0;
     auto p = std::make_unique<Parked>(Parked{queue, std::move(msg), std::move(job), {}});
     Parked* raw = p.get();
     {
-        std::lock_guard lock(parked_mutex);
-        token = next_token++;
-        parked.emplace(token, std::move(p));
+        std::lock_guard lock(mutex_);
+        token = next_token_++;
+        parked_.emplace(token, std::move(p));
     }
     // Subscribe first, then look again: a dependency that finished in between is not missed.
-    auto conn = connection(config);
+    auto conn = connection(config_);
     for (const auto& dep : pending) {
-        std::string subject = "$KV." + names::job_status_bucket(config) + "." + dep;
+        std::string subject = "$KV." + names::job_status_bucket(config_) + "." + dep;
         auto sub = conn.subscribe(subject, [this, token](std::string_view, std::string_view) {
-            asio::post(*pool, [this, token] { recheck_parked(token); });
+            asio::post(pool_, [this, token] { recheck(token); });
         });
-        std::lock_guard lock(parked_mutex);
+        std::lock_guard lock(mutex_);
         raw->watches.push_back(std::move(sub));
     }
-    if (status_kv) {
+    if (status_kv_ != nullptr) {
         JobStatus s;
         s.id = raw->job.id;
         s.queue = raw->job.queue;
@@ -60,18 +58,18 @@ void Worker::Impl::park(const std::string& queue, Message msg, Job job, const st
         s.max_attempts = raw->job.max_attempts;
         s.enqueued_at_ms = raw->job.enqueued_at_ms;
         s.updated_at_ms = now_ms();
-        status_kv->put_async(raw->job.id, codec::encode(s));
+        status_kv_->put_async(raw->job.id, codec::encode(s));
     }
-    log(spdlog::level::debug, "job {}: waiting for {} dependenc(ies)", raw->job.id, pending.size());
-    asio::post(*pool, [this, token] { recheck_parked(token); });
+    log_(spdlog::level::debug, "job {}: waiting for {} dependenc(ies)", raw->job.id, pending.size());
+    asio::post(pool_, [this, token] { recheck(token); });
 }
 
-void Worker::Impl::recheck_parked(uint64_t token) {
+void DependencyParking::recheck(uint64_t token) {
     Parked* p = nullptr;
     {
-        std::lock_guard lock(parked_mutex);
-        auto it = parked.find(token);
-        if (it == parked.end()) return;  // already resumed or handed back
+        std::lock_guard lock(mutex_);
+        auto it = parked_.find(token);
+        if (it == parked_.end()) return;  // already resumed or handed back
         p = it->second.get();
         if (p->checking) {
             p->dirty = true;  // the running check looks again when it is done
@@ -85,24 +83,24 @@ void Worker::Impl::recheck_parked(uint64_t token) {
     std::unique_ptr<Parked> owned;
     while (true) {
         try {
-            state = check_dependencies(p->job, pending, failure);
+            state = check(p->job, pending, failure);
         } catch (const Error& e) {
-            log(spdlog::level::warn, "job {}: dependency check failed ({}); waiting", p->job.id, e.what());
+            log_(spdlog::level::warn, "job {}: dependency check failed ({}); waiting", p->job.id, e.what());
             state = Dependencies::pending;
         }
-        std::lock_guard lock(parked_mutex);
+        std::lock_guard lock(mutex_);
         if (state == Dependencies::pending && p->dirty) {
             p->dirty = false;
             continue;
         }
-        auto it = parked.find(token);
-        if (state == Dependencies::pending && !stopping.load()) {
+        auto it = parked_.find(token);
+        if (state == Dependencies::pending && !stopping_.load()) {
             p->checking = false;
             return;
         }
-        if (it == parked.end()) return;  // handed back at shutdown meanwhile
+        if (it == parked_.end()) return;  // handed back at shutdown meanwhile
         owned = std::move(it->second);
-        parked.erase(it);
+        parked_.erase(it);
         break;
     }
     owned->watches.clear();
@@ -110,32 +108,30 @@ void Worker::Impl::recheck_parked(uint64_t token) {
         owned->msg.nak();
         return;
     }
-    if (state == Dependencies::failed) {
-        finish_unrun(owned->msg, owned->job, JobState::dependency_failed, failure);
-        return;
-    }
-    {
-        std::lock_guard lock(slot_mutex);
-        --free_slots;  // it runs now: take a handler slot like a fetched job
-    }
-    run_job(owned->msg, owned->job);
-    {
-        std::lock_guard lock(slot_mutex);
-        ++free_slots;
-    }
-    slot_cv.notify_all();
+    resume_(owned->msg, owned->job, state, failure);
 }
 
-void Worker::Impl::hand_back_parked() {
+void DependencyParking::extend_leases() {
+    std::lock_guard guard(mutex_);
+    for (auto& [token, p] : parked_) {
+        try {
+            p->msg.in_progress();
+        } catch (const Error& e) {
+            log_(spdlog::level::warn, "job {}: lease extension failed: {}", p->job.id, e.what());
+        }
+    }
+}
+
+void DependencyParking::hand_back_all() {
     std::map<uint64_t, std::unique_ptr<Parked>> all;
     {
-        std::lock_guard lock(parked_mutex);
-        for (auto it = parked.begin(); it != parked.end();) {
+        std::lock_guard lock(mutex_);
+        for (auto it = parked_.begin(); it != parked_.end();) {
             if (it->second->checking) {
                 ++it;  // its running recheck sees `stopping` and hands it back itself
             } else {
                 all.emplace(it->first, std::move(it->second));
-                it = parked.erase(it);
+                it = parked_.erase(it);
             }
         }
     }
@@ -144,7 +140,7 @@ void Worker::Impl::hand_back_parked() {
         try {
             p->msg.nak();
         } catch (const Error& e) {
-            log(spdlog::level::warn, "job {}: hand back failed: {}", p->job.id, e.what());
+            log_(spdlog::level::warn, "job {}: hand back failed: {}", p->job.id, e.what());
         }
     }
 }

@@ -1,0 +1,203 @@
+// Fetching and prefetching (see fetcher.hpp).
+#include "fetcher.hpp"
+
+#include <asio/post.hpp>
+#include <algorithm>
+#include <optional>
+
+#include "naq/errors.hpp"
+#include "naq/names.hpp"
+
+namespace naq {
+
+Fetcher::Fetcher(const Config& config, const WorkerOptions& options, std::atomic<bool>& stopping,
+                 const WorkerLog& log, Process process)
+    : config_(config), options_(options), stopping_(stopping), log_(log), process_(std::move(process)),
+      free_slots_(options.concurrency), idle_runners_(options.concurrency) {}
+
+void Fetcher::start(JetStream& js, asio::thread_pool& pool, WorkerTelemetry& telemetry, OnBound on_bound) {
+    js_ = &js;
+    pool_ = &pool;
+    telemetry_ = &telemetry;
+    on_bound_ = std::move(on_bound);
+    for (const auto& q : options_.queues) threads_.emplace_back([this, q] { fetch_loop(q); });
+}
+
+void Fetcher::join() {
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+}
+
+void Fetcher::fetch_loop(const std::string& queue) {
+    std::optional<PullSubscription> sub;
+    try {
+        sub.emplace(js_->pull_subscribe(names::jobs_stream(config_), names::worker_consumer(config_, queue)));
+    } catch (const Error& e) {
+        log_(spdlog::level::err, "queue {}: cannot bind consumer: {}", queue, e.what());
+        stopping_ = true;
+        on_bound_(std::current_exception());
+        return;
+    }
+    on_bound_(nullptr);
+    const std::string* queue_name = &*std::find(options_.queues.begin(), options_.queues.end(), queue);
+    while (!stopping_.load()) {
+        int want = 0;
+        {
+            std::unique_lock lock(slot_mutex_);
+            slot_cv_.wait_for(lock, Millis(200),
+                              [this] { return fetch_room() >= fetch_threshold() || stopping_.load(); });
+            if (stopping_.load()) break;
+            want = std::min(fetch_room(), config_.worker.fetch_batch);
+            fetching_ += want;
+        }
+        if (want <= 0) continue;
+        std::vector<Message> msgs;
+        try {
+            auto fetch_start = std::chrono::steady_clock::now();
+            msgs = sub->fetch(want, config_.worker.fetch_timeout);
+            telemetry_->fetched(queue, msgs.size(), std::chrono::steady_clock::now() - fetch_start);  // metrics
+        } catch (const Error& e) {
+            log_(spdlog::level::warn, "queue {}: fetch failed: {}", queue, e.what());
+            std::this_thread::sleep_for(Millis(200));  // the connection is reconnecting
+        }
+        int start = 0;
+        {
+            std::lock_guard lock(slot_mutex_);
+            fetching_ -= want;
+            for (auto& m : msgs) ready_.push_back({queue_name, std::move(m)});
+            start = std::min(idle_runners_, static_cast<int>(ready_.size()));
+            idle_runners_ -= start;
+        }
+        for (int i = 0; i < start; ++i) asio::post(*pool_, [this] { run_ready(); });
+        if (options_.queues.size() > 1) slot_cv_.notify_all();  // the other queues' fetchers look again
+    }
+    hand_back_ready();
+    std::lock_guard lock(subs_mutex_);
+    retired_subs_.push_back(std::move(*sub));
+}
+
+// Prefetching: the fetcher keeps up to prefetch_depth() jobs fetched ahead of the handlers, so a
+// handler that finishes takes its next job at once instead of waiting for a fetch round trip.
+// The depth shrinks as jobs get longer (a buffered job should start within ~100 ms), so long
+// jobs are not held back from other workers; buffered jobs' leases are extended like running ones.
+int Fetcher::prefetch_depth() const {
+    constexpr int64_t kMaxWaitUs = 100'000;
+    int64_t job_us = std::max<int64_t>(1, recent_job_us_.load(std::memory_order_relaxed));
+    int64_t depth = kMaxWaitUs * options_.concurrency / job_us;
+    return static_cast<int>(std::min<int64_t>(depth, config_.worker.fetch_batch));
+}
+
+int Fetcher::fetch_room() const {
+    int running = options_.concurrency - free_slots_;
+    int room = options_.concurrency + prefetch_depth() - running - static_cast<int>(ready_.size());
+    const int queues = static_cast<int>(options_.queues.size());
+    if (queues == 1) return room - fetching_;
+    // Several queues: each fetcher may ask for its share of the room whatever the others have
+    // asked for, and at least one job. A fetcher long-polling an empty queue must not hold the
+    // whole room, or the other queues starve; the cost is at most one job per queue fetched
+    // beyond the free slots, which waits in `ready_` with its lease kept alive.
+    return room <= 0 ? 0 : std::max(1, room / queues);
+}
+
+int Fetcher::fetch_threshold() const {
+    // Fetch in batches of at least half the prefetch depth (per queue), not one message per
+    // finished job.
+    const int queues = static_cast<int>(options_.queues.size());
+    return std::max(1, std::min(prefetch_depth(), config_.worker.fetch_batch) / 2 / queues);
+}
+
+void Fetcher::run_ready() {
+    // Finished messages are released in batches: cnats hands every released message to its
+    // garbage-collector thread and wakes it, and one wake-up per job costs more than a no-op job.
+    constexpr std::size_t kReleaseBatch = 64;
+    std::vector<Message> finished;
+    finished.reserve(kReleaseBatch);
+    // One slot_mutex_ round per job: finishing a job and taking the next happen together.
+    bool finished_one = false;
+    while (true) {
+        std::optional<Prefetched> job;
+        bool wake = false;
+        {
+            std::lock_guard lock(slot_mutex_);
+            if (finished_one) ++free_slots_;
+            if (!ready_.empty() && !stopping_.load()) {
+                job.emplace(std::move(ready_.front()));
+                ready_.pop_front();
+                --free_slots_;
+            } else {
+                ++idle_runners_;
+            }
+            wake = finished_one && (free_slots_ == options_.concurrency || fetch_room() >= fetch_threshold());
+        }
+        if (wake) slot_cv_.notify_all();
+        if (!job) break;
+        auto t0 = std::chrono::steady_clock::now();
+        process_(*job->queue, job->msg);
+        finished.push_back(std::move(job->msg));
+        if (finished.size() >= kReleaseBatch) finished.clear();
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+        int64_t avg = recent_job_us_.load(std::memory_order_relaxed);
+        recent_job_us_.store(avg + (us - avg) / 8, std::memory_order_relaxed);  // moving average, races benign
+        finished_one = true;
+    }
+    slot_cv_.notify_all();
+}
+
+void Fetcher::hand_back_ready() {
+    std::deque<Prefetched> unstarted;
+    {
+        std::lock_guard lock(slot_mutex_);
+        unstarted.swap(ready_);
+    }
+    for (auto& p : unstarted) {
+        try {
+            p.msg.nak();  // redeliver now, to another worker
+        } catch (const Error& e) {
+            log_(spdlog::level::warn, "queue {}: handing back a prefetched job failed: {}", *p.queue, e.what());
+        }
+    }
+}
+
+bool Fetcher::wait_idle(Millis timeout) {
+    std::unique_lock lock(slot_mutex_);
+    return slot_cv_.wait_for(lock, timeout, [this] { return free_slots_ == options_.concurrency; });
+}
+
+int Fetcher::running() const {
+    std::lock_guard lock(slot_mutex_);
+    return options_.concurrency - free_slots_;
+}
+
+void Fetcher::extend_leases() {
+    std::lock_guard guard(slot_mutex_);
+    for (auto& p : ready_) {
+        try {
+            p.msg.in_progress();
+        } catch (const Error& e) {
+            log_(spdlog::level::warn, "queue {}: lease extension failed: {}", *p.queue, e.what());
+        }
+    }
+}
+
+void Fetcher::keep_subscriptions_forever() {
+    static std::mutex graveyard_mutex;
+    static auto* graveyard = new std::vector<PullSubscription>();
+    std::scoped_lock lock(graveyard_mutex, subs_mutex_);
+    for (auto& s : retired_subs_) graveyard->push_back(std::move(s));
+    retired_subs_.clear();
+}
+
+Fetcher::Slot::Slot(Fetcher& f) : f_(f) {
+    std::lock_guard lock(f_.slot_mutex_);
+    --f_.free_slots_;  // it runs now: take a handler slot like a fetched job
+}
+
+Fetcher::Slot::~Slot() {
+    {
+        std::lock_guard lock(f_.slot_mutex_);
+        ++f_.free_slots_;
+    }
+    f_.slot_cv_.notify_all();
+}
+
+}  // namespace naq

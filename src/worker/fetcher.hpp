@@ -1,0 +1,108 @@
+// Fetching and prefetching: one fetch loop per queue pulls jobs into a ready list as handler
+// slots free up, and pool tasks run them. It owns the handler slots, the prefetched jobs and
+// the pull subscriptions. Private to src/worker.
+#pragma once
+
+#include <asio/thread_pool.hpp>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "naq/connection.hpp"
+#include "naq/worker.hpp"
+#include "telemetry.hpp"
+#include "worker_log.hpp"
+
+namespace naq {
+
+class Fetcher {
+public:
+    /// Runs one fetched job on a pool thread; may move the message out (a parked job).
+    using Process = std::function<void(const std::string& queue, Message& msg)>;
+    /// A fetch loop bound its consumer (null) or could not (the error; the worker stops).
+    using OnBound = std::function<void(std::exception_ptr)>;
+
+    /// `options` (queues and concurrency filled in) and `stopping` must outlive the fetcher.
+    Fetcher(const Config& config, const WorkerOptions& options, std::atomic<bool>& stopping, const WorkerLog& log,
+            Process process);
+    Fetcher(const Fetcher&) = delete;
+    Fetcher& operator=(const Fetcher&) = delete;
+
+    /// Starts one fetch loop per queue; jobs run as tasks on `pool`.
+    void start(JetStream& js, asio::thread_pool& pool, WorkerTelemetry& telemetry, OnBound on_bound);
+    /// Waits for the fetch loops, which end once `stopping` is set; prefetched jobs are handed back.
+    void join();
+    /// Wakes the fetch loops (to see `stopping`).
+    void wake() { slot_cv_.notify_all(); }
+
+    /// Waits up to `timeout` for every handler slot to be free; true when they are.
+    bool wait_idle(Millis timeout);
+    /// Handlers running now.
+    int running() const;
+    /// Extends the leases of prefetched jobs (called by the lease thread).
+    void extend_leases();
+    /// Handlers still run past the shutdown grace and their messages need the subscriptions:
+    /// keeps those until process exit.
+    void keep_subscriptions_forever();
+
+    /// A handler slot taken by a job that did not come from a fetch (a parked job resumed).
+    class Slot {
+    public:
+        explicit Slot(Fetcher& f);
+        ~Slot();
+        Slot(const Slot&) = delete;
+        Slot& operator=(const Slot&) = delete;
+
+    private:
+        Fetcher& f_;
+    };
+
+private:
+    struct Prefetched {
+        const std::string* queue;  // an element of options.queues
+        Message msg;
+    };
+
+    void fetch_loop(const std::string& queue);
+    // The next three need slot_mutex_ held.
+    int prefetch_depth() const;
+    int fetch_room() const;
+    int fetch_threshold() const;
+    void run_ready();        ///< a pool task: runs ready jobs until none is left
+    void hand_back_ready();  ///< naks the prefetched jobs that did not start
+
+    const Config& config_;
+    const WorkerOptions& options_;
+    std::atomic<bool>& stopping_;
+    const WorkerLog& log_;
+    Process process_;
+    JetStream* js_ = nullptr;
+    asio::thread_pool* pool_ = nullptr;
+    WorkerTelemetry* telemetry_ = nullptr;
+    OnBound on_bound_;
+    std::vector<std::thread> threads_;
+
+    // Handler slots: a fetch asks for at most as many messages as there are free slots.
+    mutable std::mutex slot_mutex_;
+    std::condition_variable slot_cv_;
+    int free_slots_ = 0;
+    std::deque<Prefetched> ready_;  // prefetched jobs waiting for a handler
+    int idle_runners_ = 0;          // pool tasks free to run them
+    int fetching_ = 0;              // asked for by fetches under way
+    // Moving average of handler time, which sets the prefetch depth. It starts high (no
+    // prefetching) and falls as short jobs are seen, within ~100 jobs.
+    std::atomic<int64_t> recent_job_us_{10'000'000};
+
+    // Pull subscriptions outlive their fetch loops: jobs still running at shutdown are acked or
+    // handed back (nak) through them, and cnats reads the subscription when it does so.
+    std::mutex subs_mutex_;
+    std::vector<PullSubscription> retired_subs_;
+};
+
+}  // namespace naq

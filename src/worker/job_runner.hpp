@@ -1,0 +1,49 @@
+// Running one job: decode, honour cancel requests and dependencies, run the handler, decide
+// the outcome (outcome.hpp) and have it recorded (outcome_recorder.hpp). Private to src/worker.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cancel_watch.hpp"
+#include "dependency_parking.hpp"
+#include "lease_keeper.hpp"
+#include "naq/connection.hpp"
+#include "naq/task_registry.hpp"
+#include "outcome_recorder.hpp"
+#include "telemetry.hpp"
+#include "worker_log.hpp"
+
+namespace naq {
+
+class JobRunner {
+public:
+    /// `status_kv` is null when the worker stores no results.
+    JobRunner(const TaskRegistry& tasks, const WorkerLog& log, KvStore* status_kv, LeaseKeeper& leases,
+              const CancelWatch& cancels, DependencyParking& parking, OutcomeRecorder& recorder,
+              WorkerTelemetry& telemetry)
+        : tasks_(tasks), log_(log), status_kv_(status_kv), leases_(leases), cancels_(cancels), parking_(parking),
+          recorder_(recorder), telemetry_(telemetry) {}
+
+    /// Runs one fetched job. `msg` is left empty when the job was parked (it took the message).
+    void process(const std::string& queue, Message& msg);
+    /// Runs a job whose dependencies (if any) succeeded.
+    void run(Message& msg, const Job& job);
+    /// Ends a job that will not run (cancelled before it started, dependency failed).
+    void finish_unrun(Message& msg, const Job& job, const WhatHappened& what);
+
+private:
+    /// Runs the handler; `result` gets its return value.
+    WhatHappened run_handler(const Job& job, int attempt, const std::shared_ptr<CancelState>& cancel, Json& result);
+
+    const TaskRegistry& tasks_;
+    const WorkerLog& log_;
+    KvStore* status_kv_;
+    LeaseKeeper& leases_;
+    const CancelWatch& cancels_;
+    DependencyParking& parking_;
+    OutcomeRecorder& recorder_;
+    WorkerTelemetry& telemetry_;
+};
+
+}  // namespace naq

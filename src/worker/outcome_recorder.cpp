@@ -1,0 +1,156 @@
+// Recording an outcome (see outcome_recorder.hpp). Nothing waits on the server on the success
+// path; final failures are written synchronously because dependent jobs wake on that write.
+#include "outcome_recorder.hpp"
+
+#include "naq/codec.hpp"
+#include "naq/errors.hpp"
+#include "naq/names.hpp"
+
+namespace naq {
+
+namespace {
+
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+Json errors_json(const std::vector<AttemptError>& errors) {
+    Json out = Json::array();
+    for (const auto& e : errors) {
+        out.push_back({{"attempt", e.attempt}, {"error", e.error}, {"at", e.at_ms}, {"worker", e.worker}});
+    }
+    return out;
+}
+
+}  // namespace
+
+void OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, const OutcomeDecision& d, Json result,
+                             JobObservation* observed) {
+    status.finished_at_ms = d.at_ms;
+    status.updated_at_ms = d.at_ms;
+    try {
+        if (d.state == JobState::succeeded) {
+            write_success(job, status, std::move(result));
+            msg.ack();
+            counters_.succeeded.fetch_add(1);
+            if (observed != nullptr) observed->succeeded();  // observability
+            return;
+        }
+        if (d.counts_failed_attempt) {
+            counters_.failed.fetch_add(1);
+            if (observed != nullptr && d.state != JobState::cancelled) observed->failed(d.error);  // observability
+        }
+        // Keep every attempt's error: earlier ones are in the stored status record.
+        if (d.keeps_earlier_errors) status.errors = earlier_errors(job.id);
+        if (d.records_attempt_error) status.errors.push_back({status.attempt, d.error, d.at_ms, log_.id()});
+        status.error = d.error;
+        status.state = d.state;
+        if (d.action == MessageAction::nak) {
+            retry(msg, job, status, d, observed);
+            return;
+        }
+        // Final: the dead letter (with the whole history) is stored before the job leaves its queue.
+        if (!d.dead_letter_reason.empty()) dead_letter(msg, job, status, d.dead_letter_reason);
+        write_final_failure(job, status);
+        msg.ack();
+        if (!d.dead_letter_reason.empty()) counters_.dead.fetch_add(1);
+        announce_final(job, status, observed);
+    } catch (const Error& e) {
+        log_(spdlog::level::err, "job {}: recording {} failed ({}); it will be redelivered", job.id, to_string(d.state),
+             e.what());
+    }
+}
+
+void OutcomeRecorder::write_success(const Job& job, JobStatus& status, Json result) {
+    if (results_kv_ == nullptr) return;
+    JobResult r{job.id, true, std::move(result), {}, status.attempt, log_.id(), status.started_at_ms,
+                status.finished_at_ms};
+    results_kv_->put_nowait(job.id, codec::encode(r));
+    status.state = JobState::succeeded;
+    status_kv_->put_nowait(job.id, codec::encode(status));
+}
+
+std::vector<AttemptError> OutcomeRecorder::earlier_errors(const std::string& job_id) {
+    if (status_kv_ == nullptr) return {};
+    if (auto prev = status_kv_->try_get(job_id)) {
+        try {
+            return codec::decode_status(prev->value).errors;
+        } catch (const SerializationError&) {
+        }
+    }
+    return {};
+}
+
+void OutcomeRecorder::retry(Message& msg, const Job& job, const JobStatus& status, const OutcomeDecision& d,
+                            JobObservation* observed) {
+    if (status_kv_ != nullptr) status_kv_->put_async(job.id, codec::encode(status));
+    if (observed != nullptr) observed->retry_scheduled(d.retry_delay);  // its events go out before the job goes back
+    msg.nak(d.retry_delay);
+    counters_.retried.fetch_add(1);
+    log_(spdlog::level::warn, "job {} queue {} task {}: attempt {}/{} failed: {}; retry in {} ms", job.id, job.queue,
+         job.task, status.attempt, job.max_attempts, d.error, d.retry_delay.count());
+}
+
+void OutcomeRecorder::dead_letter(Message& msg, const Job& job, const JobStatus& status, const std::string& reason) {
+    Json record = {{"v", kWireVersion},
+                   {"id", job.id},
+                   {"queue", job.queue},
+                   {"task", job.task},
+                   {"reason", reason},
+                   {"error", status.error},
+                   {"errors", errors_json(status.errors)},
+                   {"failed_at", status.finished_at_ms},
+                   {"worker", log_.id()},
+                   {"job", codec::to_json(job)}};
+    PublishOptions po;
+    po.msg_id = "dead:" + job.id + ":" + std::to_string(msg.stream_sequence());
+    // Synchronous on purpose: the job leaves its queue only once its dead letter is stored.
+    js_.publish(names::failed_subject(config_, job.queue), dump(record), po);
+}
+
+void OutcomeRecorder::write_final_failure(const Job& job, const JobStatus& status) {
+    // Synchronous: jobs that depend on this one are woken by this very write.
+    kv_store(Bucket::job_status, config_).put(job.id, codec::encode(status));
+    if (results_kv_ != nullptr) {
+        JobResult r{job.id, false, nullptr, status.error, status.attempt, log_.id(), status.started_at_ms,
+                    status.finished_at_ms};
+        results_kv_->put_async(job.id, codec::encode(r));
+    }
+}
+
+void OutcomeRecorder::announce_final(const Job& job, const JobStatus& status, JobObservation* observed) {
+    if (observed == nullptr) {  // it never ran: cancelled before it started, or a dependency failed
+        telemetry_.job_unrun(job, status.attempt, status.state, status.error);  // observability
+        log_(spdlog::level::warn, "job {} queue {} task {}: {} ({})", job.id, job.queue, job.task,
+             to_string(status.state), status.error);
+    } else if (status.state == JobState::cancelled) {
+        observed->cancelled(status.error);  // observability
+        log_(spdlog::level::info, "job {} queue {} task {}: cancelled while running", job.id, job.queue, job.task);
+    } else {
+        observed->dead_lettered(status.error);  // observability
+        log_(spdlog::level::err, "job {} queue {} task {}: dead after {} attempt(s): {}", job.id, job.queue, job.task,
+             status.attempt, status.error);
+    }
+}
+
+void OutcomeRecorder::record_undecodable(const std::string& queue, Message& msg, const OutcomeDecision& d) {
+    try {
+        Json record = {{"v", kWireVersion},
+                       {"id", nullptr},
+                       {"queue", queue},
+                       {"reason", d.dead_letter_reason},
+                       {"error", d.error},
+                       {"failed_at", d.at_ms},
+                       {"worker", log_.id()},
+                       {"raw", std::string(msg.data())}};
+        PublishOptions po;
+        po.msg_id = "undecodable:" + queue + ":" + std::to_string(msg.stream_sequence());
+        js_.publish(names::failed_subject(config_, queue), dump(record), po);
+        counters_.dead.fetch_add(1);
+        log_(spdlog::level::err, "queue {}: undecodable job dead-lettered: {}", queue, d.error);
+        msg.ack();  // only once the dead letter is stored
+    } catch (const Error& e) {
+        log_(spdlog::level::err, "queue {}: cannot dead-letter ({}); leaving it for redelivery", queue, e.what());
+        msg.nak(Millis(5000));
+    }
+}
+
+}  // namespace naq
