@@ -44,7 +44,7 @@ void Worker::Impl::park(const std::string& queue, Message msg, Job job, const st
     // Subscribe first, then look again: a dependency that finished in between is not missed.
     auto conn = connection(config);
     for (const auto& dep : pending) {
-        std::string subject = "$KV." + names::job_status_bucket(config) + "." + dep;
+        std::string subject = names::kv_subject(names::job_status_bucket(config), dep);
         auto sub = conn.subscribe(subject, [this, token](std::string_view, std::string_view) {
             asio::post(*pool, [this, token] { recheck_parked(token); });
         });

@@ -25,8 +25,6 @@ double unit_random() {
     return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
-std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
 Outcome run_handler(const TaskRegistry& tasks, const Job& job, int attempt, const std::shared_ptr<CancelState>& cancel) {
     Outcome out;
     const TaskHandler* handler = tasks.find(job.task);
@@ -71,47 +69,22 @@ JobStatus status_of(const Job& job, int attempt, const std::string& worker) {
     return s;
 }
 
-Json errors_json(const std::vector<AttemptError>& errors) {
-    Json out = Json::array();
-    for (const auto& e : errors) {
-        out.push_back({{"attempt", e.attempt}, {"error", e.error}, {"at", e.at_ms}, {"worker", e.worker}});
-    }
-    return out;
-}
-
 }  // namespace
 
 void Worker::Impl::dead_letter_undecodable(const std::string& queue, Message& msg, const std::string& error) {
-    Json record = {{"v", kWireVersion},
-                   {"id", nullptr},
-                   {"queue", queue},
-                   {"reason", "undecodable"},
-                   {"error", error},
-                   {"failed_at", now_ms()},
-                   {"worker", id},
-                   {"raw", std::string(msg.data())}};
     PublishOptions po;
     po.msg_id = "undecodable:" + queue + ":" + std::to_string(msg.stream_sequence());
-    js->publish(names::failed_subject(config, queue), dump(record), po);
+    js->publish(names::failed_subject(config, queue),
+                codec::encode_undecodable_dead_letter(queue, msg.data(), error, id, now_ms()), po);
     dead.fetch_add(1);
     log(spdlog::level::err, "queue {}: undecodable job dead-lettered: {}", queue, error);
 }
 
 void Worker::Impl::dead_letter(Message& msg, const Job& job, const JobStatus& status, const std::string& reason) {
-    Json record = {{"v", kWireVersion},
-                   {"id", job.id},
-                   {"queue", job.queue},
-                   {"task", job.task},
-                   {"reason", reason},
-                   {"error", status.error},
-                   {"errors", errors_json(status.errors)},
-                   {"failed_at", status.finished_at_ms},
-                   {"worker", id},
-                   {"job", codec::to_json(job)}};
     PublishOptions po;
     po.msg_id = "dead:" + job.id + ":" + std::to_string(msg.stream_sequence());
     // Synchronous on purpose: the job leaves its queue only once its dead letter is stored.
-    js->publish(names::failed_subject(config, job.queue), dump(record), po);
+    js->publish(names::failed_subject(config, job.queue), codec::encode_dead_letter(job, status, reason, id), po);
 }
 
 void Worker::Impl::record_failure(const Job& job, const JobStatus& status) {

@@ -18,6 +18,7 @@
 #include "naq/metrics.hpp"
 #include "naq/worker.hpp"
 #include "naq/worker_status.hpp"
+#include "worker/status/heartbeat.hpp"
 
 namespace naq {
 
