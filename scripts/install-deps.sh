@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git python3
   nats-server libnats-dev libssl-dev
   libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   libcereal-dev rapidjson-dev nlohmann-json3-dev

@@ -28,4 +28,19 @@ Json to_json(const JobStatus& status);
 Json to_json(const JobResult& result);
 Json to_json(const Job& job);
 
+/// The dead letter of a job that will not run again (reason failed | unknown_task |
+/// dependency_failed): the job itself, its last error and every attempt's error.
+std::string encode_dead_letter(const Job& job, const JobStatus& status, std::string_view reason,
+                               std::string_view worker);
+/// The dead letter of a message that is not a job: its text exactly as published, and why.
+std::string encode_undecodable_dead_letter(std::string_view queue, std::string_view raw, std::string_view error,
+                                           std::string_view worker, int64_t failed_at_ms);
+/// Reads a dead letter; never throws: a record that is not a JSON object comes back with
+/// reason "unreadable" and its text in record["raw"].
+DeadLetter decode_dead_letter(uint64_t sequence, std::string_view text);
+
+/// A cancel request (cancellations bucket, key = job id): {"v":1,"id":...,"at":...}. Workers
+/// act on the key alone; the record says who asked when.
+std::string encode_cancel_request(std::string_view job_id, int64_t at_ms);
+
 }  // namespace naq::codec

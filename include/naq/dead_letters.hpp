@@ -7,21 +7,10 @@
 #include <vector>
 
 #include "naq/config.hpp"
+#include "naq/job.hpp"
 #include "naq/json.hpp"
 
 namespace naq {
-
-/// One record of the dead-letter stream, decoded.
-struct DeadLetter {
-    uint64_t sequence = 0;  ///< position in the dead-letter stream
-    std::string id;         ///< job id (empty for undecodable messages)
-    std::string queue;
-    std::string task;
-    std::string reason;     ///< failed | unknown_task | undecodable | dependency_failed
-    std::string error;      ///< the last error
-    int64_t failed_at_ms = 0;
-    Json record;            ///< the whole record (docs/wire-format.md)
-};
 
 /// The dead-letter stream of a deployment: list, inspect, requeue, purge (`naq dead ...`).
 class DeadLetters {

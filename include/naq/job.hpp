@@ -104,6 +104,18 @@ JobState job_state_from_string(const std::string& name);
 /// True for states a job never leaves (succeeded, dead, cancelled, dependency_failed).
 bool is_final(JobState state);
 
+/// One record of the dead-letter stream, decoded.
+struct DeadLetter {
+    uint64_t sequence = 0;  ///< position in the dead-letter stream
+    std::string id;         ///< job id (empty for undecodable messages)
+    std::string queue;
+    std::string task;
+    std::string reason;     ///< failed | unknown_task | undecodable | dependency_failed
+    std::string error;      ///< the last error
+    int64_t failed_at_ms = 0;
+    Json record;            ///< the whole record (docs/wire-format.md)
+};
+
 /// "fixed" | "linear" | "exponential"; backoff_kind_from_string throws SerializationError
 /// for any other name.
 const char* to_string(BackoffKind kind);

@@ -43,10 +43,4 @@ private:
 /// True when `nats-server` is on PATH.
 bool nats_server_available();
 
-/// A free TCP port on 127.0.0.1 (bound then released).
-int free_port();
-
-/// Sends `GET path` to 127.0.0.1:port and returns the body ("" on failure).
-std::string http_get(int port, const std::string& path);
-
 }  // namespace naq

@@ -39,6 +39,17 @@ std::string events_filter(const Config& config, std::string_view queue, std::str
 /// `text` made into one subject token (and KV key): characters outside [A-Za-z0-9_-] become '_'.
 std::string to_token(std::string_view text);
 
+/// The subject a KV put of `key` in `bucket` is published on: "$KV.<bucket>.<key>".
+inline std::string kv_subject(std::string_view bucket, std::string_view key) {
+    std::string s;
+    s.reserve(5 + bucket.size() + key.size());
+    s.append("$KV.").append(bucket).append(".").append(key);
+    return s;
+}
+
+/// The workers bucket key of a worker id: to_token(id).
+inline std::string worker_key(std::string_view worker_id) { return to_token(worker_id); }
+
 /// Control messages to running workers (cancel a running job): "<prefix>.control.cancel".
 std::string cancel_subject(const Config& config);
 

@@ -99,63 +99,9 @@ std::optional<int64_t> first_run_after(const Schedule& schedule, int64_t now_ms)
 /// "<schedule id>_<due_ms>" for a recurring schedule (NATS KV keys cannot hold ':').
 std::string fire_job_id(const Schedule& schedule, int64_t due_ms);
 
-/// What to do with runs missed while no scheduler was leading (scheduler.missed_runs).
-enum class MissedRuns { once, skip };
-MissedRuns missed_runs_from_string(const std::string& name);  ///< throws InvalidArgument
-
-/// What the scheduler does with a due schedule, decided from its record alone (so every
-/// scheduler decides the same): fire the run due at `due_ms` or not, and the record after.
-struct FirePlan {
-    bool fire = false;     ///< publish the job of the run due at due_ms
-    bool missed = false;   ///< the backlog was older than the catch-up window
-    int64_t due_ms = 0;
-    int64_t skipped = 0;   ///< runs not fired (missed runs with policy skip, or collapsed by once)
-    bool done = false;     ///< no runs left: delete the schedule after firing
-    Schedule next;         ///< the record to store after firing (next run, remaining, last fired)
-};
-
-/// Plans one step for a schedule whose next run is due (next_run_ms <= now_ms; paused
-/// schedules are not planned). A run due no longer than `catch_up` ago fires as it is (each
-/// late run of a backlog fires in turn); an older backlog is "missed": `once` fires one run for
-/// all of it, `skip` fires none, and both continue at the first run after now. A delayed job
-/// (kind once) always fires, however late. Repeat counts runs fired, not runs skipped.
-FirePlan plan_fire(const Schedule& schedule, int64_t now_ms, MissedRuns policy, Millis catch_up);
-
 /// Parses an ISO 8601 time with a zone: "2026-11-23T18:00:00Z", "...18:00:00.250+01:00",
 /// "...18:00+0100"; a space may replace the T. Throws InvalidArgument naming the text.
 std::chrono::system_clock::time_point parse_iso8601(std::string_view text);
-
-/// The schedules bucket through a scoped KV handle with the shared Config.
-/// Every write is checked first (nothing is stored when it throws) and uses compare-and-set.
-class ScheduleStore {
-public:
-    explicit ScheduleStore(const Config& config = default_config());
-
-    /// Stores a new schedule. Fills id (UUIDv7 when empty), created/updated times and, when 0,
-    /// the next run. Throws InvalidArgument (see validate), Conflict when the id exists.
-    Schedule add(Schedule schedule) const;
-
-    /// Throws NotFound("schedule 'x' not found").
-    Schedule get(const std::string& id) const;
-    std::optional<Schedule> try_get(const std::string& id) const;
-    /// Every schedule, soonest next run first (paused ones last).
-    std::vector<Schedule> list() const;
-
-    /// Stops firing until resumed. Throws NotFound.
-    Schedule pause(const std::string& id) const;
-    /// Fires again; runs that fell due while paused are skipped (a delayed job fires at once).
-    /// Clears the failure count. Throws NotFound.
-    Schedule resume(const std::string& id) const;
-    /// Applies `change` (see ScheduleChange). Throws NotFound, InvalidArgument.
-    Schedule modify(const std::string& id, const ScheduleChange& change) const;
-    /// Deletes the schedule; a run already fired is not recalled. Throws NotFound.
-    void cancel(const std::string& id) const;
-
-    const Config& config() const { return config_; }
-
-private:
-    Config config_;
-};
 
 namespace codec {
 /// The schedule record as stored in the schedules bucket (docs/wire-format.md).

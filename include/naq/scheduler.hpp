@@ -12,6 +12,11 @@
 
 namespace naq {
 
+/// What to do with runs missed while no scheduler was leading (scheduler.missed_runs).
+enum class MissedRuns { once, skip };
+/// "once" | "skip"; throws InvalidArgument for anything else.
+MissedRuns missed_runs_from_string(const std::string& name);
+
 /// Tuning of one Scheduler; everything else comes from the Config's scheduler section.
 struct SchedulerOptions {
     std::string name;          ///< id prefix; empty = host name

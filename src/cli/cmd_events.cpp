@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "cli.hpp"
-#include "config/value_parsing.hpp"
+#include "naq/durations.hpp"
 #include "naq/errors.hpp"
 #include "naq/events.hpp"
 #include "views.hpp"
@@ -33,7 +33,7 @@ void add_events_commands(CLI::App& app, Globals& g, int& exit_code) {
             filter.type = ea->type;
             if (!ea->type.empty()) event_type_from_string(ea->type);  // usage error before connecting
             if (!ea->since.empty()) {
-                auto d = config_detail::parse_duration(ea->since);
+                auto d = parse_duration(ea->since);
                 if (!d) throw InvalidArgument("--since: '" + ea->since + "' is not a duration (e.g. 10m)");
                 filter.since_ms = now_ms() - d->count();
             } else if (ea->follow) {

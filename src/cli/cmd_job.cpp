@@ -4,7 +4,8 @@
 #include <sstream>
 
 #include "cli.hpp"
-#include "config/value_parsing.hpp"
+#include "core/json_fields.hpp"
+#include "naq/durations.hpp"
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
 #include "naq/queue.hpp"
@@ -24,10 +25,10 @@ Json parse_args(const std::vector<std::string>& pairs, const std::string& args_j
             ss << in.rdbuf();
             text = ss.str();
         }
-        args = Json::parse(text, nullptr, false);
-        if (args.is_discarded()) {
-            throw InvalidArgument(std::string(args_file.empty() ? "--args" : "--args-file " + args_file) +
-                                  ": not valid JSON");
+        try {
+            args = json_fields::parse_value(text, args_file.empty() ? "--args" : "--args-file " + args_file);
+        } catch (const SerializationError& e) {
+            throw InvalidArgument(e.what());
         }
     }
     for (const auto& kv : pairs) {
@@ -36,8 +37,13 @@ Json parse_args(const std::vector<std::string>& pairs, const std::string& args_j
         if (!args.is_object()) throw InvalidArgument("--arg needs the args to be a JSON object");
         std::string value = kv.substr(eq + 1);
         // Numbers, booleans, null, arrays and objects are taken as JSON; anything else as text.
-        Json parsed = Json::parse(value, nullptr, false);
-        args[kv.substr(0, eq)] = parsed.is_discarded() || parsed.is_string() ? Json(value) : parsed;
+        Json parsed;
+        try {
+            parsed = json_fields::parse_value(value, "--arg");
+        } catch (const SerializationError&) {
+            parsed = value;
+        }
+        args[kv.substr(0, eq)] = parsed.is_string() ? Json(value) : parsed;
     }
     return args;
 }
@@ -96,7 +102,7 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
             if (!ea->at.empty()) {
                 r.id = queue.enqueue_at(parse_iso8601(ea->at), ea->task, args, opts);
             } else if (!ea->in.empty()) {
-                auto delay = config_detail::parse_duration(ea->in);
+                auto delay = parse_duration(ea->in);
                 if (!delay) throw InvalidArgument("--in: '" + ea->in + "' is not a duration (e.g. 30s, 10m, 1.5h)");
                 r.id = queue.enqueue_in(*delay, ea->task, args, opts);
             } else {

@@ -2,11 +2,12 @@
 #include <iostream>
 
 #include "cli.hpp"
-#include "config/value_parsing.hpp"
+#include "naq/durations.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
 #include "naq/schedule.hpp"
+#include "naq/schedule_store.hpp"
 
 namespace naq::cli {
 
@@ -38,7 +39,7 @@ void add_timing_options(CLI::App* cmd, TimingArgs& t, bool modify) {
 }
 
 Millis duration_flag(const std::string& flag, const std::string& text) {
-    auto d = config_detail::parse_duration(text);
+    auto d = parse_duration(text);
     if (!d) throw InvalidArgument(flag + ": '" + text + "' is not a duration (e.g. 30s, 10m, 1.5h, 250ms)");
     return *d;
 }

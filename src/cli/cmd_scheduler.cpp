@@ -1,6 +1,6 @@
 // naq scheduler
 #include "cli.hpp"
-#include "config/value_parsing.hpp"
+#include "naq/durations.hpp"
 #include "naq/errors.hpp"
 #include "naq/metrics.hpp"
 #include "naq/schedule.hpp"
@@ -34,7 +34,7 @@ void add_scheduler_commands(CLI::App& app, Globals& g, int& exit_code) {
             options.missed_runs = sa->missed_runs;
             if (!sa->missed_runs.empty()) missed_runs_from_string(sa->missed_runs);
             if (!sa->catch_up.empty()) {
-                auto d = config_detail::parse_duration(sa->catch_up);
+                auto d = parse_duration(sa->catch_up);
                 if (!d) throw InvalidArgument("--catch-up: '" + sa->catch_up + "' is not a duration (e.g. 30s)");
                 options.catch_up = *d;
             }

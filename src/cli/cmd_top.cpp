@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli.hpp"
-#include "config/value_parsing.hpp"
+#include "naq/durations.hpp"
 #include "naq/errors.hpp"
 #include "naq/version.hpp"
 #include "views.hpp"
@@ -21,13 +21,13 @@ void add_top_commands(CLI::App& app, Globals& g, int& exit_code) {
     cmd->callback([&g, &exit_code, ta] {
         exit_code = run_guarded([&] {
             Config config = g.load_config();
-            auto interval = config_detail::parse_duration(ta->interval);
+            auto interval = parse_duration(ta->interval);
             if (!interval || interval->count() <= 0) {
                 throw InvalidArgument("--interval: '" + ta->interval + "' is not a duration (e.g. 2s)");
             }
             auto frame = [&config, &g, ta] {
                 auto queues = queue_stats(config);
-                auto workers = WorkerStatusStore(config).list();
+                auto workers = WorkerStatusReader(config).list();
                 if (g.json) {
                     Json out = {{"at", now_ms()}, {"queues", queue_stats_json(queues)}, {"workers", workers_json(workers)}};
                     std::cout << out.dump(ta->once ? 2 : -1) << "\n";

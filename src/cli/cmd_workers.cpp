@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli.hpp"
-#include "config/value_parsing.hpp"
+#include "naq/durations.hpp"
 #include "naq/errors.hpp"
 #include "views.hpp"
 
@@ -11,7 +11,7 @@ namespace naq::cli {
 namespace {
 
 Millis parse_interval(const std::string& text) {
-    auto d = config_detail::parse_duration(text);
+    auto d = parse_duration(text);
     if (!d || d->count() <= 0) throw InvalidArgument("--interval: '" + text + "' is not a duration (e.g. 2s)");
     return *d;
 }
@@ -32,7 +32,7 @@ void add_workers_commands(CLI::App& app, Globals& g, int& exit_code) {
             Config config = g.load_config();
             Millis interval = parse_interval(wa->interval);
             auto frame = [&config, &g, wa] {
-                auto workers = WorkerStatusStore(config).list();
+                auto workers = WorkerStatusReader(config).list();
                 if (g.json) {
                     std::cout << workers_json(workers).dump(wa->watch ? -1 : 2) << "\n";
                 } else if (workers.empty()) {

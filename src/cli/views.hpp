@@ -10,6 +10,7 @@
 #include "naq/json.hpp"
 #include "naq/queue_stats.hpp"
 #include "naq/worker_status.hpp"
+#include "naq/workers.hpp"
 
 namespace naq::cli {
 

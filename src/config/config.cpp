@@ -13,7 +13,6 @@ namespace naq {
 
 namespace {
 
-using config_detail::format_duration;
 
 /// Where `key` was set, as an error message prefix ("naq.yaml", "env NAQ_X"); "" for defaults
 /// and for values changed in code.

@@ -1,6 +1,6 @@
-// Text forms of config values: durations ("30s", "250ms", "7d", or a number of seconds),
-// booleans, integers and comma-separated lists. Shared by the YAML file, NAQ_* environment
-// and --set flags, so that every source accepts exactly the same spellings.
+// Text forms of config values: booleans, integers and comma-separated lists (durations are in
+// naq/durations.hpp). Shared by the YAML file, NAQ_* environment and --set flags, so that every
+// source accepts exactly the same spellings.
 #pragma once
 
 #include <cstdint>
@@ -10,20 +10,12 @@
 #include <vector>
 
 #include "naq/config.hpp"
+#include "naq/durations.hpp"
 
 namespace naq::config_detail {
 
 /// `text` without leading and trailing blanks.
 std::string_view trim(std::string_view text);
-
-/// A duration: a plain number is seconds and may be fractional ("0.5"); otherwise a number
-/// followed by one unit of ms, s, m, h or d ("250ms", "1.5h", "7d"). Must come to a whole
-/// number of milliseconds and not be negative. nullopt when `text` is none of these.
-std::optional<Millis> parse_duration(std::string_view text);
-
-/// The shortest exact spelling of `value` in the largest unit that divides it: "7d", "90s",
-/// "1500ms", "0s". parse_duration(format_duration(d)) == d for every d >= 0.
-std::string format_duration(Millis value);
 
 /// true/false/yes/no/1/0, any letter case.
 std::optional<bool> parse_bool(std::string_view text);

@@ -207,7 +207,7 @@ bool KvStore::erased(const std::string& key) const {
     // kvStore_Get answers "not found" for deleted keys too; the stream's last message for the
     // key's subject tells a delete or purge marker from a key that never existed.
     std::string stream = "KV_" + bucket_;
-    std::string subject = "$KV." + bucket_ + "." + key;
+    std::string subject = names::kv_subject(bucket_, key);
     natsMsg* msg = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
     natsStatus s = js_GetLastMsg(&msg, conn_.state()->js, stream.c_str(), subject.c_str(), nullptr, &code);
@@ -227,13 +227,13 @@ uint64_t KvStore::put(const std::string& key, std::string_view value) const {
 }
 
 void KvStore::put_async(const std::string& key, std::string_view value) const {
-    std::string subject = "$KV." + bucket_ + "." + key;
+    std::string subject = names::kv_subject(bucket_, key);
     check(js_PublishAsync(conn_.state()->js, subject.c_str(), value.data(), static_cast<int>(value.size()), nullptr),
           "put " + key + " in " + bucket_);
 }
 
 void KvStore::put_nowait(const std::string& key, std::string_view value) const {
-    std::string subject = "$KV." + bucket_ + "." + key;
+    std::string subject = names::kv_subject(bucket_, key);
     check(natsConnection_Publish(conn_.state()->nc, subject.c_str(), value.data(), static_cast<int>(value.size())),
           "put " + key + " in " + bucket_);
 }

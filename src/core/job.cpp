@@ -5,13 +5,14 @@
 #include <cmath>
 #include <random>
 
+#include "core/enum_names.hpp"
 #include "naq/errors.hpp"
 
 namespace naq {
 
 namespace {
 
-constexpr std::array<std::pair<JobState, const char*>, 9> kStateNames{{
+constexpr detail::EnumNames<JobState, 9> kStateNames{"job state", {{
     {JobState::queued, "queued"},
     {JobState::waiting, "waiting"},
     {JobState::running, "running"},
@@ -21,7 +22,13 @@ constexpr std::array<std::pair<JobState, const char*>, 9> kStateNames{{
     {JobState::dead, "dead"},
     {JobState::cancelled, "cancelled"},
     {JobState::dependency_failed, "dependency_failed"},
-}};
+}}};
+
+constexpr detail::EnumNames<BackoffKind, 3> kBackoffNames{"backoff", {{
+    {BackoffKind::fixed, "fixed"},
+    {BackoffKind::linear, "linear"},
+    {BackoffKind::exponential, "exponential"},
+}}};
 
 }  // namespace
 
@@ -43,18 +50,10 @@ Millis Backoff::delay_after(int attempt, double unit_random) const {
     return Millis(static_cast<int64_t>(delay));
 }
 
-const char* to_string(JobState state) {
-    for (const auto& [s, name] : kStateNames) {
-        if (s == state) return name;
-    }
-    return "unknown";
-}
+const char* to_string(JobState state) { return kStateNames.name(state); }
 
 JobState job_state_from_string(const std::string& name) {
-    for (const auto& [s, n] : kStateNames) {
-        if (name == n) return s;
-    }
-    throw SerializationError("unknown job state '" + name + "'");
+    return kStateNames.parse<SerializationError>(name);
 }
 
 bool is_final(JobState state) {
@@ -62,23 +61,10 @@ bool is_final(JobState state) {
            state == JobState::dependency_failed;
 }
 
-const char* to_string(BackoffKind kind) {
-    switch (kind) {
-        case BackoffKind::fixed:
-            return "fixed";
-        case BackoffKind::linear:
-            return "linear";
-        case BackoffKind::exponential:
-            break;
-    }
-    return "exponential";
-}
+const char* to_string(BackoffKind kind) { return kBackoffNames.name(kind); }
 
 BackoffKind backoff_kind_from_string(const std::string& name) {
-    if (name == "fixed") return BackoffKind::fixed;
-    if (name == "linear") return BackoffKind::linear;
-    if (name == "exponential") return BackoffKind::exponential;
-    throw SerializationError("unknown backoff '" + name + "' (fixed, linear or exponential)");
+    return kBackoffNames.parse<SerializationError>(name);
 }
 
 int64_t now_ms() {

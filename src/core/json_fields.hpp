@@ -2,7 +2,9 @@
 // ("job status: field 'state' is missing"). Private to libnaq.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,18 +30,40 @@ inline std::string req_string(const Json& j, const char* field, std::string_view
     return v->get<std::string>();
 }
 
-inline std::string opt_string(const Json& j, const char* field, std::string_view what) {
+inline std::string opt_string(const Json& j, const char* field, std::string_view what, std::string fallback = {}) {
     const Json* v = find(j, field);
-    if (v == nullptr) return {};
+    if (v == nullptr) return fallback;
     if (!v->is_string()) bad_field(what, field, "must be a string");
     return v->get<std::string>();
 }
 
-inline int64_t opt_int(const Json& j, const char* field, std::string_view what, int64_t fallback = 0) {
+inline std::optional<int64_t> maybe_int(const Json& j, const char* field, std::string_view what) {
     const Json* v = find(j, field);
-    if (v == nullptr) return fallback;
+    if (v == nullptr) return std::nullopt;
     if (!v->is_number_integer()) bad_field(what, field, "must be an integer");
     return v->get<int64_t>();
+}
+
+inline int64_t opt_int(const Json& j, const char* field, std::string_view what, int64_t fallback = 0) {
+    return maybe_int(j, field, what).value_or(fallback);
+}
+
+inline int64_t req_int(const Json& j, const char* field, std::string_view what) {
+    auto v = maybe_int(j, field, what);
+    if (!v) bad_field(what, field, "is missing");
+    return *v;
+}
+
+/// Any other field type (lists, maps, unsigned counters): the fallback when absent or null.
+template <class T>
+T value_or(const Json& j, const char* field, std::string_view what, T fallback) {
+    const Json* v = find(j, field);
+    if (v == nullptr) return fallback;
+    try {
+        return v->get<T>();
+    } catch (const Json::exception&) {
+        bad_field(what, field, "has the wrong type");
+    }
 }
 
 inline bool opt_bool(const Json& j, const char* field, std::string_view what, bool fallback) {
@@ -49,9 +73,55 @@ inline bool opt_bool(const Json& j, const char* field, std::string_view what, bo
     return v->get<bool>();
 }
 
-inline Json parse(std::string_view text, std::string_view what) {
+/// The deepest nesting of arrays and objects naq reads in any record or argument. nlohmann's
+/// copy, comparison and dump recurse, so a 100,000-deep array would overflow the stack of
+/// whatever touched it; text nested deeper than this is refused before it is parsed.
+inline constexpr int kMaxDepth = 128;
+
+/// Records that carry a whole job envelope (dead letters, schedules) put its args this many
+/// levels deeper than the envelope itself: they are read with kMaxDepth + this.
+inline constexpr int kEmbeddedJobDepth = 4;
+
+/// How deeply `text` nests arrays and objects, counted without parsing (strings skipped);
+/// stops counting at `limit` + 1.
+inline int nesting_depth(std::string_view text, int limit = kMaxDepth) {
+    int depth = 0;
+    int deepest = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+            if (deepest > limit) return deepest;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
+/// Any JSON value, nested at most `max_depth` deep. Throws SerializationError
+/// "<what>: not valid JSON" / "<what>: nested deeper than N levels".
+inline Json parse_value(std::string_view text, std::string_view what, int max_depth = kMaxDepth) {
+    if (nesting_depth(text, max_depth) > max_depth) {
+        throw SerializationError(std::string(what) + ": nested deeper than " + std::to_string(max_depth) + " levels");
+    }
     Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) throw SerializationError(std::string(what) + ": not valid JSON");
+    return j;
+}
+
+/// A record: a JSON object of a wire version this naq reads, nested at most `max_depth` deep.
+inline Json parse(std::string_view text, std::string_view what, int max_depth = kMaxDepth) {
+    Json j = parse_value(text, what, max_depth);
     if (!j.is_object()) throw SerializationError(std::string(what) + ": expected a JSON object");
     const Json* v = find(j, "v");
     if (v != nullptr && (!v->is_number_integer() || v->get<int>() > kWireVersion)) {

@@ -34,13 +34,10 @@ Outgoing to_message(const Config& config, const Group& g) {
         return out;
     }
     out.subject = names::event_subject(config, first.queue, first.type, kBatchToken);
-    out.payload.reserve(g.bytes + 32);
-    out.payload = "{\"v\":1,\"events\":[";
-    for (std::size_t i = 0; i < g.items.size(); ++i) {
-        if (i > 0) out.payload += ',';
-        out.payload += g.items[i]->json;
-    }
-    out.payload += "]}";
+    std::vector<std::string_view> encoded;
+    encoded.reserve(g.items.size());
+    for (const Item* item : g.items) encoded.push_back(item->json);
+    out.payload = encode_event_batch(encoded, g.bytes);
     return out;
 }
 
@@ -93,20 +90,6 @@ std::vector<Outgoing> group(const Config& config, const std::vector<Item>& items
         for (const auto& g : groups[key]) out.push_back(to_message(config, g));
     }
     return out;
-}
-
-std::vector<Event> decode_message(std::string_view payload) {
-    std::size_t first = payload.find_first_not_of(" \t\r\n");
-    if (first != std::string_view::npos && payload[first] == '{' && payload.find("\"events\"") != std::string_view::npos) {
-        Json j = Json::parse(payload, nullptr, false);
-        if (!j.is_discarded() && j.is_object() && j.contains("events") && j["events"].is_array()) {
-            std::vector<Event> out;
-            out.reserve(j["events"].size());
-            for (const auto& e : j["events"]) out.push_back(decode_event(e.dump()));
-            return out;
-        }
-    }
-    return {decode_event(payload)};
 }
 
 }  // namespace naq::events_detail

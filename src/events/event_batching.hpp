@@ -35,7 +35,5 @@ struct Outgoing {
 std::vector<Outgoing> group(const Config& config, const std::vector<Item>& items, std::size_t max_events = 1000,
                             std::size_t max_bytes = 512 * 1024);
 
-/// The events of one message: a single record or a batch. Throws SerializationError.
-std::vector<Event> decode_message(std::string_view payload);
 
 }  // namespace naq::events_detail

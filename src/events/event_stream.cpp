@@ -69,7 +69,7 @@ std::optional<Event> EventStream::next(Millis timeout) {
         }
         if (remaining_ > 0) --remaining_;
         try {
-            for (auto& e : events_detail::decode_message(m->data)) {
+            for (auto& e : decode_event_message(m->data)) {
                 e.sequence = m->sequence;
                 if (matches(e)) ready_.push_back(std::move(e));
             }

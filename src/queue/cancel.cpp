@@ -16,8 +16,7 @@ CancelResult cancel_job(const std::string& job_id, const Config& config) {
 
     // The request is durable (a worker that fetches the job later still sees it) and watched
     // live by every worker (a running job stops now).
-    Json request = {{"v", kWireVersion}, {"id", job_id}, {"at", now_ms()}};
-    kv_store(Bucket::cancellations, config).put(job_id, request.dump());
+    kv_store(Bucket::cancellations, config).put(job_id, codec::encode_cancel_request(job_id, now_ms()));
     result.requested = true;
 
     if (status.state != JobState::running) {

@@ -8,41 +8,13 @@
 
 namespace naq {
 
-namespace {
-
-DeadLetter to_letter(uint64_t sequence, std::string_view data) {
-    DeadLetter d;
-    d.sequence = sequence;
-    d.record = Json::parse(data, nullptr, false);
-    if (d.record.is_discarded() || !d.record.is_object()) {
-        d.reason = "unreadable";
-        d.record = Json{{"raw", std::string(data)}};
-        return d;
-    }
-    auto str = [&](const char* k) {
-        auto it = d.record.find(k);
-        return it != d.record.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
-    d.id = str("id");
-    d.queue = str("queue");
-    d.task = str("task");
-    d.reason = str("reason");
-    d.error = str("error");
-    if (auto it = d.record.find("failed_at"); it != d.record.end() && it->is_number_integer()) {
-        d.failed_at_ms = it->get<int64_t>();
-    }
-    return d;
-}
-
-}  // namespace
-
 DeadLetters::DeadLetters(const Config& config) : config_(config) { ensure_job_streams(config_); }
 
 std::vector<DeadLetter> DeadLetters::list(const std::string& queue) const {
     std::vector<DeadLetter> out;
     std::string filter = queue.empty() ? names::all_failed_subject(config_) : names::failed_subject(config_, queue);
     jetstream(config_).scan(names::failed_stream(config_), filter, [&](uint64_t seq, std::string_view data) {
-        out.push_back(to_letter(seq, data));
+        out.push_back(codec::decode_dead_letter(seq, data));
         return true;
     });
     return out;

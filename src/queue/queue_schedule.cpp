@@ -6,6 +6,7 @@
 #include "naq/errors.hpp"
 #include "naq/queue.hpp"
 #include "naq/schedule.hpp"
+#include "naq/schedule_store.hpp"
 
 namespace naq {
 

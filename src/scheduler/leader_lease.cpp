@@ -24,30 +24,6 @@ std::string host_name() {
 
 }  // namespace
 
-std::string encode_lease(const LeaseRecord& r) {
-    return Json{{"v", kWireVersion},     {"holder", r.holder},         {"pid", r.pid},
-                {"host", r.host},        {"since", r.since_ms},        {"renewed", r.renewed_ms},
-                {"released", r.released}}
-        .dump();
-}
-
-LeaseRecord decode_lease(std::string_view text) {
-    Json j = Json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw SerializationError("scheduler lease: not a JSON object");
-    LeaseRecord r;
-    try {
-        r.holder = j.value("holder", std::string());
-        r.pid = j.value("pid", int64_t{0});
-        r.host = j.value("host", std::string());
-        r.since_ms = j.value("since", int64_t{0});
-        r.renewed_ms = j.value("renewed", int64_t{0});
-        r.released = j.value("released", false);
-    } catch (const Json::exception& e) {
-        throw SerializationError(std::string("scheduler lease: ") + e.what());
-    }
-    return r;
-}
-
 LeaderLease::LeaderLease(const Config& config, std::string holder)
     : config_(config), holder_(std::move(holder)) {}
 

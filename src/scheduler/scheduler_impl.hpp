@@ -31,6 +31,8 @@
 #include "naq/events.hpp"
 #include "naq/queue.hpp"
 #include "naq/schedule.hpp"
+#include "naq/schedule_store.hpp"
+#include "scheduler/fire_plan.hpp"
 #include "naq/scheduler.hpp"
 
 namespace naq {

@@ -42,7 +42,7 @@ void DependencyParking::park(const std::string& queue, Message msg, Job job, con
     // Subscribe first, then look again: a dependency that finished in between is not missed.
     auto conn = connection(config_);
     for (const auto& dep : pending) {
-        std::string subject = "$KV." + names::job_status_bucket(config_) + "." + dep;
+        std::string subject = names::kv_subject(names::job_status_bucket(config_), dep);
         auto sub = conn.subscribe(subject, [this, token](std::string_view, std::string_view) {
             asio::post(pool_, [this, token] { recheck(token); });
         });

@@ -8,20 +8,6 @@
 
 namespace naq {
 
-namespace {
-
-std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
-Json errors_json(const std::vector<AttemptError>& errors) {
-    Json out = Json::array();
-    for (const auto& e : errors) {
-        out.push_back({{"attempt", e.attempt}, {"error", e.error}, {"at", e.at_ms}, {"worker", e.worker}});
-    }
-    return out;
-}
-
-}  // namespace
-
 void OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, const OutcomeDecision& d, Json result,
                              JobObservation* observed) {
     status.finished_at_ms = d.at_ms;
@@ -90,20 +76,11 @@ void OutcomeRecorder::retry(Message& msg, const Job& job, const JobStatus& statu
 }
 
 void OutcomeRecorder::dead_letter(Message& msg, const Job& job, const JobStatus& status, const std::string& reason) {
-    Json record = {{"v", kWireVersion},
-                   {"id", job.id},
-                   {"queue", job.queue},
-                   {"task", job.task},
-                   {"reason", reason},
-                   {"error", status.error},
-                   {"errors", errors_json(status.errors)},
-                   {"failed_at", status.finished_at_ms},
-                   {"worker", log_.id()},
-                   {"job", codec::to_json(job)}};
     PublishOptions po;
     po.msg_id = "dead:" + job.id + ":" + std::to_string(msg.stream_sequence());
     // Synchronous on purpose: the job leaves its queue only once its dead letter is stored.
-    js_.publish(names::failed_subject(config_, job.queue), dump(record), po);
+    js_.publish(names::failed_subject(config_, job.queue), codec::encode_dead_letter(job, status, reason, log_.id()),
+                po);
 }
 
 void OutcomeRecorder::write_final_failure(const Job& job, const JobStatus& status) {
@@ -133,17 +110,10 @@ void OutcomeRecorder::announce_final(const Job& job, const JobStatus& status, Jo
 
 void OutcomeRecorder::record_undecodable(const std::string& queue, Message& msg, const OutcomeDecision& d) {
     try {
-        Json record = {{"v", kWireVersion},
-                       {"id", nullptr},
-                       {"queue", queue},
-                       {"reason", d.dead_letter_reason},
-                       {"error", d.error},
-                       {"failed_at", d.at_ms},
-                       {"worker", log_.id()},
-                       {"raw", std::string(msg.data())}};
         PublishOptions po;
         po.msg_id = "undecodable:" + queue + ":" + std::to_string(msg.stream_sequence());
-        js_.publish(names::failed_subject(config_, queue), dump(record), po);
+        js_.publish(names::failed_subject(config_, queue),
+                    codec::encode_undecodable_dead_letter(queue, msg.data(), d.error, log_.id(), d.at_ms), po);
         counters_.dead.fetch_add(1);
         log_(spdlog::level::err, "queue {}: undecodable job dead-lettered: {}", queue, d.error);
         msg.ack();  // only once the dead letter is stored

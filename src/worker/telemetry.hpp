@@ -21,6 +21,7 @@
 #include "naq/job.hpp"
 #include "naq/metrics.hpp"
 #include "naq/worker_status.hpp"
+#include "worker/status/heartbeat.hpp"
 
 namespace naq {
 

@@ -20,6 +20,7 @@
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
 #include "naq/schedule.hpp"
+#include "naq/schedule_store.hpp"
 #include "support/test_env.hpp"
 
 using namespace naq;

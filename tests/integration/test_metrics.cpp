@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 
+#include "devserver/net_probe.hpp"
 #include "naq/local_server.hpp"
 #include "naq/metrics.hpp"
 #include "naq/queue.hpp"

@@ -18,6 +18,7 @@
 #include "naq/queue.hpp"
 #include "naq/results.hpp"
 #include "naq/schedule.hpp"
+#include "naq/schedule_store.hpp"
 #include "naq/scheduler.hpp"
 #include "support/test_env.hpp"
 

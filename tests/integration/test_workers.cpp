@@ -13,6 +13,8 @@
 #include "naq/queue.hpp"
 #include "naq/results.hpp"
 #include "naq/worker_status.hpp"
+#include "naq/workers.hpp"
+#include "worker/status/worker_status_writer.hpp"
 #include "support/test_env.hpp"
 
 using namespace naq;
@@ -57,7 +59,7 @@ TEST_CASE("workers: a running worker's record shows its state, jobs in flight an
         gate.wait();
         return nullptr;
     });
-    WorkerStatusStore store(c);
+    WorkerStatusReader store(c);
     std::string id;
     {
         test::RunningWorker w(c, tasks, {.queues = {"wq1"}, .concurrency = 3});
@@ -117,7 +119,7 @@ TEST_CASE("workers: a change of state is written at once, not at the next heartb
         gate.wait();
         return nullptr;
     });
-    WorkerStatusStore store(c);
+    WorkerStatusReader store(c);
     test::RunningWorker w(c, tasks, {.queues = {"wstate"}, .concurrency = 2});
     struct Release {
         Gate& gate;
@@ -142,7 +144,8 @@ TEST_CASE("workers: a change of state is written at once, not at the next heartb
 
 TEST_CASE("workers: batch_update writes many records at once and remove deletes one", "[workers]") {
     Config c = test::test_config();
-    WorkerStatusStore store(c);
+    WorkerStatusReader store(c);
+    WorkerStatusWriter writer(c);
     CHECK(store.list().empty());
     std::vector<WorkerStatus> batch;
     for (int i = 0; i < 5; ++i) {
@@ -154,17 +157,17 @@ TEST_CASE("workers: batch_update writes many records at once and remove deletes 
         s.heartbeat_at_ms = now_ms();
         batch.push_back(s);
     }
-    store.batch_update(batch);
+    writer.batch_update(batch);
     auto all = store.list();
     REQUIRE(all.size() == 5);
     CHECK(all[3].id == "proc-7-w3");
     CHECK(all[3].state == WorkerState::busy);
     CHECK(all[3].succeeded == 3);
     batch[3].state = WorkerState::stopping;
-    store.batch_update({batch[3]});
+    writer.batch_update({batch[3]});
     CHECK(store.get("proc-7-w3")->state == WorkerState::stopping);
-    store.remove("proc-7-w3");
-    store.remove("proc-7-w3");  // already gone: no error
+    writer.remove("proc-7-w3");
+    writer.remove("proc-7-w3");  // already gone: no error
     CHECK(store.list().size() == 4);
     CHECK_FALSE(store.get("proc-7-w3"));
 }
@@ -203,14 +206,14 @@ TEST_CASE("workers: a worker killed with SIGKILL vanishes from naq workers after
         return static_cast<int>(Json::parse(out).size());
     };
     REQUIRE(test::eventually([&] { return listed() == 1; }, 20s));
-    auto before = WorkerStatusStore(c).list();
+    auto before = WorkerStatusReader(c).list();
     REQUIRE(before.size() == 1);
     CHECK(before[0].id.rfind("killme-", 0) == 0);
 
     auto killed_at = std::chrono::steady_clock::now();
     CHECK(worker.stop(SIGKILL) == -SIGKILL);
     // No graceful removal: the record outlives its worker until the TTL runs out...
-    CHECK(WorkerStatusStore(c).list().size() == 1);
+    CHECK(WorkerStatusReader(c).list().size() == 1);
     // ...and then it is gone.
     REQUIRE(test::eventually([&] { return listed() == 0; }, 20s));
     auto gone_after = std::chrono::steady_clock::now() - killed_at;

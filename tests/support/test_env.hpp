@@ -13,6 +13,7 @@
 
 #include "naq/config.hpp"
 #include "naq/worker.hpp"
+#include "devserver/net_probe.hpp"
 #include "naq/local_server.hpp"
 
 namespace naq::test {

@@ -379,8 +379,8 @@ TEST_CASE("config: describe() lists every key in file order", "[config]") {
 }
 
 TEST_CASE("config: durations parse and print round trip", "[config]") {
-    using naq::config_detail::format_duration;
-    using naq::config_detail::parse_duration;
+    using naq::format_duration;
+    using naq::parse_duration;
     CHECK(parse_duration("30") == Millis{30'000});
     CHECK(parse_duration("0.5") == Millis{500});
     CHECK(parse_duration("0.1") == Millis{100});

@@ -12,7 +12,7 @@
 
 #include "naq/cron.hpp"
 #include "naq/errors.hpp"
-#include "scheduler/cron_zone.hpp"
+#include "core/cron_zone.hpp"
 
 namespace {
 

@@ -102,7 +102,7 @@ TEST_CASE("worker status: the record round-trips", "[workers]") {
     CHECK(back.heartbeat_at_ms == 2000);
     CHECK_THROWS_AS(decode_worker_status(R"({"v":1,"state":"idle"})"), SerializationError);
     CHECK_THROWS_AS(decode_worker_status(R"({"v":1,"id":"w","state":"dancing"})"), SerializationError);
-    CHECK(WorkerStatusStore::key_for("host.example.com-1-ab") == "host_example_com-1-ab");
+    CHECK(names::worker_key("host.example.com-1-ab") == "host_example_com-1-ab");
 }
 
 namespace {
@@ -120,7 +120,7 @@ events_detail::Item item(const std::string& queue, EventType type, const std::st
 std::vector<std::pair<std::string, std::string>> replay(const std::vector<events_detail::Outgoing>& messages) {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& m : messages) {
-        for (const auto& e : events_detail::decode_message(m.payload)) out.emplace_back(e.job_id, to_string(e.type));
+        for (const auto& e : decode_event_message(m.payload)) out.emplace_back(e.job_id, to_string(e.type));
     }
     return out;
 }
@@ -191,6 +191,6 @@ TEST_CASE("events: batches are split at the size limits", "[events]") {
     CHECK(msgs[0].events == 10);
     CHECK(msgs[2].events == 5);
     CHECK(replay(msgs).size() == 25);
-    CHECK_THROWS_AS(events_detail::decode_message(R"({"v":1,"events":[{"v":1,"type":"bogus"}]})"),
+    CHECK_THROWS_AS(decode_event_message(R"({"v":1,"events":[{"v":1,"type":"bogus"}]})"),
                     SerializationError);
 }

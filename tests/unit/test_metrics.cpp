@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "naq/errors.hpp"
+#include "devserver/net_probe.hpp"
 #include "naq/local_server.hpp"
 #include "naq/metrics.hpp"
 

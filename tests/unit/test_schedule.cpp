@@ -4,6 +4,7 @@
 
 #include "naq/errors.hpp"
 #include "naq/schedule.hpp"
+#include "scheduler/fire_plan.hpp"
 #include "scheduler/leader_lease.hpp"
 
 using namespace naq;
@@ -304,14 +305,3 @@ TEST_CASE("schedule: ISO 8601 times with Z or an offset", "[schedule]") {
     CHECK_THROWS_AS(parse_iso8601("2026-01-01T00:00:00Zjunk"), InvalidArgument);
 }
 
-TEST_CASE("scheduler lease record round-trips and names its holder", "[schedule][lease]") {
-    LeaseRecord r{"host-42-abcdef", 42, "host", kT0, kT0 + 1500, false};
-    LeaseRecord d = decode_lease(encode_lease(r));
-    CHECK(d.holder == "host-42-abcdef");
-    CHECK(d.pid == 42);
-    CHECK(d.host == "host");
-    CHECK(d.since_ms == kT0);
-    CHECK(d.renewed_ms == kT0 + 1500);
-    CHECK_FALSE(d.released);
-    CHECK_THROWS_AS(decode_lease("nope"), SerializationError);
-}

@@ -3,12 +3,12 @@
 
 #include "naq/errors.hpp"
 #include "naq/job.hpp"
-#include "naq/worker_status.hpp"
+#include "worker/status/heartbeat.hpp"
 
 namespace naq {
 
 WorkerHeartbeat::WorkerHeartbeat(const Config& config, Snapshot snapshot)
-    : store_(config, WorkerStatusStore::Access::write),
+    : store_(config),
       conn_(connection(config)),
       snapshot_(std::move(snapshot)),
       interval_(config.worker.heartbeat_interval) {

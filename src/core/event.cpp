@@ -3,15 +3,19 @@
 #include <array>
 #include <cstdio>
 
+#include "core/enum_names.hpp"
+#include "core/json_fields.hpp"
 #include "naq/errors.hpp"
-#include "naq/events.hpp"
+#include "naq/event.hpp"
 #include "naq/names.hpp"
 
 namespace naq {
 
 namespace {
 
-constexpr std::array<std::pair<EventType, const char*>, 12> kTypes{{
+constexpr std::string_view kWhat = "event";
+
+constexpr detail::EnumNames<EventType, 12> kTypes{"event type", {{
     {EventType::enqueued, "enqueued"},
     {EventType::started, "started"},
     {EventType::succeeded, "succeeded"},
@@ -24,7 +28,7 @@ constexpr std::array<std::pair<EventType, const char*>, 12> kTypes{{
     {EventType::schedule_resumed, "schedule_resumed"},
     {EventType::worker_started, "worker_started"},
     {EventType::worker_stopped, "worker_stopped"},
-}};
+}}};
 
 bool is_worker_event(EventType t) { return t == EventType::worker_started || t == EventType::worker_stopped; }
 bool is_schedule_event(EventType t) {
@@ -80,39 +84,16 @@ void field(std::string& out, std::string_view name, int64_t value) {
     out += std::to_string(value);
 }
 
-template <class T>
-T get_or(const Json& j, const char* key, T fallback) {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return fallback;
-    try {
-        return it->get<T>();
-    } catch (const Json::exception&) {
-        throw SerializationError(std::string("event field '") + key + "' has the wrong type");
-    }
-}
-
 }  // namespace
 
-const char* to_string(EventType type) {
-    for (const auto& [t, name] : kTypes) {
-        if (t == type) return name;
-    }
-    return "unknown";
-}
+const char* to_string(EventType type) { return kTypes.name(type); }
 
-EventType event_type_from_string(std::string_view name) {
-    for (const auto& [t, n] : kTypes) {
-        if (name == n) return t;
-    }
-    std::string known;
-    for (const auto& [t, n] : kTypes) known += (known.empty() ? "" : ", ") + std::string(n);
-    throw InvalidArgument("unknown event type '" + std::string(name) + "' (known: " + known + ")");
-}
+EventType event_type_from_string(std::string_view name) { return kTypes.parse<InvalidArgument>(name); }
 
 const std::vector<EventType>& all_event_types() {
     static const std::vector<EventType> all = [] {
         std::vector<EventType> v;
-        for (const auto& [t, n] : kTypes) v.push_back(t);
+        for (const auto& [t, n] : kTypes.entries()) v.push_back(t);
         return v;
     }();
     return all;
@@ -156,31 +137,47 @@ std::string encode_event(const Event& e) {
 Json event_to_json(const Event& e) { return Json::parse(encode_event(e)); }
 
 Event decode_event(std::string_view text) {
-    Json j = Json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw SerializationError("event is not a JSON object");
-    if (get_or<int>(j, "v", kWireVersion) > kWireVersion) {
-        throw SerializationError("event version " + j["v"].dump() + " is newer than this naq reads");
-    }
+    Json j = json_fields::parse(text, kWhat);
     Event e;
-    auto type = j.find("type");
-    if (type == j.end() || !type->is_string()) throw SerializationError("event field 'type' is missing");
-    try {
-        e.type = event_type_from_string(type->get<std::string>());
-    } catch (const InvalidArgument& bad) {
-        throw SerializationError(bad.what());
-    }
-    e.job_id = get_or<std::string>(j, "job_id", {});
-    e.queue = get_or<std::string>(j, "queue", {});
-    e.task = get_or<std::string>(j, "task", {});
-    e.worker = get_or<std::string>(j, "worker", {});
-    e.schedule_id = get_or<std::string>(j, "schedule_id", {});
-    e.attempt = get_or<int>(j, "attempt", 0);
-    e.at_ms = get_or<int64_t>(j, "at", 0);
-    e.error = get_or<std::string>(j, "error", {});
-    if (j.contains("duration_ms")) e.duration_ms = get_or<int64_t>(j, "duration_ms", 0);
-    if (j.contains("delay_ms")) e.delay_ms = get_or<int64_t>(j, "delay_ms", 0);
+    e.type = kTypes.parse<SerializationError>(json_fields::req_string(j, "type", kWhat));
+    e.job_id = json_fields::opt_string(j, "job_id", kWhat);
+    e.queue = json_fields::opt_string(j, "queue", kWhat);
+    e.task = json_fields::opt_string(j, "task", kWhat);
+    e.worker = json_fields::opt_string(j, "worker", kWhat);
+    e.schedule_id = json_fields::opt_string(j, "schedule_id", kWhat);
+    e.attempt = static_cast<int>(json_fields::opt_int(j, "attempt", kWhat));
+    e.at_ms = json_fields::opt_int(j, "at", kWhat);
+    e.error = json_fields::opt_string(j, "error", kWhat);
+    if (j.contains("duration_ms")) e.duration_ms = json_fields::opt_int(j, "duration_ms", kWhat);
+    if (j.contains("delay_ms")) e.delay_ms = json_fields::opt_int(j, "delay_ms", kWhat);
     if (auto d = j.find("data"); d != j.end()) e.data = *d;
     return e;
+}
+
+std::string encode_event_batch(const std::vector<std::string_view>& encoded_events, std::size_t bytes) {
+    std::string out;
+    out.reserve(bytes + encoded_events.size() + 32);
+    out = "{\"v\":1,\"events\":[";
+    for (std::size_t i = 0; i < encoded_events.size(); ++i) {
+        if (i > 0) out += ',';
+        out += encoded_events[i];
+    }
+    out += "]}";
+    return out;
+}
+
+std::vector<Event> decode_event_message(std::string_view payload) {
+    std::size_t first = payload.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && payload[first] == '{' && payload.find("\"events\"") != std::string_view::npos) {
+        Json j = json_fields::parse_value(payload, "event batch");
+        if (j.is_object() && j.contains("events") && j["events"].is_array()) {
+            std::vector<Event> out;
+            out.reserve(j["events"].size());
+            for (const auto& e : j["events"]) out.push_back(decode_event(e.dump()));
+            return out;
+        }
+    }
+    return {decode_event(payload)};
 }
 
 std::string event_subject_for(const Config& config, const Event& e) {

@@ -1,5 +1,6 @@
 // The schedule record's JSON form (docs/wire-format.md), in the style of src/core/codec.cpp:
 // "v": 1, unknown fields ignored, a missing or ill-typed field is a SerializationError naming it.
+#include "core/json_fields.hpp"
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
 #include "naq/schedule.hpp"
@@ -10,45 +11,9 @@ namespace {
 
 constexpr std::string_view kWhat = "schedule";
 
-[[noreturn]] void bad_field(std::string_view what, std::string_view field, std::string_view expected) {
-    throw SerializationError(std::string(what) + ": field '" + std::string(field) + "' " + std::string(expected));
-}
-
-const Json* find(const Json& j, const char* field) {
-    auto it = j.find(field);
-    return it == j.end() || it->is_null() ? nullptr : &*it;
-}
-
-std::string req_string(const Json& j, const char* field, std::string_view what = kWhat) {
-    const Json* v = find(j, field);
-    if (v == nullptr) bad_field(what, field, "is missing");
-    if (!v->is_string()) bad_field(what, field, "must be a string");
-    return v->get<std::string>();
-}
-
-std::string opt_string(const Json& j, const char* field, std::string fallback = {}) {
-    const Json* v = find(j, field);
-    if (v == nullptr) return fallback;
-    if (!v->is_string()) bad_field(kWhat, field, "must be a string");
-    return v->get<std::string>();
-}
-
-std::optional<int64_t> maybe_int(const Json& j, const char* field, std::string_view what = kWhat) {
-    const Json* v = find(j, field);
-    if (v == nullptr) return std::nullopt;
-    if (!v->is_number_integer()) bad_field(what, field, "must be an integer");
-    return v->get<int64_t>();
-}
-
-int64_t opt_int(const Json& j, const char* field, int64_t fallback = 0) {
-    return maybe_int(j, field).value_or(fallback);
-}
-
-int64_t req_int(const Json& j, const char* field) {
-    auto v = maybe_int(j, field);
-    if (!v) bad_field(kWhat, field, "is missing");
-    return *v;
-}
+using json_fields::bad_field;
+using json_fields::find;
+using json_fields::maybe_int;
 
 Json options_json(const EnqueueOptions& o) {
     Json j = Json::object();
@@ -138,45 +103,40 @@ std::string encode(const Schedule& schedule) {
 }
 
 Schedule decode_schedule(std::string_view text) {
-    Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) throw SerializationError("schedule: not valid JSON");
-    if (!j.is_object()) throw SerializationError("schedule: expected a JSON object");
-    if (auto v = maybe_int(j, "v"); v && *v > kWireVersion) {
-        bad_field(kWhat, "v", "names a wire version this naq does not understand (it reads 1)");
-    }
+    Json j = json_fields::parse(text, kWhat, json_fields::kMaxDepth + json_fields::kEmbeddedJobDepth);
     Schedule s;
-    s.id = req_string(j, "id");
-    s.queue = req_string(j, "queue");
-    s.task = req_string(j, "task");
+    s.id = json_fields::req_string(j, "id", kWhat);
+    s.queue = json_fields::req_string(j, "queue", kWhat);
+    s.task = json_fields::req_string(j, "task", kWhat);
     if (const Json* args = find(j, "args")) s.args = *args;
     if (const Json* o = find(j, "options")) s.options = options_from(*o);
-    std::string kind = req_string(j, "kind");
+    std::string kind = json_fields::req_string(j, "kind", kWhat);
     if (kind != "once" && kind != "interval" && kind != "cron") {
         bad_field(kWhat, "kind", "must be once, interval or cron");
     }
     s.kind = schedule_kind_from_string(kind);
     if (s.kind == ScheduleKind::interval) {
-        s.interval = Millis(req_int(j, "interval_ms"));
+        s.interval = Millis(json_fields::req_int(j, "interval_ms", kWhat));
         if (s.interval.count() <= 0) bad_field(kWhat, "interval_ms", "must be positive");
     }
     if (s.kind == ScheduleKind::cron) {
-        s.cron = req_string(j, "cron");
-        s.tz = opt_string(j, "tz", "UTC");
+        s.cron = json_fields::req_string(j, "cron", kWhat);
+        s.tz = json_fields::opt_string(j, "tz", kWhat, "UTC");
     }
-    s.next_run_ms = req_int(j, "next_run");
-    s.repeat = maybe_int(j, "repeat");
+    s.next_run_ms = json_fields::req_int(j, "next_run", kWhat);
+    s.repeat = json_fields::maybe_int(j, "repeat", kWhat);
     if (s.repeat && *s.repeat < 1) bad_field(kWhat, "repeat", "must be at least 1 or null");
-    s.remaining = opt_int(j, "remaining", s.repeat.value_or(0));
+    s.remaining = json_fields::opt_int(j, "remaining", kWhat, s.repeat.value_or(0));
     if (const Json* paused = find(j, "paused")) {
         if (!paused->is_boolean()) bad_field(kWhat, "paused", "must be true or false");
         s.paused = paused->get<bool>();
     }
-    s.fired = opt_int(j, "fired");
-    s.last_fired_ms = opt_int(j, "last_fired");
-    s.failures = static_cast<int>(opt_int(j, "failures"));
-    s.last_error = opt_string(j, "last_error");
-    s.created_at_ms = opt_int(j, "created_at");
-    s.updated_at_ms = opt_int(j, "updated_at");
+    s.fired = json_fields::opt_int(j, "fired", kWhat);
+    s.last_fired_ms = json_fields::opt_int(j, "last_fired", kWhat);
+    s.failures = static_cast<int>(json_fields::opt_int(j, "failures", kWhat));
+    s.last_error = json_fields::opt_string(j, "last_error", kWhat);
+    s.created_at_ms = json_fields::opt_int(j, "created_at", kWhat);
+    s.updated_at_ms = json_fields::opt_int(j, "updated_at", kWhat);
     return s;
 }
 

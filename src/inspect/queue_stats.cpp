@@ -5,7 +5,7 @@
 
 #include "naq/connection.hpp"
 #include "naq/names.hpp"
-#include "naq/worker_status.hpp"
+#include "naq/workers.hpp"
 
 namespace naq {
 
@@ -26,7 +26,7 @@ std::vector<QueueStats> queue_stats(const Config& config) {
          js.subject_counts(names::failed_stream(config), names::all_failed_subject(config))) {
         slot(subject.substr(failed_prefix.size())).dead = n;
     }
-    for (const auto& w : WorkerStatusStore(config).list()) {
+    for (const auto& w : WorkerStatusReader(config).list()) {
         for (const auto& q : w.queues) ++slot(q).workers;
         if (w.recent_window_ms <= 0) continue;
         for (const auto& [queue, n] : w.recent_finished) {

@@ -9,6 +9,7 @@
 #include "naq/errors.hpp"
 #include "naq/events.hpp"
 #include "naq/schedule.hpp"
+#include "naq/schedule_store.hpp"
 
 namespace naq {
 

@@ -1,4 +1,4 @@
-// Schedule logic without a server: validation, next runs, the firing plan, ISO 8601 times.
+// Schedule logic without a server: validation, next runs, ISO 8601 times.
 #include "naq/schedule.hpp"
 
 #include <spdlog/fmt/fmt.h>
@@ -6,7 +6,8 @@
 #include <cctype>
 #include <cstdio>
 
-#include "config/value_parsing.hpp"
+#include "naq/durations.hpp"
+#include "core/enum_names.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
 
@@ -18,7 +19,12 @@ using std::chrono::system_clock;
 
 constexpr std::size_t kMaxScheduleId = 100;  // "<id>_<13 digits>" stays within the 128 of a job id
 constexpr int64_t kMinIntervalMs = 100;
-constexpr int kMaxSkipCount = 10'000;  // counting a cron backlog stops here (only a statistic)
+
+constexpr detail::EnumNames<ScheduleKind, 3> kKindNames{"schedule kind", {{
+    {ScheduleKind::once, "once"},
+    {ScheduleKind::interval, "interval"},
+    {ScheduleKind::cron, "cron"},
+}}};
 
 system_clock::time_point to_time(int64_t ms) {
     return system_clock::time_point(std::chrono::duration_cast<system_clock::duration>(Millis(ms)));
@@ -56,29 +62,10 @@ void check_schedule_id(const std::string& id) {
     }
 }
 
-const char* to_string(ScheduleKind kind) {
-    switch (kind) {
-        case ScheduleKind::once:
-            return "once";
-        case ScheduleKind::interval:
-            return "interval";
-        case ScheduleKind::cron:
-            break;
-    }
-    return "cron";
-}
+const char* to_string(ScheduleKind kind) { return kKindNames.name(kind); }
 
 ScheduleKind schedule_kind_from_string(const std::string& name) {
-    if (name == "once") return ScheduleKind::once;
-    if (name == "interval") return ScheduleKind::interval;
-    if (name == "cron") return ScheduleKind::cron;
-    throw SerializationError("unknown schedule kind '" + name + "' (once, interval or cron)");
-}
-
-MissedRuns missed_runs_from_string(const std::string& name) {
-    if (name == "once") return MissedRuns::once;
-    if (name == "skip") return MissedRuns::skip;
-    throw InvalidArgument("missed runs policy must be once or skip, not '" + name + "'");
+    return kKindNames.parse<SerializationError>(name);
 }
 
 std::string describe(const Schedule& s) {
@@ -86,7 +73,7 @@ std::string describe(const Schedule& s) {
         case ScheduleKind::once:
             return "once at " + iso(s.next_run_ms);
         case ScheduleKind::interval:
-            return "every " + config_detail::format_duration(s.interval);
+            return "every " + format_duration(s.interval);
         case ScheduleKind::cron:
             break;
     }
@@ -103,7 +90,7 @@ void validate(const Schedule& s) {
             break;
         case ScheduleKind::interval:
             if (s.interval.count() < kMinIntervalMs) {
-                throw InvalidArgument("interval " + config_detail::format_duration(s.interval) +
+                throw InvalidArgument("interval " + format_duration(s.interval) +
                                       " is too short: the minimum is 100ms");
             }
             break;
@@ -152,42 +139,6 @@ std::optional<int64_t> first_run_after(const Schedule& s, int64_t now_ms) {
 std::string fire_job_id(const Schedule& s, int64_t due_ms) {
     if (s.kind == ScheduleKind::once) return s.id;
     return s.id + "_" + std::to_string(due_ms);
-}
-
-FirePlan plan_fire(const Schedule& s, int64_t now_ms, MissedRuns policy, Millis catch_up) {
-    FirePlan plan;
-    plan.next = s;
-    plan.due_ms = s.next_run_ms;
-    plan.missed = now_ms - s.next_run_ms > catch_up.count();
-    std::optional<int64_t> next;
-    if (s.kind == ScheduleKind::once) {
-        plan.fire = true;  // a delayed job is a job someone enqueued: never dropped
-    } else if (!plan.missed) {
-        plan.fire = true;
-        next = next_run_after(s, s.next_run_ms);
-    } else {
-        next = first_run_after(s, now_ms);
-        int64_t backlog = 0;
-        if (s.kind == ScheduleKind::interval) {
-            backlog = (now_ms - s.next_run_ms) / s.interval.count() + 1;
-        } else {
-            for (auto t = std::optional<int64_t>(s.next_run_ms); t && *t <= now_ms && backlog < kMaxSkipCount;
-                 t = cron_next(s, *t)) {
-                ++backlog;
-            }
-        }
-        plan.fire = policy == MissedRuns::once;
-        plan.skipped = plan.fire ? backlog - 1 : backlog;
-    }
-    if (plan.fire) {
-        ++plan.next.fired;
-        plan.next.last_fired_ms = plan.due_ms;
-        if (plan.next.repeat) --plan.next.remaining;
-    }
-    bool runs_left = !plan.next.repeat || plan.next.remaining > 0;
-    plan.done = !next || !runs_left;
-    plan.next.next_run_ms = plan.done ? 0 : *next;
-    return plan;
 }
 
 system_clock::time_point parse_iso8601(std::string_view text) {

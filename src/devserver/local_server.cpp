@@ -1,5 +1,7 @@
 #include "naq/local_server.hpp"
 
+#include "devserver/net_probe.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <fcntl.h>
