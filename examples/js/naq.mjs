@@ -5,7 +5,8 @@
 //      for the JetStream ack (the job is durable then; a repeat within the dedup window is a
 //      no-op),
 //   3. (optional, for `naq events`) publish an "enqueued" event to <prefix>.events.<queue>.enqueued.<id>.
-// The result is read by watching the job's key in <prefix>_results (no polling).
+// The result is read by watching the job's record in <prefix>_job_status (no polling): one
+// record per job, final once its state is succeeded, dead, cancelled or dependency_failed.
 //
 // naq's streams and buckets must exist: any naq worker creates them when it starts (so does
 // `naq queues`). This module never creates them, so it cannot disagree with naq's settings.
@@ -28,6 +29,19 @@ export function newJobId() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+const FINAL_STATES = new Set(["succeeded", "dead", "cancelled", "dependency_failed"]);
+
+/** A finished job's record as a result: what `naq --json result` prints. */
+export function resultView(record) {
+  const ok = record.state === "succeeded";
+  const view = { v: WIRE_VERSION, id: record.id, status: ok ? "succeeded" : "failed", attempt: record.attempt,
+                 started_at: record.started_at ?? 0, finished_at: record.finished_at ?? 0 };
+  if (ok) view.result = record.result ?? null;
+  if (!ok && record.error) view.error = record.error;
+  if (record.worker) view.worker = record.worker;
+  return view;
+}
+
 /** NATS names of a deployment (jetstream.prefix, default "naq"). */
 export function names(prefix = "naq") {
   return {
@@ -36,7 +50,6 @@ export function names(prefix = "naq") {
     eventsStream: `${prefix}_events`,
     eventSubject: (queue, type, id) => `${prefix}.events.${queue}.${type}.${id.replace(/[^A-Za-z0-9_-]/g, "_")}`,
     statusBucket: `${prefix}_job_status`,
-    resultsBucket: `${prefix}_results`,
   };
 }
 
@@ -98,12 +111,11 @@ export class Producer {
       try {
         await jsm.streams.info(this.names.jobsStream);
         await (await this.kvm.open(this.names.statusBucket)).status();
-        await (await this.kvm.open(this.names.resultsBucket)).status();
         return;
       } catch (err) {
         if (Date.now() > deadline) {
-          throw new Error(`naq's streams and buckets (${this.names.jobsStream}, ${this.names.statusBucket}, ` +
-                          `${this.names.resultsBucket}) do not exist: start a naq worker first (${err.message})`);
+          throw new Error(`naq's stream and bucket (${this.names.jobsStream}, ${this.names.statusBucket}) ` +
+                          `do not exist: start a naq worker first (${err.message})`);
         }
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -126,13 +138,13 @@ export class Producer {
   }
 
   /**
-   * Waits for the job's result record ({v, id, status: "succeeded"|"failed", result | error,
-   * attempt, worker, started_at, finished_at}) through a watch on its key in the results bucket.
-   * Rejects after `timeoutMs`.
+   * Waits until the job's record is final and resolves to its result view ({v, id, status:
+   * "succeeded"|"failed", result | error, attempt, worker, started_at, finished_at}, as
+   * `naq --json result` prints it), through a watch on its key. Rejects after `timeoutMs`.
    */
   async waitResult(id, timeoutMs = 30000) {
-    const results = await this.kvm.open(this.names.resultsBucket);
-    const watch = await results.watch({ key: id });
+    const records = await this.kvm.open(this.names.statusBucket);
+    const watch = await records.watch({ key: id });
     let timer;
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(() => {
@@ -142,7 +154,9 @@ export class Producer {
     });
     const first = (async () => {
       for await (const entry of watch) {
-        if (entry.operation === "PUT") return JSON.parse(entry.string());
+        if (entry.operation !== "PUT") continue;
+        const record = JSON.parse(entry.string());
+        if (FINAL_STATES.has(record.state)) return resultView(record);
       }
       throw new Error(`watch on job ${id} ended`);
     })();

@@ -73,8 +73,8 @@ struct WorkerSettings {
 
 /// Results and job status records.
 struct ResultSettings {
-    Millis result_ttl{604'800'000};  ///< 7 days, as the Python naq
-    Millis status_ttl{86'400'000};   ///< 1 day
+    Millis result_ttl{604'800'000};  ///< job records (state, errors, result): 7 days, as the Python naq
+    Millis status_ttl{86'400'000};   ///< cancel requests: 1 day
 };
 
 /// Scheduler service.

@@ -125,6 +125,8 @@ public:
     std::string server_id() const;
     /// How many times the connection has reconnected since it was opened.
     uint64_t reconnects() const;
+    /// The largest message the server accepts (its max_payload), in bytes.
+    int64_t max_payload() const;
 
     natsConnection* native_handle() const;
     const std::shared_ptr<detail::ConnectionState>& state() const { return state_; }
@@ -356,6 +358,9 @@ public:
     /// (job status and results next to a job ack that does not wait either): about a third
     /// cheaper per job than put_async, whose per-write ack bookkeeping dominates in cnats.
     void put_nowait(const std::string& key, std::string_view value) const;
+    /// As put_nowait, but the server stores it only when the key has no entry yet (a record
+    /// that exists, whatever its state, is kept).
+    void create_nowait(const std::string& key, std::string_view value) const;
     /// Stores only if the key does not exist; else throws Conflict.
     uint64_t create(const std::string& key, std::string_view value) const;
     /// Stores only if the key's last revision is `last_revision`; else throws Conflict.

@@ -67,7 +67,9 @@ struct AttemptError {
     std::string worker;
 };
 
-/// The job status record in the job_status bucket, key = job id.
+/// The job's record in the job_status bucket, key = job id: one per job, moving through its
+/// states; once the job succeeded it carries the handler's result too, and it keeps every
+/// attempt's error whatever the outcome (docs/wire-format.md).
 struct JobStatus {
     std::string id;
     std::string queue;
@@ -83,9 +85,10 @@ struct JobStatus {
     int64_t updated_at_ms = 0;
     int64_t next_attempt_at_ms = 0;
     std::vector<AttemptError> errors;
+    Json result;  ///< state succeeded: the handler's return value (null otherwise)
 };
 
-/// The result record in the results bucket, key = job id.
+/// What a finished job ended with: a view of its record (result_of), as ResultStore returns it.
 struct JobResult {
     std::string id;
     bool ok = false;          ///< "status": "succeeded" | "failed"
@@ -103,6 +106,10 @@ const char* to_string(JobState state);
 JobState job_state_from_string(const std::string& name);
 /// True for states a job never leaves (succeeded, dead, cancelled, dependency_failed).
 bool is_final(JobState state);
+
+/// The result view of a finished job's record: ok when it succeeded, else its last error.
+/// nullopt while the job is not final.
+std::optional<JobResult> result_of(const JobStatus& status);
 
 /// One record of the dead-letter stream, decoded.
 struct DeadLetter {

@@ -68,4 +68,11 @@ bool valid_token(std::string_view name);
 /// Throws InvalidArgument naming `what` when !valid_token(name).
 void check_token(std::string_view name, std::string_view what);
 
+/// The longest job id: it becomes a KV key, a subject token and a Nats-Msg-Id.
+inline constexpr std::size_t kMaxJobIdLength = 128;
+/// True when `id` can be a job id: 1-128 of [A-Za-z0-9_-] (never a wildcard, dot or space).
+bool valid_job_id(std::string_view id);
+/// Throws InvalidArgument when !valid_job_id(id); the message shows at most 64 characters of it.
+void check_job_id(std::string_view id);
+
 }  // namespace naq::names

@@ -9,21 +9,20 @@
 
 namespace naq {
 
-/// The results bucket (key = job id) and the job status bucket, through scoped KV handles.
+/// Job records (the job_status bucket, key = job id): each job's one record of its state, every
+/// attempt's error and, once it succeeded, its result. Read through scoped KV handles.
 class ResultStore {
 public:
     /// Holds a copy of `config`; buckets are bound (and created if missing) per call.
     explicit ResultStore(const Config& config = default_config());
 
-    /// Stores a result (synchronously). Workers use their own asynchronous path.
-    void store(const JobResult& result) const;
-
-    /// The result of a finished job. Throws NotFound when there is none (yet, or expired).
+    /// The result of a finished job (result_of its record). Throws NotFound when there is none
+    /// (not finished yet, unknown, or expired).
     JobResult get(const std::string& job_id) const;
     /// As get(), but nullopt instead of NotFound.
     std::optional<JobResult> try_get(const std::string& job_id) const;
 
-    /// Waits for the job's result through a KV watch (no polling). Throws Timeout.
+    /// Waits for the job to finish through a KV watch on its record (no polling). Throws Timeout.
     JobResult wait(const std::string& job_id, Millis timeout) const;
 
     /// The job's status record. Throws NotFound.
@@ -35,11 +34,11 @@ public:
     /// through a KV watch. Throws Timeout.
     JobStatus wait_final(const std::string& job_id, Millis timeout) const;
 
-    /// Deletes results whose job finished more than `max_age` ago; returns how many.
-    /// (The bucket TTL expires them anyway; this is for a shorter horizon on demand.)
+    /// Deletes the records of jobs that finished more than `max_age` ago; returns how many.
+    /// (The bucket TTL, results.ttl, expires them anyway; this is a shorter horizon on demand.)
     std::size_t cleanup_old_results(Millis max_age) const;
 
-    /// Removes a job's result and status.
+    /// Removes a job's record.
     void erase(const std::string& job_id) const;
 
 private:

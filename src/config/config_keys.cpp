@@ -274,10 +274,10 @@ std::vector<KeyDescriptor> build_table() {
                 "serve Prometheus GET /metrics on this port; 0 = off"),
 
         aka(duration("results.result_ttl", Field{&C::results, &RS::result_ttl}, 100 * ms, 365 * day,
-                     "how long job results are kept"),
+                     "how long a job's record (state, errors, result) is kept"),
             {"NAQ_DEFAULT_RESULT_TTL"}),
         aka(duration("results.status_ttl", Field{&C::results, &RS::status_ttl}, 100 * ms, 365 * day,
-                     "how long job status records are kept"),
+                     "how long cancel requests are kept"),
             {"NAQ_JOB_STATUS_TTL"}),
 
         duration("scheduler.lock_ttl", Field{&C::scheduler, &SS::lock_ttl}, 100 * ms, h,

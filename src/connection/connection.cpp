@@ -128,6 +128,8 @@ std::string Connection::server_id() const {
 
 uint64_t Connection::reconnects() const { return state_->callbacks->reconnects.load(); }
 
+int64_t Connection::max_payload() const { return natsConnection_GetMaxPayload(state_->nc); }
+
 natsConnection* Connection::native_handle() const { return state_->nc; }
 
 }  // namespace naq

@@ -127,8 +127,8 @@ BucketSpec spec_for(Bucket bucket, const Config& c) {
             break;
         case Bucket::job_status:
             spec.name = names::job_status_bucket(c);
-            spec.ttl = c.results.status_ttl;
-            spec.description = "naq job status";
+            spec.ttl = c.results.result_ttl;  // the record carries the result once the job succeeded
+            spec.description = "naq job records";
             break;
         case Bucket::workers:
             spec.name = names::workers_bucket(c);
@@ -236,6 +236,17 @@ void KvStore::put_nowait(const std::string& key, std::string_view value) const {
     std::string subject = names::kv_subject(bucket_, key);
     check(natsConnection_Publish(conn_.state()->nc, subject.c_str(), value.data(), static_cast<int>(value.size())),
           "put " + key + " in " + bucket_);
+}
+
+void KvStore::create_nowait(const std::string& key, std::string_view value) const {
+    std::string subject = names::kv_subject(bucket_, key);
+    natsMsg* msg = nullptr;
+    check(natsMsg_Create(&msg, subject.c_str(), nullptr, value.data(), static_cast<int>(value.size())),
+          "create message");
+    std::unique_ptr<natsMsg, decltype(&natsMsg_Destroy)> owned(msg, natsMsg_Destroy);
+    // What kvStore_Create sends, without waiting for the answer.
+    check(natsMsgHeader_Set(msg, "Nats-Expected-Last-Subject-Sequence", "0"), "set header");
+    check(natsConnection_PublishMsg(conn_.state()->nc, msg), "create " + key + " in " + bucket_);
 }
 
 void KvStore::flush_async(Millis timeout) const {

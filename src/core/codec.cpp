@@ -3,6 +3,7 @@
 #include "core/json_fields.hpp"
 #include "json_writer.hpp"
 #include "naq/errors.hpp"
+#include "naq/names.hpp"
 
 namespace naq::codec {
 
@@ -131,6 +132,12 @@ Job decode_job(std::string_view text, std::string_view queue_hint) {
     job.task = req_string(j, "task", what);
     job.queue = opt_string(j, "queue", what);
     if (job.queue.empty()) job.queue = std::string(queue_hint);
+    // Each of these becomes a subject token or a KV key: a wildcard, dot or space there would
+    // break the connection or reach other jobs' keys, so such a job is not a job.
+    if (!names::valid_job_id(job.id)) bad_field(what, "id", "must be 1-128 characters of A-Z a-z 0-9 _ -");
+    if (!job.queue.empty() && !names::valid_token(job.queue)) {
+        bad_field(what, "queue", "must be 1-64 characters of A-Z a-z 0-9 _ -");
+    }
     if (const Json* args = find(j, "args")) job.args = *args;
     job.enqueued_at_ms = opt_int(j, "enqueued_at", what);
     if (const Json* o = find(j, "options")) {
@@ -142,6 +149,9 @@ Job decode_job(std::string_view text, std::string_view queue_hint) {
         job.timeout = Millis(opt_int(*o, "timeout_ms", owhat));
         if (find(*o, "result_ttl_ms") != nullptr) job.result_ttl = Millis(opt_int(*o, "result_ttl_ms", owhat));
         job.depends_on = string_list(*o, "depends_on", owhat);
+        for (const auto& dep : job.depends_on) {
+            if (!names::valid_job_id(dep)) bad_field(owhat, "depends_on", "must hold job ids (A-Z a-z 0-9 _ -)");
+        }
     }
     if (const Json* h = find(j, "history")) {
         if (!h->is_array()) bad_field(what, "history", "must be an array");
@@ -167,6 +177,7 @@ Json to_json(const JobStatus& s) {
     if (s.finished_at_ms != 0) j["finished_at"] = s.finished_at_ms;
     if (s.next_attempt_at_ms != 0) j["next_attempt_at"] = s.next_attempt_at_ms;
     if (!errors.empty()) j["errors"] = std::move(errors);
+    if (s.state == JobState::succeeded) j["result"] = s.result;
     return j;
 }
 
@@ -212,6 +223,10 @@ std::string encode(const JobStatus& s) {
     }
     w.key("queue");
     w.value(s.queue);
+    if (s.state == JobState::succeeded) {
+        w.key("result");
+        w.value(s.result);
+    }
     if (s.started_at_ms != 0) {
         w.key("started_at");
         w.value(s.started_at_ms);
@@ -234,7 +249,7 @@ std::string encode(const JobStatus& s) {
 
 JobStatus decode_status(std::string_view text) {
     constexpr std::string_view what = "job status";
-    Json j = parse(text, what);
+    Json j = parse(text, what, kMaxDepth + kEmbeddedJobDepth);  // the result may be the job's args
     JobStatus s;
     s.id = req_string(j, "id", what);
     s.queue = opt_string(j, "queue", what);
@@ -256,6 +271,9 @@ JobStatus decode_status(std::string_view text) {
             s.errors.push_back({static_cast<int>(opt_int(e, "attempt", what)), opt_string(e, "error", what),
                                 opt_int(e, "at", what), opt_string(e, "worker", what)});
         }
+    }
+    if (s.state == JobState::succeeded) {
+        if (const Json* result = find(j, "result")) s.result = *result;
     }
     return s;
 }

@@ -150,10 +150,7 @@ local_days day_of(const PosixTimeZone::DayRule& rule, int year) {
 
 /// The POSIX TZ footer of the zone's TZif file, if it has a usable one.
 std::optional<PosixTimeZone> read_footer(const std::string& zone_name) {
-    std::string path(zoneinfo_dir);  // appended, not "a" + "/" + b: GCC 12 warns falsely on that
-    path += '/';
-    path += zone_name;
-    std::ifstream file(path, std::ios::binary);
+    std::ifstream file(std::string(zoneinfo_dir) + "/" + zone_name, std::ios::binary);
     if (!file) return std::nullopt;
     const std::string data{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
     // Version 2+ files end with "\n<TZ string>\n"; the TZ string contains no newline.

@@ -61,6 +61,13 @@ bool is_final(JobState state) {
            state == JobState::dependency_failed;
 }
 
+std::optional<JobResult> result_of(const JobStatus& s) {
+    if (!is_final(s.state)) return std::nullopt;
+    const bool ok = s.state == JobState::succeeded;
+    return JobResult{s.id, ok, ok ? s.result : Json(), ok ? std::string() : s.error, s.attempt, s.worker,
+                     s.started_at_ms, s.finished_at_ms};
+}
+
 const char* to_string(BackoffKind kind) { return kBackoffNames.name(kind); }
 
 BackoffKind backoff_kind_from_string(const std::string& name) {

@@ -63,19 +63,46 @@ std::string scheduled_jobs_bucket(const Config& c) { return join(c, "_", "schedu
 std::string scheduler_lock_bucket(const Config& c) { return join(c, "_", "scheduler_lock"); }
 std::string cancellations_bucket(const Config& c) { return join(c, "_", "cancellations"); }
 
+namespace {
+
+bool id_char(char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+}
+
+// At most 64 characters of a user's text in an error message: an id can be hostile.
+std::string shown(std::string_view text) {
+    return text.size() <= 64 ? std::string(text) : std::string(text.substr(0, 64)) + "…";
+}
+
+}  // namespace
+
 bool valid_token(std::string_view name) {
     if (name.empty() || name.size() > 64) return false;
     for (char ch : name) {
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                  ch == '_' || ch == '-';
-        if (!ok) return false;
+        if (!id_char(ch)) return false;
     }
     return true;
 }
 
+bool valid_job_id(std::string_view id) {
+    if (id.empty() || id.size() > kMaxJobIdLength) return false;
+    for (char ch : id) {
+        if (!id_char(ch)) return false;
+    }
+    return true;
+}
+
+void check_job_id(std::string_view id) {
+    if (id.empty() || id.size() > kMaxJobIdLength) {
+        throw InvalidArgument("job id must be 1-" + std::to_string(kMaxJobIdLength) + " characters (got " +
+                              std::to_string(id.size()) + ")");
+    }
+    if (!valid_job_id(id)) throw InvalidArgument("job id '" + shown(id) + "' may only use A-Z a-z 0-9 _ -");
+}
+
 void check_token(std::string_view name, std::string_view what) {
     if (!valid_token(name)) {
-        throw InvalidArgument(std::string(what) + " '" + std::string(name) +
+        throw InvalidArgument(std::string(what) + " '" + shown(name) +
                               "' is not valid: use 1-64 characters of A-Z a-z 0-9 _ -");
     }
 }

@@ -1,12 +1,14 @@
 #include "naq/codec.hpp"
 #include "naq/connection.hpp"
 #include "naq/errors.hpp"
+#include "naq/names.hpp"
 #include "naq/queue.hpp"
 #include "results/status_lookup.hpp"
 
 namespace naq {
 
 CancelResult cancel_job(const std::string& job_id, const Config& config) {
+    names::check_job_id(job_id);
     auto status_kv = kv_store(Bucket::job_status, config);
     auto found = detail::find_status(status_kv, job_id);
     if (!found) throw NotFound("no job " + job_id + " (unknown, or its status expired)");

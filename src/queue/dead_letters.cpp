@@ -11,6 +11,7 @@ namespace naq {
 DeadLetters::DeadLetters(const Config& config) : config_(config) { ensure_job_streams(config_); }
 
 std::vector<DeadLetter> DeadLetters::list(const std::string& queue) const {
+    if (!queue.empty()) names::check_token(queue, "queue name");  // a wildcard would act on every queue
     std::vector<DeadLetter> out;
     std::string filter = queue.empty() ? names::all_failed_subject(config_) : names::failed_subject(config_, queue);
     jetstream(config_).scan(names::failed_stream(config_), filter, [&](uint64_t seq, std::string_view data) {
@@ -21,6 +22,7 @@ std::vector<DeadLetter> DeadLetters::list(const std::string& queue) const {
 }
 
 DeadLetter DeadLetters::get(const std::string& job_id) const {
+    names::check_job_id(job_id);
     std::optional<DeadLetter> found;
     for (auto& d : list()) {
         if (d.id == job_id) found = std::move(d);
@@ -51,8 +53,7 @@ void DeadLetters::requeue(const DeadLetter& d) const {
         status.max_attempts = job.max_attempts;
         status.enqueued_at_ms = job.enqueued_at_ms;
         status.updated_at_ms = now_ms();
-        kv_store(Bucket::job_status, config_).put(job.id, codec::encode(status));
-        kv_store(Bucket::results, config_).purge(job.id);  // the new life has no result yet
+        kv_store(Bucket::job_status, config_).put(job.id, codec::encode(status));  // the new life: no result yet
     } else if (record.contains("raw") && record["raw"].is_string()) {
         body = record["raw"].get<std::string>();  // undecodable: put back exactly as published
         msg_id = "requeue:" + std::to_string(d.sequence);
@@ -81,6 +82,7 @@ std::size_t DeadLetters::requeue_all(const std::string& queue) const {
 }
 
 std::size_t DeadLetters::purge(const std::string& queue) const {
+    if (!queue.empty()) names::check_token(queue, "queue name");
     std::string subject = queue.empty() ? std::string() : names::failed_subject(config_, queue);
     return static_cast<std::size_t>(jetstream(config_).purge(names::failed_stream(config_), subject));
 }

@@ -17,16 +17,9 @@ namespace naq {
 
 namespace {
 
-void check_job_id(const std::string& id) {
-    if (id.empty() || id.size() > 128) throw InvalidArgument("job id must be 1-128 characters");
-    for (char ch : id) {
-        bool ok = std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
-        if (!ok) throw InvalidArgument("job id '" + id + "' may only use A-Z a-z 0-9 _ -");
-    }
-}
-
 // The "queued" status goes out before the job on the same connection, so the server stores it
-// before any worker can see the job and write "running".
+// before any worker can see the job and write "running". Only when the job has no record yet:
+// a repeated enqueue of a job that already ran (a duplicate) must not make it look queued again.
 void record_queued(const KvStore& status, const Job& job) {
     JobStatus s;
     s.id = job.id;
@@ -36,7 +29,18 @@ void record_queued(const KvStore& status, const Job& job) {
     s.max_attempts = job.max_attempts;
     s.enqueued_at_ms = job.enqueued_at_ms;
     s.updated_at_ms = job.enqueued_at_ms;
-    status.put_nowait(job.id, codec::encode(s));
+    status.create_nowait(job.id, codec::encode(s));
+}
+
+// The job's envelope, refused here when the server would refuse it: nothing (no record, no
+// event) may be left behind for a job that never existed.
+std::string encode_within(const Job& job, int64_t max_payload) {
+    std::string envelope = codec::encode(job);
+    if (max_payload > 0 && static_cast<int64_t>(envelope.size()) > max_payload) {
+        throw InvalidArgument("job " + job.id + " is " + std::to_string(envelope.size()) +
+                              " bytes, over the server's max_payload of " + std::to_string(max_payload));
+    }
+    return envelope;
 }
 
 }  // namespace
@@ -60,8 +64,8 @@ Job Queue::make_job(const std::string& task, const Json& args, const EnqueueOpti
     } else {
         job.id = generated_id.empty() ? new_job_id() : std::move(generated_id);
     }
-    check_job_id(job.id);
-    for (const auto& dep : options.depends_on) check_job_id(dep);
+    names::check_job_id(job.id);
+    for (const auto& dep : options.depends_on) names::check_job_id(dep);
     job.queue = name_;
     job.task = task;
     job.args = args.is_null() ? Json::object() : args;
@@ -88,13 +92,15 @@ std::string Queue::enqueue(const std::string& task, const Json& args, const Enqu
 }
 
 EnqueueResult Queue::submit(const Job& job) {
+    auto js = jetstream(config_);
+    const std::string envelope = encode_within(job, js.connection().max_payload());
     auto status = kv_store(Bucket::job_status, config_);
     record_queued(status, job);
     // Before the job, on the same connection: it reaches the stream before the worker's events.
     EventPublisher(config_).publish(job_event(EventType::enqueued, job));
     PublishOptions po;
     po.msg_id = job.id;
-    PubAck ack = jetstream(config_).publish(subject_, codec::encode(job), po);
+    PubAck ack = js.publish(subject_, envelope, po);
     if (ack.duplicate) spdlog::debug("job {} on {}: duplicate within the dedup window", job.id, name_);
     return {job.id, ack.duplicate};
 }
@@ -103,6 +109,7 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
     BatchResult result;
     result.ids.resize(jobs.size());
     auto status = kv_store(Bucket::job_status, config_);
+    const int64_t max_payload = connection(config_).max_payload();
     EventPublisher events(config_);
     AsyncPublisher publisher(connection(config_), static_cast<int64_t>(std::max<std::size_t>(window, 1)),
                              config_.nats.request_timeout);
@@ -116,6 +123,7 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
         std::size_t index;
         Job job;
         bool in_batch;
+        std::string envelope;
     };
     std::vector<Built> built;
     std::vector<Event> enqueued;
@@ -129,11 +137,12 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
             bool in_batch = spec.options.job_id.empty() && spec.options.depends_on.empty();
             try {
                 Job job = make_job(spec.task, spec.args, spec.options, in_batch ? batch_ids.next() : std::string());
+                std::string envelope = encode_within(job, max_payload);  // refused before its record or event
                 if (in_batch) {
                     if (manifest.runs.empty()) manifest.enqueued_at_ms = job.enqueued_at_ms;
                     manifest.add(static_cast<uint32_t>(batch_ids.size() - 1), job.task, job.max_attempts);
                 }
-                built.push_back({i, std::move(job), in_batch});
+                built.push_back({i, std::move(job), in_batch, std::move(envelope)});
             } catch (const Error& e) {
                 result.failures.push_back({i, spec.options.job_id, e.what()});
             }
@@ -141,13 +150,13 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
         if (!manifest.runs.empty()) status.put_async(batch_ids.key(), detail::encode(manifest));
         if (events.enabled()) {
             enqueued.clear();
-            for (const auto& [i, job, in_batch] : built) enqueued.push_back(job_event(EventType::enqueued, job));
+            for (const auto& b : built) enqueued.push_back(job_event(EventType::enqueued, b.job));
             events.publish_now(enqueued);
         }
-        for (auto& [i, job, in_batch] : built) {
+        for (auto& [i, job, in_batch, envelope] : built) {
             try {
                 if (!in_batch) record_queued(status, job);
-                publisher.publish(subject_, codec::encode(job), job.id);
+                publisher.publish(subject_, envelope, job.id);
                 result.ids[i] = std::move(job.id);
             } catch (const Error& e) {
                 result.failures.push_back({i, jobs[i].options.job_id, e.what()});

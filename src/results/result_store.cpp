@@ -5,6 +5,7 @@
 #include "naq/codec.hpp"
 #include "naq/connection.hpp"
 #include "naq/errors.hpp"
+#include "naq/names.hpp"
 #include "results/status_lookup.hpp"
 
 namespace naq {
@@ -34,10 +35,6 @@ T watch_for(const KvStore& kv, const std::string& key, Millis timeout, Decode de
 
 ResultStore::ResultStore(const Config& config) : config_(config) {}
 
-void ResultStore::store(const JobResult& result) const {
-    kv_store(Bucket::results, config_).put(result.id, codec::encode(result));
-}
-
 JobResult ResultStore::get(const std::string& job_id) const {
     auto r = try_get(job_id);
     if (!r) throw NotFound("no result for job " + job_id + " (not finished, unknown, or expired)");
@@ -45,16 +42,14 @@ JobResult ResultStore::get(const std::string& job_id) const {
 }
 
 std::optional<JobResult> ResultStore::try_get(const std::string& job_id) const {
-    auto entry = kv_store(Bucket::results, config_).try_get(job_id);
-    if (!entry) return std::nullopt;
-    return codec::decode_result(entry->value);
+    names::check_job_id(job_id);
+    auto found = detail::find_status(kv_store(Bucket::job_status, config_), job_id);
+    if (!found) return std::nullopt;
+    return result_of(found->status);
 }
 
 JobResult ResultStore::wait(const std::string& job_id, Millis timeout) const {
-    return watch_for<JobResult>(
-        kv_store(Bucket::results, config_), job_id, timeout,
-        [](const std::string& v) { return codec::decode_result(v); }, [](const JobResult&) { return true; },
-        "result");
+    return *result_of(wait_final(job_id, timeout));
 }
 
 JobStatus ResultStore::status(const std::string& job_id) const {
@@ -64,12 +59,14 @@ JobStatus ResultStore::status(const std::string& job_id) const {
 }
 
 std::optional<JobStatus> ResultStore::try_status(const std::string& job_id) const {
+    names::check_job_id(job_id);
     auto found = detail::find_status(kv_store(Bucket::job_status, config_), job_id);
     if (!found) return std::nullopt;
     return std::move(found->status);
 }
 
 JobStatus ResultStore::wait_final(const std::string& job_id, Millis timeout) const {
+    names::check_job_id(job_id);  // a wildcard here would watch other jobs' records
     return watch_for<JobStatus>(
         kv_store(Bucket::job_status, config_), job_id, timeout,
         [](const std::string& v) { return codec::decode_status(v); },
@@ -77,7 +74,7 @@ JobStatus ResultStore::wait_final(const std::string& job_id, Millis timeout) con
 }
 
 std::size_t ResultStore::cleanup_old_results(Millis max_age) const {
-    auto kv = kv_store(Bucket::results, config_);
+    auto kv = kv_store(Bucket::job_status, config_);
     int64_t cutoff = now_ms() - max_age.count();
     std::size_t removed = 0;
     for (const auto& key : kv.keys()) {
@@ -85,9 +82,11 @@ std::size_t ResultStore::cleanup_old_results(Millis max_age) const {
         if (!entry) continue;
         int64_t finished = 0;
         try {
-            finished = codec::decode_result(entry->value).finished_at_ms;
-        } catch (const SerializationError& e) {
-            spdlog::warn("cleanup: result {} is unreadable ({}); removing it", key, e.what());
+            JobStatus s = codec::decode_status(entry->value);
+            if (!is_final(s.state)) continue;  // still queued or running: not a result yet
+            finished = s.finished_at_ms;
+        } catch (const SerializationError&) {
+            continue;  // a batch record, or not ours: left to the bucket TTL
         }
         if (finished < cutoff) {
             kv.purge(key);
@@ -98,7 +97,7 @@ std::size_t ResultStore::cleanup_old_results(Millis max_age) const {
 }
 
 void ResultStore::erase(const std::string& job_id) const {
-    kv_store(Bucket::results, config_).purge(job_id);
+    names::check_job_id(job_id);
     kv_store(Bucket::job_status, config_).purge(job_id);
 }
 

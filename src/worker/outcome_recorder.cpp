@@ -1,12 +1,25 @@
-// Recording an outcome (see outcome_recorder.hpp). Nothing waits on the server on the success
-// path; final failures are written synchronously because dependent jobs wake on that write.
+// Recording an outcome (see outcome_recorder.hpp). A job is acknowledged only once the server
+// confirmed the record its outcome depends on: on success from the publish-ack callback of its
+// record (pipelined, nothing waits on a handler thread); final failures are written
+// synchronously because dependent jobs wake on that write.
 #include "outcome_recorder.hpp"
 
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
 
+#include <memory>
+
 namespace naq {
+
+OutcomeRecorder::OutcomeRecorder(const Config& config, const WorkerLog& log, JetStream& js, KvStore* status_kv,
+                                 WorkerCounters& counters, WorkerTelemetry& telemetry)
+    : config_(config), log_(log), js_(js), status_kv_(status_kv), counters_(counters), telemetry_(telemetry) {
+    // As many confirmations in flight as the consumer lets jobs be unacknowledged.
+    if (status_kv_ != nullptr) {
+        confirmed_.emplace(js_.connection(), config_.worker.max_ack_pending, config_.nats.request_timeout);
+    }
+}
 
 void OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, const OutcomeDecision& d, Json result,
                              JobObservation* observed) {
@@ -14,10 +27,8 @@ void OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, co
     status.updated_at_ms = d.at_ms;
     try {
         if (d.state == JobState::succeeded) {
-            write_success(job, status, std::move(result));
-            msg.ack();
-            counters_.succeeded.fetch_add(1);
             if (observed != nullptr) observed->succeeded();  // observability
+            record_success(msg, job, status, std::move(result));
             return;
         }
         if (d.counts_failed_attempt) {
@@ -45,13 +56,36 @@ void OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, co
     }
 }
 
-void OutcomeRecorder::write_success(const Job& job, JobStatus& status, Json result) {
-    if (results_kv_ == nullptr) return;
-    JobResult r{job.id, true, std::move(result), {}, status.attempt, log_.id(), status.started_at_ms,
-                status.finished_at_ms};
-    results_kv_->put_nowait(job.id, codec::encode(r));
+void OutcomeRecorder::record_success(Message& msg, const Job& job, JobStatus& status, Json result) {
+    if (status_kv_ == nullptr) {  // worker.store_results off: nothing to confirm
+        msg.ack();
+        counters_.succeeded.fetch_add(1);
+        return;
+    }
     status.state = JobState::succeeded;
-    status_kv_->put_nowait(job.id, codec::encode(status));
+    status.result = std::move(result);
+    if (status.attempt > 1) status.errors = earlier_errors(job.id);  // the record keeps them after success
+    // The message moves into the callback: it is acked (or handed back) once the server answered.
+    auto held = std::make_shared<Message>(std::move(msg));
+    confirmed_->publish(names::kv_subject(status_kv_->bucket(), job.id), codec::encode(status),
+                        [this, held, id = job.id](const std::string& error) { confirmed(*held, id, error); });
+}
+
+void OutcomeRecorder::confirmed(Message& msg, const std::string& job_id, const std::string& error) noexcept {
+    // Runs on cnats' thread: nothing may escape it.
+    try {
+        if (error.empty()) {
+            msg.ack();
+            counters_.succeeded.fetch_add(1);
+            return;
+        }
+        log_(spdlog::level::err, "job {}: its succeeded record was not stored ({}); handing it back to run again",
+             job_id, error);
+        msg.nak(kUnrecordedRetryDelay);
+    } catch (const std::exception& e) {
+        log_(spdlog::level::err, "job {}: {} failed ({}); it is redelivered after worker.ack_wait", job_id,
+             error.empty() ? "ack" : "hand back", e.what());
+    }
 }
 
 std::vector<AttemptError> OutcomeRecorder::earlier_errors(const std::string& job_id) {
@@ -84,13 +118,13 @@ void OutcomeRecorder::dead_letter(Message& msg, const Job& job, const JobStatus&
 }
 
 void OutcomeRecorder::write_final_failure(const Job& job, const JobStatus& status) {
-    // Synchronous: jobs that depend on this one are woken by this very write.
-    kv_store(Bucket::job_status, config_).put(job.id, codec::encode(status));
-    if (results_kv_ != nullptr) {
-        JobResult r{job.id, false, nullptr, status.error, status.attempt, log_.id(), status.started_at_ms,
-                    status.finished_at_ms};
-        results_kv_->put_async(job.id, codec::encode(r));
-    }
+    // Synchronous: jobs that depend on this one are woken by this very write, and the job is
+    // acked only after it.
+    if (status_kv_ != nullptr) status_kv_->put(job.id, codec::encode(status));
+}
+
+void OutcomeRecorder::drain(Millis timeout) {
+    if (confirmed_) confirmed_->drain(timeout);
 }
 
 void OutcomeRecorder::announce_final(const Job& job, const JobStatus& status, JobObservation* observed) {

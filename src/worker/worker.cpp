@@ -59,7 +59,6 @@ void Worker::Impl::set_up() {
                                        [this] { return leases.running_job_ids(); }});
     if (config.worker.store_results) {
         status_kv.emplace(kv_store(Bucket::job_status, config));
-        results_kv.emplace(kv_store(Bucket::results, config));
     }
     for (const auto& q : options.queues) {
         ConsumerSpec spec;
@@ -75,7 +74,7 @@ void Worker::Impl::set_up() {
                     [this](Message& msg, const Job& job, Dependencies state, const std::string& failure) {
                         resume_parked(msg, job, state, failure);
                     });
-    recorder.emplace(config, log, *js, status_store(), results_store(), counters, *telemetry);
+    recorder.emplace(config, log, *js, status_store(), counters, *telemetry);
     runner.emplace(tasks, log, status_store(), leases, cancels, *parking, *recorder, *telemetry);
     cancels.start();
 }
@@ -93,6 +92,9 @@ void Worker::Impl::shut_down() {
         // then the pool can be joined instead of abandoned with threads still inside *this.
         fetcher.wait_idle(Millis(1000));
     }
+    // Jobs whose records await the server's confirmation: acked when it comes, else handed back.
+    const bool online = js->connection().connected();
+    if (recorder) recorder->drain(online ? config.nats.request_timeout : Millis(0));
     leases.stop();
     cancels.stop();
     if (fetcher.running() == 0) {
@@ -106,7 +108,6 @@ void Worker::Impl::shut_down() {
         fetcher.keep_subscriptions_forever();
     }
     // Without a server nothing can be confirmed: a stopping worker does not wait for it.
-    const bool online = js->connection().connected();
     if (!online) {
         log(spdlog::level::warn,
             "not connected at shutdown: acks and writes still buffered are dropped (those jobs are redelivered "

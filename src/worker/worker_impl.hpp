@@ -61,7 +61,6 @@ struct Worker::Impl {
     // Set up by run(), in this order.
     std::optional<JetStream> js;
     std::optional<KvStore> status_kv;
-    std::optional<KvStore> results_kv;
     std::unique_ptr<asio::thread_pool> pool;
     std::optional<DependencyParking> parking;
     std::optional<OutcomeRecorder> recorder;
@@ -73,7 +72,6 @@ private:
     void set_up();
     void shut_down();
     KvStore* status_store() { return status_kv ? &*status_kv : nullptr; }
-    KvStore* results_store() { return results_kv ? &*results_kv : nullptr; }
 };
 
 }  // namespace naq

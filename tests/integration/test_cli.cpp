@@ -41,7 +41,7 @@ TEST_CASE("cli: naq worker splits a queue list argument at colons and commas (sy
     CHECK(worker.stop() == 0);
 }
 
-TEST_CASE("cli: naq enqueue prints an id; naq job and naq result read it back", "[cli]") {
+TEST_CASE("cli: naq enqueue prints an id, naq job and naq result read it back", "[cli]") {
     Config c = test::test_config();
     std::string id;
     REQUIRE(test::run_command(naq_cmd(c, "enqueue echo --queue ids --args '{\"k\":1}'"), &id) == 0);
@@ -62,7 +62,7 @@ TEST_CASE("cli: naq enqueue prints an id; naq job and naq result read it back", 
     CHECK(queues[0]["queue"] == "ids");
 }
 
-TEST_CASE("cli: a failed job exits 1 with --wait; bad input exits 2; no server exits 5", "[cli]") {
+TEST_CASE("cli: a failed job exits 1 with --wait, bad input exits 2, no server exits 5", "[cli]") {
     Config c = test::test_config();
     test::ChildProcess worker(naq_cmd(c, "worker failing"));
     std::string out;
@@ -130,4 +130,49 @@ TEST_CASE("cli: naq dev runs the demo to completion", "[cli][dev]") {
     CHECK(out.find("finished     9/9") != std::string::npos);  // 6 + the failing pair + one delayed job
     CHECK(out.find("succeeded") != std::string::npos);
     CHECK(out.find("dead") != std::string::npos);
+}
+
+TEST_CASE("cli: wildcards and empty names never reach a key or subject (dead letters, results, jobs)", "[cli][hostile]") {
+    Config c = test::test_config();
+    // Two queues with a dead letter each.
+    for (const char* q : {"wild1", "wild2"}) {
+        REQUIRE(test::run_command(naq_cmd(c, std::string("enqueue fail --queue ") + q)) == 0);
+    }
+    {
+        test::ChildProcess worker(naq_cmd(c, "worker wild1,wild2"));
+        REQUIRE(test::eventually([&] {
+            std::string out;
+            return test::run_command(naq_cmd(c, "--json dead list"), &out) == 0 && Json::parse(out).size() == 2;
+        }, 20s));
+    }
+    std::string out;
+    // Purging or requeueing "*", ">", "" or "a b" is a usage error, and nothing is deleted.
+    for (const char* queue : {"'*'", "'>'", "''", "'a b'", "wild1.x"}) {
+        CHECK(test::run_command(naq_cmd(c, std::string("dead purge -y ") + queue)) == 2);
+        CHECK(test::run_command(naq_cmd(c, std::string("dead requeue --all -q ") + queue)) == 2);
+        CHECK(test::run_command(naq_cmd(c, std::string("dead list ") + queue)) == 2);
+    }
+    CHECK(test::run_command(naq_cmd(c, "dead purge -y")) == 2);  // no queue named: not "every queue"
+    CHECK(test::run_command(naq_cmd(c, "dead purge -y wild1 --all-queues")) == 2);
+    REQUIRE(test::run_command(naq_cmd(c, "--json dead list"), &out) == 0);
+    CHECK(Json::parse(out).size() == 2);
+    // One queue's, then every queue's, with the real counts.
+    out.clear();
+    CHECK(test::run_command(naq_cmd(c, "--json dead purge -y wild1"), &out) == 0);
+    CHECK(Json::parse(out)["purged"] == 1);
+    out.clear();
+    CHECK(test::run_command(naq_cmd(c, "--json dead purge -y --all-queues"), &out) == 0);
+    CHECK(Json::parse(out)["purged"] == 1);
+
+    // A job id with a wildcard is refused before it reaches a KV watch (it printed another job's
+    // result and exited 0 before).
+    REQUIRE(test::run_command(naq_cmd(c, "enqueue echo --queue wild3 --arg a=1")) == 0);
+    CHECK(test::run_command(naq_cmd(c, "result '*' --wait --timeout 5")) == 2);
+    CHECK(test::run_command(naq_cmd(c, "result '>'")) == 2);
+    CHECK(test::run_command(naq_cmd(c, "job 'a.b'")) == 2);
+    CHECK(test::run_command(naq_cmd(c, "cancel '*'")) == 2);
+    CHECK(test::run_command(naq_cmd(c, "result " + std::string(200, 'x'))) == 2);
+    ResultStore results(c);
+    CHECK_THROWS_AS(results.wait("*", 1s), InvalidArgument);
+    CHECK_THROWS_AS(results.try_status("a b"), InvalidArgument);
 }

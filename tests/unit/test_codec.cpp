@@ -36,7 +36,7 @@ TEST_CASE("codec: a job envelope round-trips", "[codec]") {
     CHECK(Json::parse(codec::encode(job))["v"] == 1);
 }
 
-TEST_CASE("codec: a minimal foreign envelope decodes with defaults; unknown fields are ignored", "[codec]") {
+TEST_CASE("codec: a minimal foreign envelope decodes with defaults, unknown fields are ignored", "[codec]") {
     Job job = codec::decode_job(R"({"id":"j1","task":"echo","extra":{"x":1},"options":{"future":true}})", "q");
     CHECK(job.id == "j1");
     CHECK(job.queue == "q");  // from the subject when the envelope leaves it out

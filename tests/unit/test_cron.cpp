@@ -181,7 +181,7 @@ TEST_CASE("cron: month and weekday names, case-insensitive", "[cron]") {
     CHECK(next("0 0 * * SAT", "2024-01-01T00:00:00Z") == "2024-01-06T00:00:00Z");
 }
 
-TEST_CASE("cron: Sunday is 0, 7 and SUN; SUN ends a range as 7", "[cron]") {
+TEST_CASE("cron: Sunday is 0, 7 and SUN, SUN ends a range as 7", "[cron]") {
     for (const char* expr : {"0 0 * * 0", "0 0 * * 7", "0 0 * * SUN", "0 0 * * sun"}) {
         INFO(expr);
         CHECK(upcoming(expr, "2024-01-01T00:00:00Z", 2) ==
@@ -199,7 +199,7 @@ TEST_CASE("cron: Sunday is 0, 7 and SUN; SUN ends a range as 7", "[cron]") {
                                    "2024-01-06T00:00:00Z", "2024-01-07T00:00:00Z"});
 }
 
-TEST_CASE("cron: six fields have seconds first; five fire at second 0", "[cron]") {
+TEST_CASE("cron: six fields have seconds first, five fire at second 0", "[cron]") {
     const auto with_seconds = naq::CronExpression::parse("*/15 * * * * *");
     CHECK(with_seconds.has_seconds());
     CHECK_FALSE(naq::CronExpression::parse("* * * * *").has_seconds());

@@ -54,7 +54,7 @@ TEST_CASE("job: state names round-trip and final states are final", "[job]") {
     CHECK_THROWS_AS(job_state_from_string("done"), SerializationError);
 }
 
-TEST_CASE("names: everything derives from the prefix; tokens are validated", "[names]") {
+TEST_CASE("names: everything derives from the prefix, tokens are validated", "[names]") {
     Config c;
     CHECK(names::jobs_stream(c) == "naq_jobs");
     CHECK(names::queue_subject(c, "emails") == "naq.queue.emails");

@@ -50,7 +50,7 @@ TEST_CASE("records: a dead letter of a job round-trips with its job and every er
     CHECK(codec::decode_job(d.record["job"].dump()).args == job.args);
 }
 
-TEST_CASE("records: an undecodable message's dead letter keeps its text; unreadable letters still show", "[records]") {
+TEST_CASE("records: an undecodable message's dead letter keeps its text, unreadable letters still show", "[records]") {
     DeadLetter d = codec::decode_dead_letter(3, codec::encode_undecodable_dead_letter("q", "{oops", "job: not valid JSON", "w", 5));
     CHECK(d.reason == "undecodable");
     CHECK(d.id.empty());
@@ -109,7 +109,7 @@ TEST_CASE("records: a worker status with an ill-typed field names it", "[records
 
 TEST_CASE("records: JSON nested past the limit is refused before parsing, at any depth", "[records][limits]") {
     using json_fields::kMaxDepth;
-    CHECK(json_fields::nesting_depth(R"({"a":"[[[[ in a string ]]]]","b":[1,[2]]})") == 2);
+    CHECK(json_fields::nesting_depth(R"({"a":"[[[[ in a string ]]]]","b":[1,[2]]})") == 3);
     CHECK(json_fields::nesting_depth(R"(["\"[[["])") == 1);  // an escaped quote does not end the string
     // At the limit the job decodes (the envelope is one level, its args the rest)...
     CHECK_NOTHROW(codec::decode_job(envelope_with_args(nested_array(kMaxDepth - 1))));

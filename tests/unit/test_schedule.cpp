@@ -182,7 +182,7 @@ TEST_CASE("schedule: fire job ids are the schedule id for a delayed job, id_<due
     CHECK(fire_job_id(cron("* * * * *"), kT0 + 60'000) == "sched-1_1767225660000");
 }
 
-TEST_CASE("schedule plan: an on-time run fires and advances; repeat counts down to done", "[schedule]") {
+TEST_CASE("schedule plan: an on-time run fires and advances, repeat counts down to done", "[schedule]") {
     Schedule s = every(1s);
     s.repeat = 3;
     s.remaining = 3;

@@ -1,0 +1,113 @@
+// One record per job, confirmed before the job is acknowledged: the record carries the result
+// and every attempt's error; a job whose record the server refuses is not acknowledged.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+
+#include "naq/codec.hpp"
+#include "naq/connection.hpp"
+#include "naq/names.hpp"
+#include "naq/queue.hpp"
+#include "naq/results.hpp"
+#include "support/test_env.hpp"
+
+using namespace naq;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Changes one setting of a stream through the JetStream API (what `nats stream edit` does).
+void set_stream_max_msg_size(const Config& c, const std::string& stream, int64_t max_msg_size) {
+    auto conn = connection(c);
+    Json info = Json::parse(conn.request("$JS.API.STREAM.INFO." + stream, "", 5s));
+    REQUIRE(info.contains("config"));
+    Json config = info["config"];
+    config["max_msg_size"] = max_msg_size;
+    Json answer = Json::parse(conn.request("$JS.API.STREAM.UPDATE." + stream, config.dump(), 5s));
+    REQUIRE_FALSE(answer.contains("error"));
+}
+
+}  // namespace
+
+TEST_CASE("job record: a succeeded job's one record holds its result and every earlier error", "[record]") {
+    Config c = test::test_config();
+    TaskRegistry tasks;
+    tasks.add("flaky", [](JobContext& ctx, const Json& args) -> Json {
+        if (ctx.attempt() == 1) throw std::runtime_error("first attempt fails");
+        return {{"echo", args}, {"attempt", ctx.attempt()}};
+    });
+    test::RunningWorker w(c, tasks, {.queues = {"recq"}});
+    Queue q("recq", c);
+    std::string id = q.enqueue("flaky", {{"x", 1}}, {.max_attempts = 3, .backoff = Backoff{BackoffKind::fixed, 10ms, 10ms, false}});
+    ResultStore results(c);
+    JobResult r = results.wait(id, 20s);
+    CHECK(r.ok);
+    CHECK(r.attempt == 2);
+    CHECK(r.result["echo"] == Json{{"x", 1}});
+    JobStatus record = results.status(id);
+    CHECK(record.state == JobState::succeeded);
+    CHECK(record.result["attempt"] == 2);
+    REQUIRE(record.errors.size() == 1);  // the first attempt's error survives the success
+    CHECK(record.errors[0].attempt == 1);
+    CHECK(record.errors[0].error == "first attempt fails");
+    // Nothing else is written for it: no separate results bucket.
+    auto js = jetstream(c);
+    CHECK_THROWS_AS(js.stream_state("KV_" + names::results_bucket(c)), NotFound);
+}
+
+TEST_CASE("job record: a job whose record the server refuses is not acknowledged, and runs until it is stored",
+          "[record]") {
+    Config c = test::test_config();
+    std::atomic<int> runs{0};
+    TaskRegistry tasks;
+    tasks.add("count", [&runs](JobContext&, const Json&) -> Json {
+        ++runs;
+        return {{"runs", runs.load()}};
+    });
+    test::RunningWorker w(c, tasks, {.queues = {"refused"}});
+    Queue q("refused", c);
+    ResultStore results(c);
+    REQUIRE(results.wait(q.enqueue("count"), 20s).ok);  // buckets exist, the worker is bound
+    REQUIRE(runs == 1);
+
+    // The job-record bucket now refuses every write (as a full or leaderless stream would).
+    const std::string records = "KV_" + names::job_status_bucket(c);
+    set_stream_max_msg_size(c, records, 16);
+    Job job = q.make_job("count", Json::object(), {.job_id = "refused-1"});
+    jetstream(c).publish(names::queue_subject(c, "refused"), codec::encode(job));  // a foreign producer: no record
+
+    // The handler runs, its record is refused, the job is handed back and runs again: it was
+    // never acknowledged, so it is still in the queue.
+    REQUIRE(test::eventually([&] { return runs >= 3; }, 20s));
+    CHECK(q.counts().stored == 1);
+    CHECK_FALSE(results.try_status("refused-1"));
+
+    // Once the record can be stored, the job ends acknowledged with its record.
+    set_stream_max_msg_size(c, records, -1);
+    JobResult r = results.wait("refused-1", 20s);
+    CHECK(r.ok);
+    CHECK(test::eventually([&] { return q.counts().stored == 0; }, 10s));
+}
+
+TEST_CASE("job record: a job too big for the server leaves nothing behind, a duplicate does not reset a record",
+          "[record][hostile]") {
+    Config c = test::test_config();
+    Queue q("recsize", c);
+    ResultStore results(c);
+    const std::string big(connection(c).max_payload(), 'x');
+    CHECK_THROWS_WITH(q.enqueue("echo", {{"blob", big}}, {.job_id = "too-big"}), Catch::Contains("max_payload"));
+    CHECK_FALSE(results.try_status("too-big"));  // no phantom "queued" record
+    auto batch = q.enqueue_many({JobSpec{"echo", {{"blob", big}}, {.job_id = "too-big-2"}}, JobSpec{"echo"}});
+    REQUIRE(batch.failures.size() == 1);
+    CHECK(batch.failures[0].index == 0);
+    CHECK_FALSE(results.try_status("too-big-2"));
+
+    TaskRegistry tasks;
+    tasks.add_builtins(false);
+    test::RunningWorker w(c, tasks, {.queues = {"recsize"}});
+    REQUIRE(results.wait(q.enqueue("echo", {{"n", 1}}, {.job_id = "once"}), 20s).ok);
+    EnqueueResult again = q.submit(q.make_job("echo", {{"n", 2}}, {.job_id = "once"}));
+    CHECK(again.duplicate);
+    CHECK(results.status("once").state == JobState::succeeded);  // it was "queued" forever before
+    CHECK(results.get("once").result == Json{{"n", 1}});
+}
