@@ -50,18 +50,29 @@ void on_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure)
 
 }  // namespace
 
+namespace detail {
+
+jsCtx* new_ack_context(natsConnection* nc, int64_t max_pending, int64_t ack_timeout_ms, jsPubAckHandler on_ack,
+                       void* closure) {
+    jsOptions o;
+    jsOptions_Init(&o);
+    o.Wait = ack_timeout_ms;
+    o.PublishAsync.MaxPending = max_pending;
+    o.PublishAsync.AckHandler = on_ack;
+    o.PublishAsync.AckHandlerClosure = closure;
+    o.PublishAsync.StallWait = ack_timeout_ms;
+    jsCtx* js = nullptr;
+    check(natsConnection_JetStream(&js, nc, &o), "create JetStream context");
+    return js;
+}
+
+}  // namespace detail
+
 AsyncPublisher::AsyncPublisher(const Connection& conn, int64_t max_pending, Millis ack_timeout)
     : state_(std::make_unique<State>()) {
     state_->conn = conn.state();
     state_->ack_timeout_ms = ack_timeout.count();
-    jsOptions o;
-    jsOptions_Init(&o);
-    o.Wait = ack_timeout.count();
-    o.PublishAsync.MaxPending = max_pending;
-    o.PublishAsync.AckHandler = on_ack;
-    o.PublishAsync.AckHandlerClosure = state_.get();
-    o.PublishAsync.StallWait = ack_timeout.count();
-    check(natsConnection_JetStream(&state_->js, state_->conn->nc, &o), "create JetStream context");
+    state_->js = detail::new_ack_context(state_->conn->nc, max_pending, ack_timeout.count(), on_ack, state_.get());
 }
 
 AsyncPublisher::~AsyncPublisher() {

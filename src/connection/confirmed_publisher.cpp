@@ -99,14 +99,7 @@ ConfirmedPublisher::ConfirmedPublisher(const Connection& conn, int64_t max_pendi
     : state_(std::make_unique<detail::ConfirmedPublisherState>()) {
     state_->conn = conn.state();
     state_->ack_timeout = ack_timeout;
-    jsOptions o;
-    jsOptions_Init(&o);
-    o.Wait = ack_timeout.count();
-    o.PublishAsync.MaxPending = max_pending;
-    o.PublishAsync.AckHandler = on_ack;
-    o.PublishAsync.AckHandlerClosure = state_.get();
-    o.PublishAsync.StallWait = ack_timeout.count();
-    detail::check(natsConnection_JetStream(&state_->js, state_->conn->nc, &o), "create JetStream context");
+    state_->js = detail::new_ack_context(state_->conn->nc, max_pending, ack_timeout.count(), on_ack, state_.get());
 }
 
 ConfirmedPublisher::~ConfirmedPublisher() {

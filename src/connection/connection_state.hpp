@@ -21,6 +21,12 @@ struct CallbackContext {
     std::atomic<uint64_t> async_failures{0};
 };
 
+/// A JetStream context of its own on `nc` whose asynchronous publishes report to
+/// `on_ack(closure)`: at most `max_pending` unacknowledged, a publish waits up to
+/// `ack_timeout_ms` for room (AsyncPublisher, ConfirmedPublisher).
+jsCtx* new_ack_context(natsConnection* nc, int64_t max_pending, int64_t ack_timeout_ms, jsPubAckHandler on_ack,
+                       void* closure);
+
 /// A CallbackContext that stays valid until the process exits.
 CallbackContext& new_callback_context(std::string description);
 

@@ -128,7 +128,7 @@ std::string encode_event(const Event& e) {
     if (e.delay_ms) field(out, "delay_ms", *e.delay_ms);
     if (!e.data.is_null()) {
         out += ",\"data\":";
-        out += e.data.dump(-1, ' ', false, Json::error_handler_t::replace);
+        out += json_fields::dump(e.data);
     }
     out += '}';
     return out;

@@ -130,4 +130,16 @@ inline Json parse(std::string_view text, std::string_view what, int max_depth = 
     return j;
 }
 
+/// A record as text; invalid UTF-8 in its strings (a handler's output) becomes U+FFFD.
+inline std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+/// Every attempt's error as the records carry them.
+inline Json errors_json(const std::vector<AttemptError>& errors) {
+    Json out = Json::array();
+    for (const auto& e : errors) {
+        out.push_back({{"attempt", e.attempt}, {"error", e.error}, {"at", e.at_ms}, {"worker", e.worker}});
+    }
+    return out;
+}
+
 }  // namespace naq::json_fields

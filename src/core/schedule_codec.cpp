@@ -99,7 +99,7 @@ Json to_json(const Schedule& s) {
 }
 
 std::string encode(const Schedule& schedule) {
-    return to_json(schedule).dump(-1, ' ', false, Json::error_handler_t::replace);
+    return json_fields::dump(to_json(schedule));
 }
 
 Schedule decode_schedule(std::string_view text) {

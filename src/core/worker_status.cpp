@@ -47,7 +47,7 @@ Json to_json(const WorkerStatus& s) {
                 {"recent", {{"window_ms", s.recent_window_ms}, {"finished", s.recent_finished}}}};
 }
 
-std::string encode(const WorkerStatus& s) { return to_json(s).dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string encode(const WorkerStatus& s) { return json_fields::dump(to_json(s)); }
 
 WorkerStatus decode_worker_status(std::string_view text) {
     Json j = json_fields::parse(text, kWhat);

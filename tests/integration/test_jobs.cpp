@@ -133,6 +133,39 @@ TEST_CASE("jobs: malformed job JSON is dead-lettered and the worker keeps runnin
     CHECK(test::eventually([&] { return q.counts().stored == 0; }));
 }
 
+TEST_CASE("jobs: hostile envelopes (deep nesting, huge or wildcard ids, bad queues) are dead-lettered once, good jobs run",
+          "[jobs][hostile]") {
+    Config c = test::test_config();
+    Queue q("hostile", c);
+    auto js = jetstream(c);
+    const std::string subject = names::queue_subject(c, "hostile");
+    const std::string deep(100'000, '[');
+    std::vector<std::string> bad = {
+        // 100,000 nested arrays: a stack overflow in every worker that touched it, before.
+        R"({"v":1,"id":"deep-1","task":"echo","args":)" + deep + std::string(100'000, ']') + "}",
+        // an id over the limit (a 4 kB id broke the worker's connection for good, before)
+        R"({"v":1,"id":")" + std::string(4096, 'a') + R"(","task":"echo"})",
+        R"({"v":1,"id":"a b","task":"echo"})",
+        R"({"v":1,"id":"*","task":"echo"})",
+        R"({"v":1,"id":">","task":"echo"})",
+        R"({"v":1,"id":"","task":"echo"})",
+        R"({"v":1,"id":"q1","task":"echo","queue":"x.>"})",
+        R"({"v":1,"id":"d1","task":"echo","options":{"depends_on":["a.*.>"]}})",
+    };
+    for (const auto& b : bad) js.publish(subject, b);
+    std::vector<std::string> good;
+    for (int i = 0; i < 50; ++i) good.push_back(q.enqueue("echo", {{"i", i}}));
+    TaskRegistry tasks;
+    tasks.add_builtins(false);
+    test::RunningWorker w(c, tasks, {.queues = {"hostile"}, .concurrency = 4});
+    ResultStore results(c);
+    for (const auto& id : good) CHECK(results.wait(id, 20s).ok);
+    REQUIRE(test::eventually([&] { return dead_letters(c).size() == bad.size(); }, 20s));
+    for (const auto& d : dead_letters(c)) CHECK(d["reason"] == "undecodable");
+    CHECK(test::eventually([&] { return q.counts().stored == 0; }));  // each delivered, dead-lettered, acked
+    CHECK(w.worker().stats().dead == bad.size());
+}
+
 TEST_CASE("jobs: an unknown task fails with a clear error and the job is kept as a dead letter", "[jobs]") {
     Config c = test::test_config();
     Queue q("unknown", c);
