@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <iostream>
@@ -98,7 +99,35 @@ void setup_logging(const Config& config) {
     }
 }
 
-void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+std::string terminal_safe(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    auto escape = [&out](unsigned char c) {
+        char buf[8];
+        std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+        out += buf;
+    };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == 0x7f) {
+            escape(c);
+        } else if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+            escape(static_cast<unsigned char>(text[++i]));  // U+0080..U+009F: C1 controls (CSI is U+009B)
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& given) {
+    std::vector<std::vector<std::string>> rows;
+    rows.reserve(given.size());
+    for (const auto& row : given) {
+        std::vector<std::string>& safe = rows.emplace_back();
+        for (const auto& cell : row) safe.push_back(terminal_safe(cell));
+    }
     std::vector<std::size_t> width(header.size());
     for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
     for (const auto& row : rows) {

@@ -66,7 +66,12 @@ std::string format_time(int64_t ms);
 Json parse_args(const std::vector<std::string>& pairs, const std::string& args_json, const std::string& args_file);
 
 /// Prints rows as an aligned table with a header row.
+/// Prints a table; every cell goes through terminal_safe (cells hold text from the wire).
 void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+
+/// `text` with control characters (C0, DEL, C1 — ESC, BEL, CR, …) shown as \xNN: text from the
+/// wire must not move the cursor, repaint or ring the operator's terminal.
+std::string terminal_safe(std::string_view text);
 
 // Command groups. Each adds its subcommands to `app`; the callbacks set `exit_code`.
 void add_config_commands(CLI::App& app, Globals& globals, int& exit_code);

@@ -56,7 +56,7 @@ int print_result(const JobResult& r, bool json) {
     } else if (r.ok) {
         std::cout << r.result.dump() << "\n";
     } else {
-        std::cout << "failed: " << r.error << "\n";
+        std::cout << "failed: " << terminal_safe(r.error) << "\n";
     }
     return r.ok ? kOk : kFailed;
 }

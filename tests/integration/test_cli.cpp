@@ -176,3 +176,25 @@ TEST_CASE("cli: wildcards and empty names never reach a key or subject (dead let
     CHECK_THROWS_AS(results.wait("*", 1s), InvalidArgument);
     CHECK_THROWS_AS(results.try_status("a b"), InvalidArgument);
 }
+
+TEST_CASE("cli: text from a stored record cannot repaint the terminal (naq job, naq result)", "[cli][hostile]") {
+    Config c = test::test_config();
+    const std::string evil = "boom\x1b[2J\x1b]0;owned\x07\r\xc2\x9b" "31m";
+    std::string id;
+    REQUIRE(test::run_command(naq_cmd(c, "enqueue fail --queue esc --args '" + Json{{"message", evil}}.dump() + "'"), &id) == 0);
+    id.erase(id.find_last_not_of('\n') + 1);
+    {
+        test::ChildProcess worker(naq_cmd(c, "worker esc"));
+        REQUIRE(ResultStore(c).wait_final(id, 20s).state == JobState::dead);
+    }
+    for (const std::string& command : {"job " + id, "result " + id}) {
+        std::string out;
+        test::run_command(naq_cmd(c, command), &out);
+        CAPTURE(command, out);
+        CHECK(out.find('\x1b') == std::string::npos);
+        CHECK(out.find('\x07') == std::string::npos);
+        CHECK(out.find('\r') == std::string::npos);
+        CHECK(out.find("\xc2\x9b") == std::string::npos);
+        CHECK(out.find("boom\\x1b[2J") != std::string::npos);  // shown, escaped
+    }
+}
