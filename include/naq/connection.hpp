@@ -121,6 +121,8 @@ public:
     void flush(Millis timeout) const;
 
     bool connected() const;
+    /// Closed for good: cnats gave up reconnecting (nats.max_reconnect_attempts) or it was closed.
+    bool closed() const;
     /// The server's id for this connection (changes when the client reconnects elsewhere).
     std::string server_id() const;
     /// How many times the connection has reconnected since it was opened.

@@ -41,7 +41,9 @@ public:
     Worker& operator=(const Worker&) = delete;
 
     /// Runs until stop(): fetches, runs handlers, acks. Returns after the graceful shutdown.
-    /// Throws ConnectionError etc. when it cannot set up its consumers.
+    /// Throws ConnectionError etc. when it cannot set up its consumers, and ConnectionError
+    /// (after the same graceful shutdown) when the connection closed for good — cnats gave up
+    /// after nats.max_reconnect_attempts — so that `naq worker` exits 5 for its supervisor.
     void run();
 
     /// Asks run() to stop: no new fetches, in-flight jobs get worker.shutdown_grace to finish,

@@ -118,6 +118,8 @@ void Connection::flush(Millis timeout) const {
     check(natsConnection_FlushTimeout(state_->nc, timeout.count()), "flush");
 }
 
+bool Connection::closed() const { return natsConnection_IsClosed(state_->nc); }
+
 bool Connection::connected() const { return natsConnection_Status(state_->nc) == NATS_CONN_STATUS_CONNECTED; }
 
 std::string Connection::server_id() const {

@@ -23,6 +23,11 @@ void Fetcher::start(JetStream& js, asio::thread_pool& pool, WorkerTelemetry& tel
     for (const auto& q : options_.queues) threads_.emplace_back([this, q] { fetch_loop(q); });
 }
 
+std::string Fetcher::connection_lost() const {
+    std::lock_guard lock(lost_mutex_);
+    return connection_lost_;
+}
+
 void Fetcher::join() {
     for (auto& t : threads_) t.join();
     threads_.clear();
@@ -57,8 +62,21 @@ void Fetcher::fetch_loop(const std::string& queue) {
             msgs = sub->fetch(want, config_.worker.fetch_timeout);
             telemetry_->fetched(queue, msgs.size(), std::chrono::steady_clock::now() - fetch_start);  // metrics
         } catch (const Error& e) {
-            log_(spdlog::level::warn, "queue {}: fetch failed: {}", queue, e.what());
-            std::this_thread::sleep_for(Millis(200));  // the connection is reconnecting
+            if (js_->connection().closed()) {
+                // cnats stopped reconnecting: fetching again can only fail. Stop, so that the
+                // process exits non-zero and its supervisor starts a fresh one.
+                log_(spdlog::level::err, "queue {}: the connection to NATS is closed for good ({}); stopping", queue,
+                     e.what());
+                {
+                    std::lock_guard lock(lost_mutex_);
+                    if (connection_lost_.empty()) connection_lost_ = e.what();
+                }
+                stopping_ = true;
+                wake();
+            } else {
+                log_(spdlog::level::warn, "queue {}: fetch failed: {}", queue, e.what());
+                std::this_thread::sleep_for(Millis(200));  // the connection is reconnecting
+            }
         }
         int start = 0;
         {

@@ -45,6 +45,8 @@ public:
     bool wait_idle(Millis timeout);
     /// Handlers running now.
     int running() const;
+    /// Why fetching stopped on its own (the connection closed for good); empty when it did not.
+    std::string connection_lost() const;
     /// Extends the leases of prefetched jobs (called by the lease thread).
     void extend_leases();
     /// Handlers still run past the shutdown grace and their messages need the subscriptions:
@@ -103,6 +105,9 @@ private:
     // handed back (nak) through them, and cnats reads the subscription when it does so.
     std::mutex subs_mutex_;
     std::vector<PullSubscription> retired_subs_;
+
+    mutable std::mutex lost_mutex_;
+    std::string connection_lost_;
 };
 
 }  // namespace naq

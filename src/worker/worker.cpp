@@ -48,6 +48,10 @@ void Worker::Impl::run() {
         options.concurrency);
     telemetry->started();  // observability: worker_started event, status idle
     shut_down();
+    if (std::string lost = fetcher.connection_lost(); !lost.empty()) {
+        throw ConnectionError("the connection to NATS closed for good (" + lost +
+                              "); the worker stopped: restart it (or set nats.max_reconnect_attempts to -1)");
+    }
 }
 
 void Worker::Impl::set_up() {

@@ -198,3 +198,20 @@ TEST_CASE("cli: text from a stored record cannot repaint the terminal (naq job, 
         CHECK(out.find("boom\\x1b[2J") != std::string::npos);  // shown, escaped
     }
 }
+
+TEST_CASE("cli: a worker whose connection closes for good exits 5 instead of staying up half-alive", "[cli][fault]") {
+    test::PrivateNatsServer server;
+    Config c = test::config_for(server.url());
+    int code = -1;
+    std::thread worker([&] {
+        code = test::run_command("NAQ_NATS_MAX_RECONNECT_ATTEMPTS=2 NAQ_NATS_RECONNECT_WAIT=100ms timeout 60 " +
+                                 naq_cmd(c, "worker gone"));
+    });
+    REQUIRE(test::eventually([&] {
+        std::string out;
+        return test::run_command(naq_cmd(c, "--json workers"), &out) == 0 && Json::parse(out).size() == 1;
+    }, 20s));
+    server.kill();  // no server comes back: cnats gives up after two attempts
+    worker.join();
+    CHECK(code == 5);  // before: it stayed up logging "fetch failed: Connection Closed" until SIGTERM (timeout: 124)
+}
