@@ -4,11 +4,11 @@
 // synchronously because dependent jobs wake on that write.
 #include "outcome_recorder.hpp"
 
+#include <memory>
+
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
-
-#include <memory>
 
 namespace naq {
 
@@ -21,8 +21,14 @@ OutcomeRecorder::OutcomeRecorder(const Config& config, const WorkerLog& log, Jet
     }
 }
 
-void OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, const OutcomeDecision& d, Json result,
-                             JobObservation* observed) {
+void OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, const OutcomeDecision& decision,
+                             Json result, JobObservation* observed) {
+    // An error text is a handler's to choose: a huge one must not make every record that carries
+    // it (status, dead letter) too big to store.
+    OutcomeDecision d = decision;
+    if (d.error.size() > kMaxErrorBytes) {
+        d.error = d.error.substr(0, kMaxErrorBytes) + "… (" + std::to_string(decision.error.size()) + " bytes, cut)";
+    }
     status.finished_at_ms = d.at_ms;
     status.updated_at_ms = d.at_ms;
     try {
@@ -65,10 +71,26 @@ void OutcomeRecorder::record_success(Message& msg, const Job& job, JobStatus& st
     status.state = JobState::succeeded;
     status.result = std::move(result);
     if (status.attempt > 1) status.errors = earlier_errors(job.id);  // the record keeps them after success
+    std::string record = codec::encode(status);
+    const int64_t max_payload = js_.connection().max_payload();
+    if (static_cast<int64_t>(record.size()) > max_payload) {
+        // Stored as it is, the record would be refused on every run: keep the job's outcome and say
+        // why its result is missing instead.
+        log_(spdlog::level::err, "job {}: result of {} bytes does not fit the server's max_payload ({}); stored without it",
+             job.id, record.size(), max_payload);
+        status.result = Json{{"naq_result_dropped", "the result (" + std::to_string(record.size()) +
+                                                        " bytes with its record) exceeds the server's max_payload of " +
+                                                        std::to_string(max_payload) + " bytes"}};
+        record = codec::encode(status);
+    }
     // The message moves into the callback: it is acked (or handed back) once the server answered.
     auto held = std::make_shared<Message>(std::move(msg));
-    confirmed_->publish(names::kv_subject(status_kv_->bucket(), job.id), codec::encode(status),
-                        [this, held, id = job.id](const std::string& error) { confirmed(*held, id, error); });
+    try {
+        confirmed_->publish(names::kv_subject(status_kv_->bucket(), job.id), record,
+                            [this, held, id = job.id](const std::string& error) { confirmed(*held, id, error); });
+    } catch (const Error& e) {
+        confirmed(*held, job.id, e.what());  // not even sent: hand it back now
+    }
 }
 
 void OutcomeRecorder::confirmed(Message& msg, const std::string& job_id, const std::string& error) noexcept {

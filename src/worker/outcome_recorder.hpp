@@ -16,6 +16,9 @@
 
 namespace naq {
 
+/// The longest error text a record keeps of one attempt (longer ones are cut, saying so).
+inline constexpr std::size_t kMaxErrorBytes = 4096;
+
 /// How long a job whose succeeded record was not stored waits before it runs again.
 inline constexpr Millis kUnrecordedRetryDelay{1000};
 

@@ -111,3 +111,31 @@ TEST_CASE("job record: a job too big for the server leaves nothing behind, a dup
     CHECK(results.status("once").state == JobState::succeeded);  // it was "queued" forever before
     CHECK(results.get("once").result == Json{{"n", 1}});
 }
+
+TEST_CASE("job record: a result or error too big to store is replaced by what says so, and the job runs once",
+          "[record][hostile]") {
+    Config c = test::test_config();
+    const std::size_t max_payload = static_cast<std::size_t>(connection(c).max_payload());
+    std::atomic<int> runs{0};
+    TaskRegistry tasks;
+    tasks.add("huge_result", [&](JobContext&, const Json&) -> Json {
+        ++runs;
+        return {{"blob", std::string(max_payload, 'r')}};
+    });
+    tasks.add("huge_error", [&](JobContext&, const Json&) -> Json {
+        ++runs;
+        throw std::runtime_error(std::string(2 * max_payload, 'e'));
+    });
+    test::RunningWorker w(c, tasks, {.queues = {"huge"}});
+    Queue q("huge", c);
+    ResultStore results(c);
+    JobResult r = results.wait(q.enqueue("huge_result"), 20s);
+    CHECK(r.ok);  // it ran and succeeded: that much is recorded
+    CHECK(r.result.contains("naq_result_dropped"));
+    JobStatus dead = results.wait_final(q.enqueue("huge_error"), 20s);
+    CHECK(dead.state == JobState::dead);
+    CHECK(dead.error.size() < 5000);
+    CHECK(dead.error.find("bytes, cut") != std::string::npos);
+    CHECK(test::eventually([&] { return q.counts().stored == 0; }));
+    CHECK(runs == 2);  // before: the first re-ran on every redelivery, its record always refused
+}
