@@ -130,7 +130,12 @@ export class Producer {
   async enqueue(queue, task, args = {}, options = {}) {
     const job = makeJob(queue, task, args, options);
     const status = await this.kvm.open(this.names.statusBucket);
-    await status.put(job.id, JSON.stringify(queuedStatus(job)));
+    try {
+      // Only when the job has no record yet: a repeated enqueue must not make a finished job look queued.
+      await status.create(job.id, JSON.stringify(queuedStatus(job)));
+    } catch (err) {
+      if (!/wrong last sequence|key exists/i.test(String(err?.message))) throw err;
+    }
     if (options.events !== false) await this.#enqueuedEvent(job);
     // msgID is sent as the Nats-Msg-Id header: the stream drops a repeat within its dedup window.
     const ack = await this.js.publish(this.names.queueSubject(queue), JSON.stringify(job), { msgID: job.id });
