@@ -32,7 +32,8 @@
 #include <vector>
 
 #include "bench_support.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/json.hpp"
 #include "naq/local_server.hpp"
 #include "naq/names.hpp"
@@ -247,11 +248,11 @@ public:
         const std::size_t n = per_round(o_.acquire_ops);
         r.acquire_connection.rates.push_back(rate(n, [&] {
             Connection c = connection(config_);
-            sink_ += c.state() != nullptr;
+            sink_ += c.native_handle() != nullptr;
         }));
         r.acquire_jetstream.rates.push_back(rate(n, [&] {
             JetStream j = jetstream(config_);
-            sink_ += j.connection().state() != nullptr;
+            sink_ += j.native_handle() != nullptr;
         }));
         r.acquire_kv.rates.push_back(rate(n, [&] {
             KvStore k = kv_store(Bucket::results, config_);

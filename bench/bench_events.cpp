@@ -21,7 +21,7 @@
 #include <sstream>
 
 #include "bench_support.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/local_server.hpp"
 #include "naq/queue.hpp"
 #include "naq/worker.hpp"
@@ -115,7 +115,7 @@ Run drain(const std::string& url, int server, std::size_t n, int concurrency, in
     Config config;
     config.nats.servers = {url};
     config.jetstream.prefix = std::string("bev") + (events ? "on" : "off") + std::to_string(round);
-    config.log.level = "warn";
+    config.log.level = naq::LogLevel::warn;
     config.events.enabled = events;
     if (batch_window_ms >= 0) config.events.batch_window = Millis(batch_window_ms);
     Config producer = config;

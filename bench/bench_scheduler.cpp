@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
     config.nats.servers = {server.url()};
     config.jetstream.prefix = "bench";
     config.jetstream.max_job_bytes = -1;
-    config.log.level = "warn";
+    config.log.level = naq::LogLevel::warn;
 
     naq::Queue q("bench", config);
     Collector collector;

@@ -1,6 +1,7 @@
 // Migration samples, category B: JetStream streams and publishing.
 // Compiled by the build (target naq_migration_examples) and quoted in docs/pattern_migration_guide.md.
-#include <naq/connection.hpp>
+#include <naq/async_publisher.hpp>
+#include <naq/jetstream.hpp>
 #include <naq/names.hpp>
 
 #include <cstdint>

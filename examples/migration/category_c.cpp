@@ -1,6 +1,6 @@
 // Migration samples, category C: KV buckets.
 // Compiled by the build (target naq_migration_examples) and quoted in docs/pattern_migration_guide.md.
-#include <naq/connection.hpp>
+#include <naq/kv_store.hpp>
 
 #include <optional>
 #include <string>

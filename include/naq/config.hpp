@@ -13,11 +13,25 @@
 
 namespace naq {
 
-using namespace std::chrono_literals;
 using Millis = std::chrono::milliseconds;
+
+// The settings that take one of a fixed set of words are enums; to_string() below gives the
+// word as written in naq.yaml, and the config loader refuses any other.
 
 /// JetStream storage of naq's streams and buckets: file survives a server restart, memory does not.
 enum class StorageType { file, memory };
+
+/// How the delay between retries grows (queue.backoff; a job's options.backoff.kind).
+enum class BackoffKind { fixed, linear, exponential };
+
+/// What to do with runs missed while no scheduler was leading (scheduler.missed_runs).
+enum class MissedRuns { once, skip };
+
+/// The least severe message logged (log.level); the levels of spdlog.
+enum class LogLevel { trace, debug, info, warn, error, critical, off };
+
+/// Log lines as text or as one JSON object each (log.format).
+enum class LogFormat { text, json };
 
 /// How to reach NATS and who to be there.
 struct NatsSettings {
@@ -50,7 +64,7 @@ struct JetStreamSettings {
 struct QueueSettings {
     std::string default_queue{"naq_default_queue"};
     int max_attempts = 1;         ///< 1 = no retry
-    std::string backoff{"exponential"};  ///< fixed | linear | exponential
+    BackoffKind backoff = BackoffKind::exponential;
     Millis backoff_base{1000};
     Millis backoff_max{300'000};
     bool backoff_jitter = true;
@@ -81,7 +95,7 @@ struct ResultSettings {
 struct SchedulerSettings {
     Millis lock_ttl{5000};          ///< leader lease; a standby takes over within lock_ttl + 1 s
     Millis lock_renew{1500};        ///< the leader renews its lease this often
-    std::string missed_runs{"once"};  ///< once | skip — runs missed while no scheduler was up
+    MissedRuns missed_runs = MissedRuns::once;
     int max_failures = 5;           ///< publish failures before a schedule is marked failed
     int metrics_port = 0;           ///< serve Prometheus GET /metrics on this port; 0 = off
 };
@@ -95,8 +109,8 @@ struct EventSettings {
 
 /// Logging through spdlog.
 struct LogSettings {
-    std::string level{"info"};   ///< trace | debug | info | warn | error | critical | off
-    std::string format{"text"};  ///< text | json
+    LogLevel level = LogLevel::info;
+    LogFormat format = LogFormat::text;
 };
 
 /// Where a setting's effective value came from, for `naq config show`.
@@ -157,7 +171,14 @@ const Config& default_config();
 /// before starting workers; objects already built keep the copy they were given.
 void set_default_config(Config config);
 
-/// Storage type name ("file" / "memory").
+/// The words of naq.yaml: "file", "exponential", "once", "warn", "json", ...
 const char* to_string(StorageType storage);
+const char* to_string(BackoffKind kind);
+const char* to_string(MissedRuns policy);
+const char* to_string(LogLevel level);
+const char* to_string(LogFormat format);
+
+/// The policy spelled `name` ("once" | "skip"); throws InvalidArgument naming both.
+MissedRuns missed_runs_from_string(const std::string& name);
 
 }  // namespace naq

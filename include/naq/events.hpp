@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "naq/config.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/event.hpp"
 #include "naq/job.hpp"
 #include "naq/json.hpp"

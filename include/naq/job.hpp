@@ -16,9 +16,6 @@ namespace naq {
 /// Wire format version written into every envelope and record ("v": 1).
 inline constexpr int kWireVersion = 1;
 
-/// How the delay between retries grows (see Backoff::base).
-enum class BackoffKind { fixed, linear, exponential };
-
 /// Delay before retry attempt n+1 after attempt n failed.
 struct Backoff {
     BackoffKind kind = BackoffKind::exponential;
@@ -125,7 +122,6 @@ struct DeadLetter {
 
 /// "fixed" | "linear" | "exponential"; backoff_kind_from_string throws SerializationError
 /// for any other name.
-const char* to_string(BackoffKind kind);
 BackoffKind backoff_kind_from_string(const std::string& name);
 
 /// A new time-sortable job id (UUIDv7, 36 characters).

@@ -3,7 +3,10 @@
 
 #include "naq/codec.hpp"
 #include "naq/config.hpp"
+#include "naq/async_publisher.hpp"
 #include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/cron.hpp"
 #include "naq/errors.hpp"
 #include "naq/events.hpp"

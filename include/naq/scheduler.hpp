@@ -6,21 +6,17 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "naq/config.hpp"
 
 namespace naq {
 
-/// What to do with runs missed while no scheduler was leading (scheduler.missed_runs).
-enum class MissedRuns { once, skip };
-/// "once" | "skip"; throws InvalidArgument for anything else.
-MissedRuns missed_runs_from_string(const std::string& name);
-
 /// Tuning of one Scheduler; everything else comes from the Config's scheduler section.
 struct SchedulerOptions {
     std::string name;          ///< id prefix; empty = host name
-    std::string missed_runs;   ///< once | skip; empty = scheduler.missed_runs from the config
+    std::optional<MissedRuns> missed_runs;  ///< none = scheduler.missed_runs from the config
     /// A run due no longer than this ago fires as it is (e.g. the runs of a failover gap);
     /// an older backlog is "missed" and handled by missed_runs. Capped below
     /// jetstream.duplicate_window so that a run fired twice is always deduplicated.

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "naq/config.hpp"
-#include "naq/connection.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/worker_status.hpp"
 
 namespace naq {

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "cli.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/local_server.hpp"
 #include "naq/queue.hpp"
 #include "naq/results.hpp"

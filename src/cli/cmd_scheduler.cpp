@@ -31,8 +31,7 @@ void add_scheduler_commands(CLI::App& app, Globals& g, int& exit_code) {
             }
             SchedulerOptions options;
             options.name = sa->name;
-            options.missed_runs = sa->missed_runs;
-            if (!sa->missed_runs.empty()) missed_runs_from_string(sa->missed_runs);
+            if (!sa->missed_runs.empty()) options.missed_runs = missed_runs_from_string(sa->missed_runs);
             if (!sa->catch_up.empty()) {
                 auto d = parse_duration(sa->catch_up);
                 if (!d) throw InvalidArgument("--catch-up: '" + sa->catch_up + "' is not a duration (e.g. 30s)");

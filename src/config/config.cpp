@@ -123,12 +123,4 @@ void set_default_config(Config config) {
     holder.current = std::move(next);
 }
 
-const char* to_string(StorageType storage) {
-    switch (storage) {
-        case StorageType::file: return "file";
-        case StorageType::memory: return "memory";
-    }
-    return "file";
-}
-
 }  // namespace naq

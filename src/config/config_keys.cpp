@@ -9,6 +9,7 @@
 #include <limits>
 #include <utility>
 
+#include "config/setting_names.hpp"
 #include "config/value_parsing.hpp"
 #include "naq/errors.hpp"
 
@@ -135,35 +136,24 @@ KeyDescriptor token(std::string key, Field<S, std::string> field, std::string he
     return d;
 }
 
-/// One of a fixed set of lower-case words; `synonyms` map other accepted spellings onto them.
-template <class S>
-KeyDescriptor choice(std::string key, Field<S, std::string> field, std::vector<std::string> allowed, std::string help,
+/// An enum setting: one of the lower-case words of its table (setting_names.hpp), any case;
+/// `synonyms` map other accepted spellings onto them.
+template <class S, class E, std::size_t N>
+KeyDescriptor choice(std::string key, Field<S, E> field, const detail::EnumNames<E, N>& names, std::string help,
                      std::vector<std::pair<std::string, std::string>> synonyms = {}) {
     std::string expected = "one of";
-    for (std::size_t i = 0; i < allowed.size(); ++i) expected += (i ? ", " : " ") + allowed[i];
+    for (std::size_t i = 0; i < N; ++i) expected += std::string(i ? ", " : " ") + names.entries()[i].second;
     KeyDescriptor d = row(std::move(key), "choice", std::move(expected), std::move(help));
-    d.parse = [=](Config& config, std::string_view value) {
+    d.parse = [=, &names](Config& config, std::string_view value) {
         std::string word = to_lower(trim(value));
         for (const auto& [from, to] : synonyms) {
             if (word == from) word = to;
         }
-        if (std::find(allowed.begin(), allowed.end(), word) == allowed.end()) return false;
-        field.of(config) = word;
-        return true;
+        auto found = names.find(word);
+        if (found) field.of(config) = *found;
+        return found.has_value();
     };
-    d.format = [=](const Config& config) { return field.of(config); };
-    return d;
-}
-
-KeyDescriptor storage(std::string key, std::string help) {
-    KeyDescriptor d = row(std::move(key), "choice", "one of file, memory", std::move(help));
-    d.parse = [](Config& config, std::string_view value) {
-        const std::string word = to_lower(trim(value));
-        if (word != "file" && word != "memory") return false;
-        config.jetstream.storage = word == "file" ? StorageType::file : StorageType::memory;
-        return true;
-    };
-    d.format = [](const Config& config) { return std::string(to_string(config.jetstream.storage)); };
+    d.format = [=, &names](const Config& config) { return std::string(names.name(field.of(config))); };
     return d;
 }
 
@@ -233,7 +223,8 @@ std::vector<KeyDescriptor> build_table() {
         token("jetstream.prefix", Field{&C::jetstream, &JS::prefix}, "prefix of every stream, bucket and subject"),
         integer_one_of("jetstream.replicas", Field{&C::jetstream, &JS::replicas}, {1, 3, 5},
                        "copies of each stream and bucket: 1 on one server, 3 or 5 on a cluster"),
-        storage("jetstream.storage", "file (survives restarts) or memory"),
+        choice("jetstream.storage", Field{&C::jetstream, &JS::storage}, detail::kStorageNames,
+               "file (survives restarts) or memory"),
         duration("jetstream.duplicate_window", Field{&C::jetstream, &JS::duplicate_window}, 100 * ms, 7 * day,
                  "window in which a repeated job id is enqueued only once"),
         integer("jetstream.max_jobs", Field{&C::jetstream, &JS::max_jobs}, 1, kNoMax,
@@ -245,7 +236,7 @@ std::vector<KeyDescriptor> build_table() {
             {"NAQ_DEFAULT_QUEUE"}),
         integer("queue.max_attempts", Field{&C::queue, &QS::max_attempts}, 1, 1000,
                 "runs of a job before it is dead-lettered; 1 = no retry"),
-        choice("queue.backoff", Field{&C::queue, &QS::backoff}, {"fixed", "linear", "exponential"},
+        choice("queue.backoff", Field{&C::queue, &QS::backoff}, detail::kBackoffNames,
                "how the delay between retries grows"),
         duration("queue.backoff_base", Field{&C::queue, &QS::backoff_base}, 0 * ms, day, "delay before the first retry"),
         duration("queue.backoff_max", Field{&C::queue, &QS::backoff_max}, 0 * ms, 7 * day, "longest delay between retries"),
@@ -285,7 +276,7 @@ std::vector<KeyDescriptor> build_table() {
         aka(duration("scheduler.lock_renew", Field{&C::scheduler, &SS::lock_renew}, 10 * ms, h,
                      "how often the leader renews its lease; < scheduler.lock_ttl"),
             {"NAQ_SCHEDULER_LOCK_RENEW_INTERVAL"}),
-        choice("scheduler.missed_runs", Field{&C::scheduler, &SS::missed_runs}, {"once", "skip"},
+        choice("scheduler.missed_runs", Field{&C::scheduler, &SS::missed_runs}, detail::kMissedRunsNames,
                "runs missed while no scheduler was up: run once, or skip"),
         aka(integer("scheduler.max_failures", Field{&C::scheduler, &SS::max_failures}, 1, 1'000'000,
                     "publish failures in a row before a schedule is marked failed"),
@@ -299,9 +290,9 @@ std::vector<KeyDescriptor> build_table() {
         duration("events.batch_window", Field{&C::events, &ES::batch_window}, 0 * ms, 10 * s,
                  "a worker gathers its events this long and sends them in batches; 0 = one message each"),
 
-        choice("log.level", Field{&C::log, &LS::level}, {"trace", "debug", "info", "warn", "error", "critical", "off"},
+        choice("log.level", Field{&C::log, &LS::level}, detail::kLogLevelNames,
                "least severe message logged", {{"warning", "warn"}, {"fatal", "critical"}}),
-        choice("log.format", Field{&C::log, &LS::format}, {"text", "json"}, "text lines or one JSON object per line"),
+        choice("log.format", Field{&C::log, &LS::format}, detail::kLogFormatNames, "text lines or one JSON object per line"),
     };
 }
 

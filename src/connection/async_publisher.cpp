@@ -4,21 +4,22 @@
 #include <mutex>
 
 #include "connection_state.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
+#include "naq/async_publisher.hpp"
 #include "nats_check.hpp"
 
 namespace naq {
 
 using detail::check;
 
-struct AsyncPublisher::State {
+struct detail::AsyncPublisherState {
     jsCtx* js = nullptr;
     std::shared_ptr<detail::ConnectionState> conn;
     std::mutex mutex;  // the ack handler runs on cnats' thread
-    Outcome outcome;
+    AsyncPublisher::Outcome outcome;
     int64_t ack_timeout_ms = 5000;
 
-    ~State() {
+    ~AsyncPublisherState() {
         if (js != nullptr) jsCtx_Destroy(js);
     }
 };
@@ -32,7 +33,7 @@ std::string msg_id_of(natsMsg* msg) {
 }
 
 void on_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure) {
-    auto* st = static_cast<AsyncPublisher::State*>(closure);
+    auto* st = static_cast<detail::AsyncPublisherState*>(closure);
     {
         std::lock_guard lock(st->mutex);
         if (pae != nullptr) {
@@ -69,8 +70,8 @@ jsCtx* new_ack_context(natsConnection* nc, int64_t max_pending, int64_t ack_time
 }  // namespace detail
 
 AsyncPublisher::AsyncPublisher(const Connection& conn, int64_t max_pending, Millis ack_timeout)
-    : state_(std::make_unique<State>()) {
-    state_->conn = conn.state();
+    : state_(std::make_unique<detail::AsyncPublisherState>()) {
+    state_->conn = detail::state_of(conn);
     state_->ack_timeout_ms = ack_timeout.count();
     state_->js = detail::new_ack_context(state_->conn->nc, max_pending, ack_timeout.count(), on_ack, state_.get());
 }

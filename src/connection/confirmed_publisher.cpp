@@ -97,7 +97,7 @@ void fail_all(std::vector<ConfirmedPublisher::Done> callbacks, const std::string
 
 ConfirmedPublisher::ConfirmedPublisher(const Connection& conn, int64_t max_pending, Millis ack_timeout)
     : state_(std::make_unique<detail::ConfirmedPublisherState>()) {
-    state_->conn = conn.state();
+    state_->conn = detail::state_of(conn);
     state_->ack_timeout = ack_timeout;
     state_->js = detail::new_ack_context(state_->conn->nc, max_pending, ack_timeout.count(), on_ack, state_.get());
 }

@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "connection_state.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "nats_check.hpp"
 
 namespace naq {
@@ -68,7 +68,7 @@ std::vector<Message> PullSubscription::fetch(int batch, Millis timeout) {
     check(s, "fetch", code);
     out.reserve(static_cast<std::size_t>(list.Count));
     for (int i = 0; i < list.Count; ++i) {
-        out.emplace_back(list.Msgs[i]);
+        out.push_back(Message(list.Msgs[i]));
         list.Msgs[i] = nullptr;  // now owned by Message
     }
     natsMsgList_Destroy(&list);

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "connection_state.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "nats_check.hpp"
 
 namespace naq {
@@ -214,7 +214,7 @@ Pool& pool() {
 
 }  // namespace
 
-Connection connection(const Config& config) { return Connection(pool().acquire(config)); }
+Connection connection(const Config& config) { return detail::ConnectionAccess::connection(pool().acquire(config)); }
 
 JetStream jetstream(const Config& config) { return JetStream(connection(config)); }
 

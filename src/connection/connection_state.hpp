@@ -11,6 +11,9 @@
 #include <mutex>
 #include <string>
 
+#include "naq/kv_store.hpp"
+#include "naq/kv_store.hpp"
+
 namespace naq::detail {
 
 // What cnats callbacks may touch. cnats can run a callback after the connection is destroyed
@@ -45,5 +48,19 @@ struct ConnectionState {
 
     CallbackContext* callbacks = nullptr;
 };
+
+/// The one door from a public handle to its connection's state, and the one builder of handles
+/// from cnats pointers; both stay out of the public headers.
+struct ConnectionAccess {
+    static Connection connection(std::shared_ptr<ConnectionState> state) { return Connection(std::move(state)); }
+    static const std::shared_ptr<ConnectionState>& state(const Connection& conn) { return conn.state_; }
+    static KvStore kv_store(Connection conn, kvStore* kv, std::string bucket, Millis request_timeout) {
+        return KvStore(std::move(conn), kv, std::move(bucket), request_timeout);
+    }
+};
+
+inline const std::shared_ptr<ConnectionState>& state_of(const Connection& conn) {
+    return ConnectionAccess::state(conn);
+}
 
 }  // namespace naq::detail

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "connection_state.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "nats_check.hpp"
 
 namespace naq {
@@ -71,7 +71,7 @@ struct MsgOwner {
 
 JetStream::JetStream(Connection conn) : conn_(std::move(conn)) {}
 
-jsCtx* JetStream::native_handle() const { return conn_.state()->js; }
+jsCtx* JetStream::native_handle() const { return detail::state_of(conn_)->js; }
 
 PubAck JetStream::publish(const std::string& subject, std::string_view data,
                           const PublishOptions& options) const {
@@ -251,7 +251,7 @@ std::vector<std::string> JetStream::consumer_names(const std::string& stream) co
     std::vector<std::string> out;
     if (s == NATS_NOT_FOUND) return out;
     check(s, "list consumers of " + stream, code);
-    for (int i = 0; i < list->Count; ++i) out.emplace_back(list->List[i]);
+    for (int i = 0; i < list->Count; ++i) out.push_back(list->List[i]);
     jsConsumerNamesList_Destroy(list);
     return out;
 }
@@ -272,9 +272,9 @@ void JetStream::scan(const std::string& stream, const std::string& filter,
     jsErrCode code = static_cast<jsErrCode>(0);
     check(js_PullSubscribe(&raw, native_handle(), filter.c_str(), nullptr, nullptr, &so, &code),
           "scan " + stream + " " + filter, code);
-    PullSubscription sub(raw, conn_.state());
+    PullSubscription sub(raw, detail::state_of(conn_));
     while (true) {
-        auto batch = sub.fetch(256, Millis(conn_.state()->request_timeout_ms));
+        auto batch = sub.fetch(256, Millis(detail::state_of(conn_)->request_timeout_ms));
         if (batch.empty()) return;
         for (auto& m : batch) {
             jsMsgMetaData* meta = nullptr;
@@ -296,7 +296,7 @@ PullSubscription JetStream::pull_subscribe(const std::string& stream, const std:
     jsErrCode code = static_cast<jsErrCode>(0);
     check(js_PullSubscribe(&sub, native_handle(), nullptr, durable.c_str(), nullptr, &so, &code),
           "bind to consumer " + durable, code);
-    return PullSubscription(sub, conn_.state());
+    return PullSubscription(sub, detail::state_of(conn_));
 }
 
 }  // namespace naq

@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "connection_state.hpp"
-#include "naq/connection.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/names.hpp"
 #include "nats_check.hpp"
 
@@ -210,7 +210,7 @@ bool KvStore::erased(const std::string& key) const {
     std::string subject = names::kv_subject(bucket_, key);
     natsMsg* msg = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s = js_GetLastMsg(&msg, conn_.state()->js, stream.c_str(), subject.c_str(), nullptr, &code);
+    natsStatus s = js_GetLastMsg(&msg, detail::state_of(conn_)->js, stream.c_str(), subject.c_str(), nullptr, &code);
     if (s == NATS_NOT_FOUND) return false;
     check(s, "read the last entry of " + key + " in " + bucket_, code);
     const char* op = nullptr;
@@ -228,13 +228,13 @@ uint64_t KvStore::put(const std::string& key, std::string_view value) const {
 
 void KvStore::put_async(const std::string& key, std::string_view value) const {
     std::string subject = names::kv_subject(bucket_, key);
-    check(js_PublishAsync(conn_.state()->js, subject.c_str(), value.data(), static_cast<int>(value.size()), nullptr),
+    check(js_PublishAsync(detail::state_of(conn_)->js, subject.c_str(), value.data(), static_cast<int>(value.size()), nullptr),
           "put " + key + " in " + bucket_);
 }
 
 void KvStore::put_nowait(const std::string& key, std::string_view value) const {
     std::string subject = names::kv_subject(bucket_, key);
-    check(natsConnection_Publish(conn_.state()->nc, subject.c_str(), value.data(), static_cast<int>(value.size())),
+    check(natsConnection_Publish(detail::state_of(conn_)->nc, subject.c_str(), value.data(), static_cast<int>(value.size())),
           "put " + key + " in " + bucket_);
 }
 
@@ -246,14 +246,14 @@ void KvStore::create_nowait(const std::string& key, std::string_view value) cons
     std::unique_ptr<natsMsg, decltype(&natsMsg_Destroy)> owned(msg, natsMsg_Destroy);
     // What kvStore_Create sends, without waiting for the answer.
     check(natsMsgHeader_Set(msg, "Nats-Expected-Last-Subject-Sequence", "0"), "set header");
-    check(natsConnection_PublishMsg(conn_.state()->nc, msg), "create " + key + " in " + bucket_);
+    check(natsConnection_PublishMsg(detail::state_of(conn_)->nc, msg), "create " + key + " in " + bucket_);
 }
 
 void KvStore::flush_async(Millis timeout) const {
     jsPubOptions po;
     jsPubOptions_Init(&po);
     po.MaxWait = timeout.count();
-    check(js_PublishAsyncComplete(conn_.state()->js, &po), "wait for KV writes to " + bucket_);
+    check(js_PublishAsyncComplete(detail::state_of(conn_)->js, &po), "wait for KV writes to " + bucket_);
 }
 
 uint64_t KvStore::create(const std::string& key, std::string_view value) const {
@@ -299,17 +299,17 @@ KvWatcher KvStore::watch(const std::string& pattern, bool include_history) const
     o.IncludeHistory = include_history;
     kvWatcher* w = nullptr;
     check(kvStore_Watch(&w, kv_, pattern.c_str(), &o), "watch " + pattern + " in " + bucket_);
-    return KvWatcher(w, conn_.state());
+    return KvWatcher(w, detail::state_of(conn_));
 }
 
-uint64_t KvStore::async_failures() const { return conn_.state()->callbacks->async_failures.load(); }
+uint64_t KvStore::async_failures() const { return detail::state_of(conn_)->callbacks->async_failures.load(); }
 
 // ---- acquisition
 
 KvStore kv_store(const BucketSpec& spec, const Config& config) {
     Connection conn = connection(config);
-    kvStore* kv = bind_or_create(*conn.state(), spec);
-    return KvStore(std::move(conn), kv, spec.name, config.nats.request_timeout);
+    kvStore* kv = bind_or_create(*detail::state_of(conn), spec);
+    return detail::ConnectionAccess::kv_store(std::move(conn), kv, spec.name, config.nats.request_timeout);
 }
 
 KvStore kv_store(Bucket bucket, const Config& config) { return kv_store(spec_for(bucket, config), config); }
@@ -317,8 +317,8 @@ KvStore kv_store(Bucket bucket, const Config& config) { return kv_store(spec_for
 KvStore kv_store_reader(Bucket bucket, const Config& config) {
     BucketSpec spec = spec_for(bucket, config);
     Connection conn = connection(config);
-    kvStore* kv = bind_or_create(*conn.state(), spec, /*reconcile_existing=*/false);
-    return KvStore(std::move(conn), kv, spec.name, config.nats.request_timeout);
+    kvStore* kv = bind_or_create(*detail::state_of(conn), spec, /*reconcile_existing=*/false);
+    return detail::ConnectionAccess::kv_store(std::move(conn), kv, spec.name, config.nats.request_timeout);
 }
 
 }  // namespace naq

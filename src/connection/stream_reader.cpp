@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "connection_state.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "nats_check.hpp"
 
 namespace naq {
@@ -81,7 +81,7 @@ std::optional<StreamMessage> StreamReader::next(Millis timeout) {
         if (s == NATS_TIMEOUT) return std::nullopt;
         check(s, "read stream", code);
         for (int i = 0; i < list.Count; ++i) {
-            buffer_.emplace_back(list.Msgs[i]);
+            buffer_.push_back(Message(list.Msgs[i]));
             list.Msgs[i] = nullptr;  // now owned by Message
         }
         natsMsgList_Destroy(&list);
@@ -117,7 +117,7 @@ StreamReader JetStream::read(const ReadSpec& spec) const {
     code = static_cast<jsErrCode>(0);
     check(natsSubscription_GetConsumerInfo(&info.ci, raw, nullptr, &code), "read stream " + spec.stream, code);
     uint64_t pending = info.ci->NumPending;
-    StreamReader reader(owned.release(), conn_.state(), pending);
+    StreamReader reader(owned.release(), detail::state_of(conn_), pending);
     if (!spec.only_new && spec.start_time_ms > 0 && encodable_start_ms(spec.start_time_ms) != spec.start_time_ms) {
         reader.drop_older_than(spec.start_time_ms);
     }

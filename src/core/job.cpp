@@ -5,7 +5,8 @@
 #include <cmath>
 #include <random>
 
-#include "core/enum_names.hpp"
+#include "config/enum_names.hpp"
+#include "config/setting_names.hpp"
 #include "naq/errors.hpp"
 
 namespace naq {
@@ -24,11 +25,6 @@ constexpr detail::EnumNames<JobState, 9> kStateNames{"job state", {{
     {JobState::dependency_failed, "dependency_failed"},
 }}};
 
-constexpr detail::EnumNames<BackoffKind, 3> kBackoffNames{"backoff", {{
-    {BackoffKind::fixed, "fixed"},
-    {BackoffKind::linear, "linear"},
-    {BackoffKind::exponential, "exponential"},
-}}};
 
 }  // namespace
 
@@ -68,10 +64,9 @@ std::optional<JobResult> result_of(const JobStatus& s) {
                      s.started_at_ms, s.finished_at_ms};
 }
 
-const char* to_string(BackoffKind kind) { return kBackoffNames.name(kind); }
 
 BackoffKind backoff_kind_from_string(const std::string& name) {
-    return kBackoffNames.parse<SerializationError>(name);
+    return detail::kBackoffNames.parse<SerializationError>(name);
 }
 
 int64_t now_ms() {

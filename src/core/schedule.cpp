@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "naq/durations.hpp"
-#include "core/enum_names.hpp"
+#include "config/enum_names.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
 

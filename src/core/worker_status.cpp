@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "core/enum_names.hpp"
+#include "config/enum_names.hpp"
 #include "core/json_fields.hpp"
 #include "naq/errors.hpp"
 #include "naq/job.hpp"

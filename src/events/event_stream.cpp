@@ -6,7 +6,7 @@
 #include "naq/errors.hpp"
 #include "naq/events.hpp"
 #include "naq/names.hpp"
-#include "results/status_lookup.hpp"
+#include "results/job_records.hpp"
 
 namespace naq {
 
@@ -23,7 +23,7 @@ EventStream::EventStream(const Config& config, const EventFilter& filter) : filt
     if (!filter_.job_id.empty() && filter_.queue.empty()) {
         // Narrow a job's read to its queue and enqueue time when its status record knows them.
         try {
-            if (auto found = detail::find_status(kv_store(Bucket::job_status, config), filter_.job_id)) {
+            if (auto found = detail::JobRecords(config).find(filter_.job_id)) {
                 const JobStatus& s = found->status;
                 if (names::valid_token(s.queue)) filter_.queue = s.queue;
                 if (!filter_.since_ms && !filter_.only_new && s.enqueued_at_ms > 0) {

@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/names.hpp"
 #include "naq/workers.hpp"
 

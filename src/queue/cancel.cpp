@@ -1,16 +1,16 @@
 #include "naq/codec.hpp"
-#include "naq/connection.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
-#include "results/status_lookup.hpp"
+#include "results/job_records.hpp"
 
 namespace naq {
 
 CancelResult cancel_job(const std::string& job_id, const Config& config) {
     names::check_job_id(job_id);
-    auto status_kv = kv_store(Bucket::job_status, config);
-    auto found = detail::find_status(status_kv, job_id);
+    detail::JobRecords records(config);
+    auto found = records.find(job_id);
     if (!found) throw NotFound("no job " + job_id + " (unknown, or its status expired)");
     JobStatus& status = found->status;
     CancelResult result{status.state, false};
@@ -27,15 +27,8 @@ CancelResult cancel_job(const std::string& job_id, const Config& config) {
         status.updated_at_ms = now_ms();
         status.finished_at_ms = status.updated_at_ms;
         status.error = "cancelled by request";
-        try {
-            if (found->revision == 0) {
-                status_kv.create(job_id, codec::encode(status));  // it had only its batch's record
-            } else {
-                status_kv.update(job_id, codec::encode(status), found->revision);
-            }
-        } catch (const Conflict&) {
-            // A worker picked it up: it sees the request and records the cancellation itself.
-        }
+        // When a worker picked it up meanwhile, it sees the request and records the cancellation itself.
+        records.replace(*found, status);
     }
     return result;
 }

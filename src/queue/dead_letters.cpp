@@ -1,10 +1,11 @@
 #include "naq/dead_letters.hpp"
 
 #include "naq/codec.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
+#include "results/job_records.hpp"
 
 namespace naq {
 
@@ -45,15 +46,8 @@ void DeadLetters::requeue(const DeadLetter& d) const {
         job.history.push_back(std::move(life));
         body = codec::encode(job);
         msg_id = job.id + ":requeue:" + std::to_string(d.sequence);
-        JobStatus status;
-        status.id = job.id;
-        status.queue = job.queue;
-        status.task = job.task;
-        status.state = JobState::queued;
-        status.max_attempts = job.max_attempts;
-        status.enqueued_at_ms = job.enqueued_at_ms;
-        status.updated_at_ms = now_ms();
-        kv_store(Bucket::job_status, config_).put(job.id, codec::encode(status));  // the new life: no result yet
+        // The new life starts with a queued record: no result, no error yet.
+        detail::JobRecords(config_).put(detail::unstarted_status(job, JobState::queued, now_ms()));
     } else if (record.contains("raw") && record["raw"].is_string()) {
         body = record["raw"].get<std::string>();  // undecodable: put back exactly as published
         msg_id = "requeue:" + std::to_string(d.sequence);

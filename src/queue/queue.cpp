@@ -8,28 +8,22 @@
 
 #include "core/enqueue_batch.hpp"
 #include "naq/codec.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
+#include "naq/async_publisher.hpp"
 #include "naq/errors.hpp"
 #include "naq/events.hpp"
 #include "naq/names.hpp"
+#include "results/job_records.hpp"
 
 namespace naq {
 
 namespace {
 
-// The "queued" status goes out before the job on the same connection, so the server stores it
-// before any worker can see the job and write "running". Only when the job has no record yet:
-// a repeated enqueue of a job that already ran (a duplicate) must not make it look queued again.
-void record_queued(const KvStore& status, const Job& job) {
-    JobStatus s;
-    s.id = job.id;
-    s.queue = job.queue;
-    s.task = job.task;
-    s.state = job.depends_on.empty() ? JobState::queued : JobState::waiting;
-    s.max_attempts = job.max_attempts;
-    s.enqueued_at_ms = job.enqueued_at_ms;
-    s.updated_at_ms = job.enqueued_at_ms;
-    status.create_nowait(job.id, codec::encode(s));
+// The "queued" record goes out before the job on the same connection, so the server stores it
+// before any worker can see the job and write "running".
+void record_queued(const detail::JobRecords& records, const Job& job) {
+    JobState state = job.depends_on.empty() ? JobState::queued : JobState::waiting;
+    records.create_first(detail::unstarted_status(job, state, job.enqueued_at_ms));
 }
 
 // The job's envelope, refused here when the server would refuse it: nothing (no record, no
@@ -76,7 +70,7 @@ Job Queue::make_job(const std::string& task, const Json& args, const EnqueueOpti
     if (options.backoff) {
         job.backoff = *options.backoff;
     } else {
-        job.backoff.kind = backoff_kind_from_string(d.backoff);
+        job.backoff.kind = d.backoff;
         job.backoff.base = d.backoff_base;
         job.backoff.max = d.backoff_max;
         job.backoff.jitter = d.backoff_jitter;
@@ -94,8 +88,7 @@ std::string Queue::enqueue(const std::string& task, const Json& args, const Enqu
 EnqueueResult Queue::submit(const Job& job) {
     auto js = jetstream(config_);
     const std::string envelope = encode_within(job, js.connection().max_payload());
-    auto status = kv_store(Bucket::job_status, config_);
-    record_queued(status, job);
+    record_queued(detail::JobRecords(config_), job);
     // Before the job, on the same connection: it reaches the stream before the worker's events.
     EventPublisher(config_).publish(job_event(EventType::enqueued, job));
     PublishOptions po;
@@ -108,7 +101,7 @@ EnqueueResult Queue::submit(const Job& job) {
 BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t window) {
     BatchResult result;
     result.ids.resize(jobs.size());
-    auto status = kv_store(Bucket::job_status, config_);
+    detail::JobRecords records(config_);
     const int64_t max_payload = connection(config_).max_payload();
     EventPublisher events(config_);
     AsyncPublisher publisher(connection(config_), static_cast<int64_t>(std::max<std::size_t>(window, 1)),
@@ -147,7 +140,7 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
                 result.failures.push_back({i, spec.options.job_id, e.what()});
             }
         }
-        if (!manifest.runs.empty()) status.put_async(batch_ids.key(), detail::encode(manifest));
+        if (!manifest.runs.empty()) records.put_batch_async(batch_ids.key(), detail::encode(manifest));
         if (events.enabled()) {
             enqueued.clear();
             for (const auto& b : built) enqueued.push_back(job_event(EventType::enqueued, b.job));
@@ -155,7 +148,7 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
         }
         for (auto& [i, job, in_batch, envelope] : built) {
             try {
-                if (!in_batch) record_queued(status, job);
+                if (!in_batch) record_queued(records, job);
                 publisher.publish(subject_, envelope, job.id);
                 result.ids[i] = std::move(job.id);
             } catch (const Error& e) {

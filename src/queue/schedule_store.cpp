@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "naq/connection.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/errors.hpp"
 #include "naq/events.hpp"
 #include "naq/schedule.hpp"

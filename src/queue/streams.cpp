@@ -2,7 +2,7 @@
 #include <mutex>
 #include <set>
 
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
 

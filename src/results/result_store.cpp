@@ -3,10 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include "naq/codec.hpp"
-#include "naq/connection.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
-#include "results/status_lookup.hpp"
+#include "results/job_records.hpp"
 
 namespace naq {
 
@@ -43,7 +43,7 @@ JobResult ResultStore::get(const std::string& job_id) const {
 
 std::optional<JobResult> ResultStore::try_get(const std::string& job_id) const {
     names::check_job_id(job_id);
-    auto found = detail::find_status(kv_store(Bucket::job_status, config_), job_id);
+    auto found = detail::JobRecords(config_).find(job_id);
     if (!found) return std::nullopt;
     return result_of(found->status);
 }
@@ -60,7 +60,7 @@ JobStatus ResultStore::status(const std::string& job_id) const {
 
 std::optional<JobStatus> ResultStore::try_status(const std::string& job_id) const {
     names::check_job_id(job_id);
-    auto found = detail::find_status(kv_store(Bucket::job_status, config_), job_id);
+    auto found = detail::JobRecords(config_).find(job_id);
     if (!found) return std::nullopt;
     return std::move(found->status);
 }
@@ -68,13 +68,14 @@ std::optional<JobStatus> ResultStore::try_status(const std::string& job_id) cons
 JobStatus ResultStore::wait_final(const std::string& job_id, Millis timeout) const {
     names::check_job_id(job_id);  // a wildcard here would watch other jobs' records
     return watch_for<JobStatus>(
-        kv_store(Bucket::job_status, config_), job_id, timeout,
+        detail::JobRecords(config_).store(), job_id, timeout,
         [](const std::string& v) { return codec::decode_status(v); },
         [](const JobStatus& s) { return is_final(s.state); }, "final status");
 }
 
 std::size_t ResultStore::cleanup_old_results(Millis max_age) const {
-    auto kv = kv_store(Bucket::job_status, config_);
+    detail::JobRecords records(config_);
+    const KvStore& kv = records.store();
     int64_t cutoff = now_ms() - max_age.count();
     std::size_t removed = 0;
     for (const auto& key : kv.keys()) {
@@ -98,7 +99,7 @@ std::size_t ResultStore::cleanup_old_results(Millis max_age) const {
 
 void ResultStore::erase(const std::string& job_id) const {
     names::check_job_id(job_id);
-    kv_store(Bucket::job_status, config_).purge(job_id);
+    detail::JobRecords(config_).purge(job_id);
 }
 
 }  // namespace naq

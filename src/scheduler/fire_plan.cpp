@@ -1,22 +1,13 @@
 // plan_fire(): the scheduler's decision for one due schedule (see fire_plan.hpp).
 #include "scheduler/fire_plan.hpp"
 
-#include "core/enum_names.hpp"
 #include "naq/errors.hpp"
 
 namespace naq {
 
 namespace {
-constexpr detail::EnumNames<MissedRuns, 2> kMissedRunsNames{"missed runs policy", {{
-    {MissedRuns::once, "once"},
-    {MissedRuns::skip, "skip"},
-}}};
 constexpr int kMaxSkipCount = 10'000;  // counting a cron backlog stops here (only a statistic)
 }  // namespace
-
-MissedRuns missed_runs_from_string(const std::string& name) {
-    return kMissedRunsNames.parse<InvalidArgument>(name);
-}
 
 FirePlan plan_fire(const Schedule& s, int64_t now_ms, MissedRuns policy, Millis catch_up) {
     FirePlan plan;

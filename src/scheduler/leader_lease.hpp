@@ -12,7 +12,7 @@
 
 #include "naq/config.hpp"
 #include "core/lease_record.hpp"
-#include "naq/connection.hpp"
+#include "naq/kv_store.hpp"
 
 namespace naq {
 

@@ -23,8 +23,7 @@ double percentile(const std::vector<double>& sorted, double p) {
 Scheduler::Impl::Impl(const Config& cfg, SchedulerOptions opts)
     : config(cfg),
       options(std::move(opts)),
-      policy(missed_runs_from_string(options.missed_runs.empty() ? config.scheduler.missed_runs
-                                                                 : options.missed_runs)),
+      policy(options.missed_runs.value_or(config.scheduler.missed_runs)),
       id(detail::make_instance_id(options.name)),
       lease(std::make_unique<LeaderLease>(config, id)) {
     // A run fired twice must fall inside the jobs stream's dedup window to be dropped.
@@ -59,7 +58,7 @@ void Scheduler::Impl::run() {
         throw;
     }
     log(spdlog::level::info, "started (missed runs: {}, catch-up {} ms)",
-        policy == MissedRuns::once ? "once" : "skip", options.catch_up.count());
+        to_string(policy), options.catch_up.count());
     io.run();
     stopping = true;
     {

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "leader_lease.hpp"
-#include "naq/connection.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/events.hpp"
 #include "naq/queue.hpp"
 #include "naq/schedule.hpp"

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "naq/config.hpp"
-#include "naq/connection.hpp"
+#include "naq/kv_store.hpp"
 #include "worker_log.hpp"
 
 namespace naq {

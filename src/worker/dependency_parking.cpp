@@ -6,15 +6,13 @@
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
-#include "results/status_lookup.hpp"
 
 namespace naq {
 
 Dependencies DependencyParking::check(const Job& job, std::vector<std::string>& pending, std::string& failure) {
-    auto kv = kv_store(Bucket::job_status, config_);
     pending.clear();
     for (const auto& dep : job.depends_on) {
-        auto found = detail::find_status(kv, dep);
+        auto found = lookup_.find(dep);
         if (!found) {
             failure = "dependency " + dep + " is unknown or its status expired";
             return Dependencies::failed;
@@ -42,24 +40,13 @@ void DependencyParking::park(const std::string& queue, Message msg, Job job, con
     // Subscribe first, then look again: a dependency that finished in between is not missed.
     auto conn = connection(config_);
     for (const auto& dep : pending) {
-        std::string subject = names::kv_subject(names::job_status_bucket(config_), dep);
-        auto sub = conn.subscribe(subject, [this, token](std::string_view, std::string_view) {
+        auto sub = conn.subscribe(lookup_.subject(dep), [this, token](std::string_view, std::string_view) {
             asio::post(pool_, [this, token] { recheck(token); });
         });
         std::lock_guard lock(mutex_);
         raw->watches.push_back(std::move(sub));
     }
-    if (status_kv_ != nullptr) {
-        JobStatus s;
-        s.id = raw->job.id;
-        s.queue = raw->job.queue;
-        s.task = raw->job.task;
-        s.state = JobState::waiting;
-        s.max_attempts = raw->job.max_attempts;
-        s.enqueued_at_ms = raw->job.enqueued_at_ms;
-        s.updated_at_ms = now_ms();
-        status_kv_->put_async(raw->job.id, codec::encode(s));
-    }
+    if (records_ != nullptr) records_->put_async(detail::unstarted_status(raw->job, JobState::waiting, now_ms()));
     log_(spdlog::level::debug, "job {}: waiting for {} dependenc(ies)", raw->job.id, pending.size());
     asio::post(pool_, [this, token] { recheck(token); });
 }

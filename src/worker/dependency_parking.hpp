@@ -15,8 +15,9 @@
 #include <vector>
 
 #include "naq/config.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/job.hpp"
+#include "results/job_records.hpp"
 #include "worker_log.hpp"
 
 namespace naq {
@@ -29,10 +30,10 @@ public:
     /// how); called on a pool thread, which may run the job.
     using Resume = std::function<void(Message& msg, const Job& job, Dependencies state, const std::string& failure)>;
 
-    /// `status_kv` (null: results off) gets the "waiting" status of parked jobs.
-    DependencyParking(const Config& config, const WorkerLog& log, KvStore* status_kv, asio::thread_pool& pool,
+    /// `records` (null: results off) gets the "waiting" record of parked jobs.
+    DependencyParking(const Config& config, const WorkerLog& log, detail::JobRecords* records, asio::thread_pool& pool,
                       const std::atomic<bool>& stopping, Resume resume)
-        : config_(config), log_(log), status_kv_(status_kv), pool_(pool), stopping_(stopping),
+        : config_(config), log_(log), records_(records), lookup_(config), pool_(pool), stopping_(stopping),
           resume_(std::move(resume)) {}
     DependencyParking(const DependencyParking&) = delete;
     DependencyParking& operator=(const DependencyParking&) = delete;
@@ -61,7 +62,8 @@ private:
 
     const Config& config_;
     const WorkerLog& log_;
-    KvStore* status_kv_;
+    detail::JobRecords* records_;
+    detail::JobRecords lookup_;  // the dependencies' records are read even with results off
     asio::thread_pool& pool_;
     const std::atomic<bool>& stopping_;
     Resume resume_;

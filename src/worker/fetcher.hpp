@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/worker.hpp"
 #include "telemetry.hpp"
 #include "worker_log.hpp"

@@ -89,7 +89,7 @@ void JobRunner::run(Message& msg, const Job& job) {
 
     // The lease keeper writes the "running" status if the job is still running after
     // kRunningStatusDelay: a short job costs one status write (its final state), not two.
-    uint64_t token = leases_.enter(msg, cancel, job.id, status_kv_ != nullptr ? &status : nullptr);
+    uint64_t token = leases_.enter(msg, cancel, job.id, stores_records_ ? &status : nullptr);
     // A cancel request that arrived while the job was waiting for its slot.
     if (cancels_.requested(job.id)) {
         cancel->reason = "cancelled by request";

@@ -8,7 +8,7 @@
 #include "cancel_watch.hpp"
 #include "dependency_parking.hpp"
 #include "lease_keeper.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/task_registry.hpp"
 #include "outcome_recorder.hpp"
 #include "telemetry.hpp"
@@ -18,11 +18,11 @@ namespace naq {
 
 class JobRunner {
 public:
-    /// `status_kv` is null when the worker stores no results.
-    JobRunner(const TaskRegistry& tasks, const WorkerLog& log, KvStore* status_kv, LeaseKeeper& leases,
+    /// `stores_records` is false with worker.store_results off.
+    JobRunner(const TaskRegistry& tasks, const WorkerLog& log, bool stores_records, LeaseKeeper& leases,
               const CancelWatch& cancels, DependencyParking& parking, OutcomeRecorder& recorder,
               WorkerTelemetry& telemetry)
-        : tasks_(tasks), log_(log), status_kv_(status_kv), leases_(leases), cancels_(cancels), parking_(parking),
+        : tasks_(tasks), log_(log), stores_records_(stores_records), leases_(leases), cancels_(cancels), parking_(parking),
           recorder_(recorder), telemetry_(telemetry) {}
 
     /// Runs one fetched job. `msg` is left empty when the job was parked (it took the message).
@@ -38,7 +38,7 @@ private:
 
     const TaskRegistry& tasks_;
     const WorkerLog& log_;
-    KvStore* status_kv_;
+    bool stores_records_;
     LeaseKeeper& leases_;
     const CancelWatch& cancels_;
     DependencyParking& parking_;

@@ -8,8 +8,8 @@
 
 namespace naq {
 
-void LeaseKeeper::start(KvStore* status_kv, std::function<void()> extend_waiting) {
-    status_kv_ = status_kv;
+void LeaseKeeper::start(detail::JobRecords* records, std::function<void()> extend_waiting) {
+    records_ = records;
     extend_waiting_ = std::move(extend_waiting);
     thread_ = std::thread([this] { loop(); });
 }
@@ -106,13 +106,13 @@ void LeaseKeeper::extend_running() {
 }
 
 void LeaseKeeper::write_running_statuses() {
-    if (status_kv_ == nullptr) return;
+    if (records_ == nullptr) return;
     auto due = std::chrono::steady_clock::now() - kRunningStatusDelay;
     std::lock_guard guard(inflight_mutex_);
     for (auto& [token, job] : inflight_) {
         if (job.running_status == nullptr || job.handed_back || job.started > due) continue;
         try {
-            status_kv_->put_nowait(job.job_id, codec::encode(*job.running_status));
+            records_->note(*job.running_status);
         } catch (const Error& e) {
             log_(spdlog::level::warn, "job {}: writing its running status failed: {}", job.job_id, e.what());
         }

@@ -13,9 +13,10 @@
 #include <thread>
 #include <vector>
 
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/job.hpp"
 #include "naq/task_registry.hpp"
+#include "results/job_records.hpp"
 #include "worker_log.hpp"
 
 namespace naq {
@@ -30,9 +31,9 @@ public:
     LeaseKeeper(const LeaseKeeper&) = delete;
     LeaseKeeper& operator=(const LeaseKeeper&) = delete;
 
-    /// Starts the lease thread. `status_kv` (null: results off) gets the running statuses;
+    /// Starts the lease thread. `records` (null: results off) gets the running records;
     /// `extend_waiting` extends the leases of jobs held elsewhere (prefetched, parked).
-    void start(KvStore* status_kv, std::function<void()> extend_waiting);
+    void start(detail::JobRecords* records, std::function<void()> extend_waiting);
     /// Stops and joins the lease thread.
     void stop();
 
@@ -70,7 +71,7 @@ private:
 
     const Config& config_;
     const WorkerLog& log_;
-    KvStore* status_kv_ = nullptr;
+    detail::JobRecords* records_ = nullptr;
     std::function<void()> extend_waiting_;
 
     mutable std::mutex inflight_mutex_;

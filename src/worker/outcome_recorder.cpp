@@ -12,14 +12,9 @@
 
 namespace naq {
 
-OutcomeRecorder::OutcomeRecorder(const Config& config, const WorkerLog& log, JetStream& js, KvStore* status_kv,
-                                 WorkerCounters& counters, WorkerTelemetry& telemetry)
-    : config_(config), log_(log), js_(js), status_kv_(status_kv), counters_(counters), telemetry_(telemetry) {
-    // As many confirmations in flight as the consumer lets jobs be unacknowledged.
-    if (status_kv_ != nullptr) {
-        confirmed_.emplace(js_.connection(), config_.worker.max_ack_pending, config_.nats.request_timeout);
-    }
-}
+OutcomeRecorder::OutcomeRecorder(const Config& config, const WorkerLog& log, JetStream& js,
+                                 detail::JobRecords* records, WorkerCounters& counters, WorkerTelemetry& telemetry)
+    : config_(config), log_(log), js_(js), records_(records), counters_(counters), telemetry_(telemetry) {}
 
 void OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, const OutcomeDecision& decision,
                              Json result, JobObservation* observed) {
@@ -42,7 +37,9 @@ void OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, co
             if (observed != nullptr && d.state != JobState::cancelled) observed->failed(d.error);  // observability
         }
         // Keep every attempt's error: earlier ones are in the stored status record.
-        if (d.keeps_earlier_errors) status.errors = earlier_errors(job.id);
+        if (d.keeps_earlier_errors) {
+            status.errors = records_ != nullptr ? records_->earlier_errors(job.id) : std::vector<AttemptError>{};
+        }
         if (d.records_attempt_error) status.errors.push_back({status.attempt, d.error, d.at_ms, log_.id()});
         status.error = d.error;
         status.state = d.state;
@@ -52,7 +49,9 @@ void OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, co
         }
         // Final: the dead letter (with the whole history) is stored before the job leaves its queue.
         if (!d.dead_letter_reason.empty()) dead_letter(msg, job, status, d.dead_letter_reason);
-        write_final_failure(job, status);
+        // Synchronous: jobs that depend on this one are woken by this very write, and the job is
+        // acked only after it.
+        if (records_ != nullptr) records_->put(status);
         msg.ack();
         if (!d.dead_letter_reason.empty()) counters_.dead.fetch_add(1);
         announce_final(job, status, observed);
@@ -63,31 +62,23 @@ void OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, co
 }
 
 void OutcomeRecorder::record_success(Message& msg, const Job& job, JobStatus& status, Json result) {
-    if (status_kv_ == nullptr) {  // worker.store_results off: nothing to confirm
+    if (records_ == nullptr) {  // worker.store_results off: nothing to confirm
         msg.ack();
         counters_.succeeded.fetch_add(1);
         return;
     }
     status.state = JobState::succeeded;
     status.result = std::move(result);
-    if (status.attempt > 1) status.errors = earlier_errors(job.id);  // the record keeps them after success
-    std::string record = codec::encode(status);
-    const int64_t max_payload = js_.connection().max_payload();
-    if (static_cast<int64_t>(record.size()) > max_payload) {
-        // Stored as it is, the record would be refused on every run: keep the job's outcome and say
-        // why its result is missing instead.
-        log_(spdlog::level::err, "job {}: result of {} bytes does not fit the server's max_payload ({}); stored without it",
-             job.id, record.size(), max_payload);
-        status.result = Json{{"naq_result_dropped", "the result (" + std::to_string(record.size()) +
-                                                        " bytes with its record) exceeds the server's max_payload of " +
-                                                        std::to_string(max_payload) + " bytes"}};
-        record = codec::encode(status);
-    }
+    if (status.attempt > 1) status.errors = records_->earlier_errors(job.id);  // the record keeps them after success
     // The message moves into the callback: it is acked (or handed back) once the server answered.
     auto held = std::make_shared<Message>(std::move(msg));
     try {
-        confirmed_->publish(names::kv_subject(status_kv_->bucket(), job.id), record,
-                            [this, held, id = job.id](const std::string& error) { confirmed(*held, id, error); });
+        bool fits = records_->publish_succeeded(
+            status, [this, held, id = job.id](const std::string& error) { confirmed(*held, id, error); });
+        if (!fits) {
+            log_(spdlog::level::err, "job {}: its result does not fit the server's max_payload ({} bytes); stored without it",
+                 job.id, js_.connection().max_payload());
+        }
     } catch (const Error& e) {
         confirmed(*held, job.id, e.what());  // not even sent: hand it back now
     }
@@ -110,20 +101,9 @@ void OutcomeRecorder::confirmed(Message& msg, const std::string& job_id, const s
     }
 }
 
-std::vector<AttemptError> OutcomeRecorder::earlier_errors(const std::string& job_id) {
-    if (status_kv_ == nullptr) return {};
-    if (auto prev = status_kv_->try_get(job_id)) {
-        try {
-            return codec::decode_status(prev->value).errors;
-        } catch (const SerializationError&) {
-        }
-    }
-    return {};
-}
-
 void OutcomeRecorder::retry(Message& msg, const Job& job, const JobStatus& status, const OutcomeDecision& d,
                             JobObservation* observed) {
-    if (status_kv_ != nullptr) status_kv_->put_async(job.id, codec::encode(status));
+    if (records_ != nullptr) records_->put_async(status);
     if (observed != nullptr) observed->retry_scheduled(d.retry_delay);  // its events go out before the job goes back
     msg.nak(d.retry_delay);
     counters_.retried.fetch_add(1);
@@ -139,14 +119,8 @@ void OutcomeRecorder::dead_letter(Message& msg, const Job& job, const JobStatus&
                 po);
 }
 
-void OutcomeRecorder::write_final_failure(const Job& job, const JobStatus& status) {
-    // Synchronous: jobs that depend on this one are woken by this very write, and the job is
-    // acked only after it.
-    if (status_kv_ != nullptr) status_kv_->put(job.id, codec::encode(status));
-}
-
 void OutcomeRecorder::drain(Millis timeout) {
-    if (confirmed_) confirmed_->drain(timeout);
+    if (records_ != nullptr) records_->drain(timeout);
 }
 
 void OutcomeRecorder::announce_final(const Job& job, const JobStatus& status, JobObservation* observed) {

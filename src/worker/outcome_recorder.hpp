@@ -7,10 +7,10 @@
 #include <string>
 
 #include "naq/config.hpp"
-#include "connection/confirmed_publisher.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/job.hpp"
 #include "outcome.hpp"
+#include "results/job_records.hpp"
 #include "telemetry.hpp"
 #include "worker_log.hpp"
 
@@ -24,8 +24,8 @@ inline constexpr Millis kUnrecordedRetryDelay{1000};
 
 class OutcomeRecorder {
 public:
-    /// `status_kv` is null when the worker stores no records (worker.store_results off).
-    OutcomeRecorder(const Config& config, const WorkerLog& log, JetStream& js, KvStore* status_kv,
+    /// `records` is null when the worker stores no records (worker.store_results off).
+    OutcomeRecorder(const Config& config, const WorkerLog& log, JetStream& js, detail::JobRecords* records,
                     WorkerCounters& counters, WorkerTelemetry& telemetry);
 
     /// Carries out `decision` for `job`: dead letter, the job's record, then ack or nak.
@@ -46,20 +46,15 @@ private:
     void record_success(Message& msg, const Job& job, JobStatus& status, Json result);
     /// The publish-ack of a succeeded record: ack the job, or hand it back.
     void confirmed(Message& msg, const std::string& job_id, const std::string& error) noexcept;
-    /// The errors of earlier attempts, from the stored status record.
-    std::vector<AttemptError> earlier_errors(const std::string& job_id);
     void retry(Message& msg, const Job& job, const JobStatus& status, const OutcomeDecision& decision,
                JobObservation* observed);
     void dead_letter(Message& msg, const Job& job, const JobStatus& status, const std::string& reason);
-    /// A final failed state: its record, synchronously.
-    void write_final_failure(const Job& job, const JobStatus& status);
     void announce_final(const Job& job, const JobStatus& status, JobObservation* observed);
 
     const Config& config_;
     const WorkerLog& log_;
     JetStream& js_;
-    KvStore* status_kv_;
-    std::optional<ConfirmedPublisher> confirmed_;  // present with status_kv_
+    detail::JobRecords* records_;
     WorkerCounters& counters_;
     WorkerTelemetry& telemetry_;
 };

@@ -40,7 +40,7 @@ void Worker::Impl::run() {
         throw;
     }
     fetcher.start(*js, *pool, *telemetry, [this](std::exception_ptr error) { on_bound(error); });
-    leases.start(status_store(), [this] {
+    leases.start(job_records(), [this] {
         fetcher.extend_leases();
         parking->extend_leases();
     });
@@ -62,7 +62,8 @@ void Worker::Impl::set_up() {
         config, WorkerTelemetrySources{log.id(), options.queues, options.concurrency, counters, stopping,
                                        [this] { return leases.running_job_ids(); }});
     if (config.worker.store_results) {
-        status_kv.emplace(kv_store(Bucket::job_status, config));
+        // As many succeeded records awaiting confirmation as the consumer lets jobs be unacknowledged.
+        records.emplace(config, config.worker.max_ack_pending);
     }
     for (const auto& q : options.queues) {
         ConsumerSpec spec;
@@ -74,12 +75,12 @@ void Worker::Impl::set_up() {
         js->ensure_consumer(spec);
     }
     pool = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(options.concurrency));
-    parking.emplace(config, log, status_store(), *pool, stopping,
+    parking.emplace(config, log, job_records(), *pool, stopping,
                     [this](Message& msg, const Job& job, Dependencies state, const std::string& failure) {
                         resume_parked(msg, job, state, failure);
                     });
-    recorder.emplace(config, log, *js, status_store(), counters, *telemetry);
-    runner.emplace(tasks, log, status_store(), leases, cancels, *parking, *recorder, *telemetry);
+    recorder.emplace(config, log, *js, job_records(), counters, *telemetry);
+    runner.emplace(tasks, log, job_records() != nullptr, leases, cancels, *parking, *recorder, *telemetry);
     cancels.start();
 }
 
@@ -120,7 +121,7 @@ void Worker::Impl::shut_down() {
     telemetry->stopped(online);  // observability: worker_stopped event, status record removed
     try {
         if (online) {
-            if (status_kv) status_kv->flush_async(Millis(2000));
+            if (records) records->flush(Millis(2000));
             js->connection().flush(Millis(2000));
         }
     } catch (const Error& e) {

@@ -24,9 +24,10 @@
 #include "fetcher.hpp"
 #include "job_runner.hpp"
 #include "lease_keeper.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/worker.hpp"
 #include "outcome_recorder.hpp"
+#include "results/job_records.hpp"
 #include "telemetry.hpp"
 #include "worker_log.hpp"
 
@@ -60,7 +61,7 @@ struct Worker::Impl {
 
     // Set up by run(), in this order.
     std::optional<JetStream> js;
-    std::optional<KvStore> status_kv;
+    std::optional<detail::JobRecords> records;  // none with worker.store_results off
     std::unique_ptr<asio::thread_pool> pool;
     std::optional<DependencyParking> parking;
     std::optional<OutcomeRecorder> recorder;
@@ -71,7 +72,7 @@ struct Worker::Impl {
 private:
     void set_up();
     void shut_down();
-    KvStore* status_store() { return status_kv ? &*status_kv : nullptr; }
+    detail::JobRecords* job_records() { return records ? &*records : nullptr; }
 };
 
 }  // namespace naq

@@ -15,7 +15,8 @@
 #include <vector>
 
 #include "naq/codec.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"

@@ -4,7 +4,7 @@
 
 #include <atomic>
 
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"

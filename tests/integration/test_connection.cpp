@@ -4,7 +4,8 @@
 #include <atomic>
 #include <thread>
 
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/errors.hpp"
 #include "support/test_env.hpp"
 

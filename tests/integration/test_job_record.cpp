@@ -5,7 +5,7 @@
 #include <atomic>
 
 #include "naq/codec.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
 #include "naq/results.hpp"

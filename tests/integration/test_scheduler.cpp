@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "naq/codec.hpp"
-#include "naq/connection.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/errors.hpp"
 #include "naq/events.hpp"
 #include "naq/names.hpp"
@@ -190,8 +190,8 @@ TEST_CASE("scheduler: modify, pause, resume and cancel take effect at once throu
 }
 
 TEST_CASE("scheduler: missed runs older than the catch-up window follow the policy", "[scheduler]") {
-    for (std::string policy : {"skip", "once"}) {
-        DYNAMIC_SECTION("policy " << policy) {
+    for (MissedRuns policy : {MissedRuns::skip, MissedRuns::once}) {
+        DYNAMIC_SECTION("policy " << to_string(policy)) {
             Config c = test::test_config();
             Queue q("missed", c);
             auto start = std::chrono::system_clock::now() - 5min - 30s;  // 6 runs missed while no scheduler ran
@@ -199,7 +199,7 @@ TEST_CASE("scheduler: missed runs older than the catch-up window follow the poli
             RunningScheduler scheduler(c, {.missed_runs = policy, .catch_up = 10s});
             REQUIRE(test::eventually([&] { return ScheduleStore(c).get(id).next_run_ms > now_ms(); }));
             auto ids = stored_ids(c, "missed");
-            if (policy == "skip") {
+            if (policy == MissedRuns::skip) {
                 CHECK(ids.empty());
                 CHECK(scheduler->stats().skipped == 6);
             } else {

@@ -47,4 +47,7 @@ expect_failure "an unlisted module" 'src/dashboard/: not a module'
 fresh  # a new public header nobody owns
 touch "$scratch/tree/include/naq/new_thing.hpp"
 expect_failure "an unowned public header" 'include/naq/new_thing\.hpp: no owning module'
+fresh  # a second writer of the job records, bypassing results/job_records.hpp
+echo 'auto kv = kv_store(Bucket::job_status, config);' >>"$scratch/tree/src/queue/cancel.cpp"
+expect_failure "a job-record writer outside results/" 'src/queue/cancel\.cpp:[0-9]+: Bucket::job_status is bound only in connection, results'
 echo "ok: check-module-deps catches every planted bad include"

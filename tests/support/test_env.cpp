@@ -40,7 +40,7 @@ Config config_for(const std::string& url) {
     config.nats.servers = {url};
     config.nats.connect_timeout = std::chrono::milliseconds(2000);
     config.jetstream.prefix = "t" + std::to_string(run) + "_" + std::to_string(counter++);
-    config.log.level = "warn";
+    config.log.level = naq::LogLevel::warn;
     return config;
 }
 

@@ -263,7 +263,7 @@ TEST_CASE("config: enumerated values are checked", "[config]") {
 
     Config config;
     config.set("log.level", "WARNING");  // the Python naq's spelling
-    CHECK(config.log.level == "warn");
+    CHECK(config.log.level == naq::LogLevel::warn);
     config.set("jetstream.storage", "Memory");
     CHECK(config.jetstream.storage == naq::StorageType::memory);
     CHECK(config.origins.at("log.level") == "flag");
@@ -460,7 +460,7 @@ TEST_CASE("config: the Python naq environment names are accepted", "[config]") {
     CHECK(config.scheduler.lock_ttl == Millis{30'000});
     CHECK(config.scheduler.lock_renew == Millis{15'000});
     CHECK(config.scheduler.max_failures == 9);
-    CHECK(config.log.level == "debug");
+    CHECK(config.log.level == naq::LogLevel::debug);
     CHECK(config.origins.at("results.result_ttl") == "env:NAQ_DEFAULT_RESULT_TTL");
 
     // Both names set: the NAQ_<SECTION>_<FIELD> name wins.

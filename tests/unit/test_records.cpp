@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "core/enum_names.hpp"
+#include "config/enum_names.hpp"
 #include "core/json_fields.hpp"
 #include "core/lease_record.hpp"
 #include "naq/codec.hpp"

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "naq/config.hpp"
-#include "naq/connection.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/worker_status.hpp"
 
 namespace naq {
