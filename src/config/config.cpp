@@ -18,7 +18,7 @@ namespace {
 /// and for values changed in code.
 std::string where_of(const Config& config, const std::string& key) {
     const auto it = config.origins.find(key);
-    return it == config.origins.end() ? std::string() : config_detail::where_from_origin(it->second);
+    return it == config.origins.end() ? std::string() : detail::where_from_origin(it->second);
 }
 
 /// A rule between two keys failed: the message is prefixed with where either of them was set.
@@ -68,9 +68,9 @@ void Config::validate() const {
     // Ranges: fields may have been changed in code, so every value must parse back through
     // its own key's rules.
     Config scratch;
-    for (const auto& d : config_detail::config_keys()) {
+    for (const auto& d : detail::config_keys()) {
         const std::string text = d.format(*this);
-        if (!d.parse(scratch, text)) config_detail::throw_bad_value(where_of(*this, d.key), d, text);
+        if (!d.parse(scratch, text)) detail::throw_bad_value(where_of(*this, d.key), d, text);
     }
 
     check_both_or_neither(*this, "nats.tls_cert", nats.tls_cert, "nats.tls_key", nats.tls_key,
@@ -91,7 +91,7 @@ void Config::validate() const {
 
 std::vector<ConfigEntry> describe(const Config& config) {
     std::vector<ConfigEntry> entries;
-    for (const auto& d : config_detail::config_keys()) {
+    for (const auto& d : detail::config_keys()) {
         ConfigEntry entry;
         entry.key = d.key;
         entry.value = d.format(config);

@@ -13,7 +13,7 @@
 #include "config/value_parsing.hpp"
 #include "naq/errors.hpp"
 
-namespace naq::config_detail {
+namespace naq::detail {
 
 namespace {
 
@@ -388,4 +388,4 @@ void throw_bad_value(const std::string& where, const KeyDescriptor& d, std::stri
     throw ConfigError((where.empty() ? "" : where + ": ") + d.key + ": expected " + d.expected + ", got " + got);
 }
 
-}  // namespace naq::config_detail
+}  // namespace naq::detail

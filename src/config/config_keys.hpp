@@ -10,7 +10,7 @@
 
 #include "naq/config.hpp"
 
-namespace naq::config_detail {
+namespace naq::detail {
 
 struct KeyDescriptor {
     std::string key;                       ///< "worker.concurrency": section.field
@@ -52,4 +52,4 @@ std::string quoted(std::string_view text);
 /// Throws ConfigError "<where>: <key>: expected <d.expected>, got <text>"; `where` may be empty.
 [[noreturn]] void throw_bad_value(const std::string& where, const KeyDescriptor& d, std::string_view text);
 
-}  // namespace naq::config_detail
+}  // namespace naq::detail

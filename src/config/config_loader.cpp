@@ -18,7 +18,7 @@ namespace naq {
 
 namespace {
 
-using config_detail::KeyDescriptor;
+using detail::KeyDescriptor;
 
 /// "naq.yaml:12" for a node that knows its line (yaml-cpp counts from 0), else "naq.yaml".
 std::string file_where(const std::string& path, const YAML::Node& node) {
@@ -28,13 +28,13 @@ std::string file_where(const std::string& path, const YAML::Node& node) {
 }
 
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& known) {
-    const std::string best = config_detail::closest_name(name, known);
+    const std::string best = detail::closest_name(name, known);
     return best.empty() ? "" : " (did you mean \"" + best + "\"?)";
 }
 
 void apply_text(Config& config, const KeyDescriptor& d, std::string_view text, const std::string& origin,
                 const std::string& where) {
-    if (!d.parse(config, text)) config_detail::throw_bad_value(where, d, text);
+    if (!d.parse(config, text)) detail::throw_bad_value(where, d, text);
     config.origins[d.key] = origin;
 }
 
@@ -52,7 +52,7 @@ std::string yaml_value_text(const YAML::Node& value, const KeyDescriptor& d, con
             }
             items.push_back(item.Scalar());
         }
-        return config_detail::join_list(items);
+        return detail::join_list(items);
     }
     throw ConfigError(where + ": " + d.key + ": expected " + d.expected + ", got a " +
                       (value.IsMap() ? "mapping" : "list"));
@@ -80,8 +80,8 @@ void apply_yaml_file(Config& config, const std::string& path) {
         throw ConfigError(file_where(path, root) +
                           ": expected a mapping of sections (nats:, worker:, ...) at the top level");
     }
-    const auto& sections = config_detail::config_sections();
-    const auto key_names = config_detail::config_key_names();
+    const auto& sections = detail::config_sections();
+    const auto key_names = detail::config_key_names();
     std::set<std::string> seen;
     for (const auto& section_entry : root) {
         const YAML::Node& section_name = section_entry.first;
@@ -104,7 +104,7 @@ void apply_yaml_file(Config& config, const std::string& path) {
             const YAML::Node& field_name = field_entry.first;
             if (!field_name.IsScalar()) throw ConfigError(file_where(path, field_name) + ": key names must be text");
             const std::string key = section + "." + field_name.Scalar();
-            const KeyDescriptor* d = config_detail::find_config_key(key);
+            const KeyDescriptor* d = detail::find_config_key(key);
             if (d == nullptr) {
                 throw ConfigError(file_where(path, field_name) + ": unknown key \"" + key + "\"" +
                                   did_you_mean(key, key_names));
@@ -125,7 +125,7 @@ const char* env_value(const std::string& name) {
 }
 
 void apply_environment(Config& config) {
-    for (const auto& d : config_detail::config_keys()) {
+    for (const auto& d : detail::config_keys()) {
         // The Python naq's name first, so the NAQ_<SECTION>_<FIELD> name wins when both are set.
         for (const auto& alias : d.env_aliases) {
             if (const char* value = env_value(alias)) apply_text(config, d, value, "env:" + alias, "env " + alias);
@@ -162,11 +162,11 @@ Config Config::from_file(const std::string& path) {
 }
 
 void Config::set(const std::string& key, const std::string& value, const std::string& origin) {
-    const KeyDescriptor* d = config_detail::find_config_key(config_detail::trim(key));
-    const std::string where = config_detail::where_from_origin(origin);
+    const KeyDescriptor* d = detail::find_config_key(detail::trim(key));
+    const std::string where = detail::where_from_origin(origin);
     if (d == nullptr) {
         throw ConfigError(where + ": unknown key \"" + key + "\"" +
-                          did_you_mean(key, config_detail::config_key_names()));
+                          did_you_mean(key, detail::config_key_names()));
     }
     apply_text(*this, *d, value, origin, where);
 }

@@ -9,8 +9,8 @@
 
 namespace naq {
 
-using config_detail::to_lower;
-using config_detail::trim;
+using detail::to_lower;
+using detail::trim;
 
 namespace {
 

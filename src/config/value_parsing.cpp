@@ -5,7 +5,7 @@
 #include <charconv>
 #include <limits>
 
-namespace naq::config_detail {
+namespace naq::detail {
 
 
 std::string_view trim(std::string_view text) {
@@ -58,4 +58,4 @@ std::string join_list(const std::vector<std::string>& items) {
     return joined;
 }
 
-}  // namespace naq::config_detail
+}  // namespace naq::detail

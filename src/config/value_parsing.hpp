@@ -12,7 +12,7 @@
 #include "naq/config.hpp"
 #include "naq/durations.hpp"
 
-namespace naq::config_detail {
+namespace naq::detail {
 
 /// `text` without leading and trailing blanks.
 std::string_view trim(std::string_view text);
@@ -32,4 +32,4 @@ std::string join_list(const std::vector<std::string>& items);
 /// `text` in lower case (ASCII).
 std::string to_lower(std::string_view text);
 
-}  // namespace naq::config_detail
+}  // namespace naq::detail

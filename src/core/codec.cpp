@@ -66,28 +66,18 @@ Json to_json(const Job& job) {
 std::string encode(const Job& job) {
     detail::JsonWriter w(320);
     w.begin_object();
-    w.key("args");
-    w.value(job.args);
-    w.key("enqueued_at");
-    w.value(job.enqueued_at_ms);
-    if (!job.history.empty()) {
-        w.key("history");
-        w.value(job.history);
-    }
-    w.key("id");
-    w.value(job.id);
+    w.field("args", job.args);
+    w.field("enqueued_at", job.enqueued_at_ms);
+    if (!job.history.empty()) w.field("history", job.history);
+    w.field("id", job.id);
     w.key("options");
     w.begin_object();
     w.key("backoff");
     w.begin_object();
-    w.key("base_ms");
-    w.value(static_cast<int64_t>(job.backoff.base.count()));
-    w.key("jitter");
-    w.value(job.backoff.jitter);
-    w.key("kind");
-    w.value(to_string(job.backoff.kind));
-    w.key("max_ms");
-    w.value(static_cast<int64_t>(job.backoff.max.count()));
+    w.field("base_ms", static_cast<int64_t>(job.backoff.base.count()));
+    w.field("jitter", job.backoff.jitter);
+    w.field("kind", to_string(job.backoff.kind));
+    w.field("max_ms", static_cast<int64_t>(job.backoff.max.count()));
     w.end_object();
     if (!job.depends_on.empty()) {
         w.key("depends_on");
@@ -95,21 +85,13 @@ std::string encode(const Job& job) {
         for (const auto& d : job.depends_on) w.value(d);
         w.end_array();
     }
-    w.key("max_attempts");
-    w.value(job.max_attempts);
-    if (job.result_ttl) {
-        w.key("result_ttl_ms");
-        w.value(static_cast<int64_t>(job.result_ttl->count()));
-    }
-    w.key("timeout_ms");
-    w.value(static_cast<int64_t>(job.timeout.count()));
+    w.field("max_attempts", job.max_attempts);
+    if (job.result_ttl) w.field("result_ttl_ms", static_cast<int64_t>(job.result_ttl->count()));
+    w.field("timeout_ms", static_cast<int64_t>(job.timeout.count()));
     w.end_object();
-    w.key("queue");
-    w.value(job.queue);
-    w.key("task");
-    w.value(job.task);
-    w.key("v");
-    w.value(kWireVersion);
+    w.field("queue", job.queue);
+    w.field("task", job.task);
+    w.field("v", kWireVersion);
     w.end_object();
     return w.take();
 }
@@ -174,65 +156,34 @@ Json to_json(const JobStatus& s) {
 std::string encode(const JobStatus& s) {
     detail::JsonWriter w(256);
     w.begin_object();
-    w.key("attempt");
-    w.value(s.attempt);
-    w.key("enqueued_at");
-    w.value(s.enqueued_at_ms);
-    if (!s.error.empty()) {
-        w.key("error");
-        w.value(s.error);
-    }
+    w.field("attempt", s.attempt);
+    w.field("enqueued_at", s.enqueued_at_ms);
+    if (!s.error.empty()) w.field("error", s.error);
     if (!s.errors.empty()) {
         w.key("errors");
         w.begin_array();
         for (const auto& e : s.errors) {
             w.begin_object();
-            w.key("at");
-            w.value(e.at_ms);
-            w.key("attempt");
-            w.value(e.attempt);
-            w.key("error");
-            w.value(e.error);
-            w.key("worker");
-            w.value(e.worker);
+            w.field("at", e.at_ms);
+            w.field("attempt", e.attempt);
+            w.field("error", e.error);
+            w.field("worker", e.worker);
             w.end_object();
         }
         w.end_array();
     }
-    if (s.finished_at_ms != 0) {
-        w.key("finished_at");
-        w.value(s.finished_at_ms);
-    }
-    w.key("id");
-    w.value(s.id);
-    w.key("max_attempts");
-    w.value(s.max_attempts);
-    if (s.next_attempt_at_ms != 0) {
-        w.key("next_attempt_at");
-        w.value(s.next_attempt_at_ms);
-    }
-    w.key("queue");
-    w.value(s.queue);
-    if (s.state == JobState::succeeded) {
-        w.key("result");
-        w.value(s.result);
-    }
-    if (s.started_at_ms != 0) {
-        w.key("started_at");
-        w.value(s.started_at_ms);
-    }
-    w.key("state");
-    w.value(to_string(s.state));
-    w.key("task");
-    w.value(s.task);
-    w.key("updated_at");
-    w.value(s.updated_at_ms);
-    w.key("v");
-    w.value(kWireVersion);
-    if (!s.worker.empty()) {
-        w.key("worker");
-        w.value(s.worker);
-    }
+    if (s.finished_at_ms != 0) w.field("finished_at", s.finished_at_ms);
+    w.field("id", s.id);
+    w.field("max_attempts", s.max_attempts);
+    if (s.next_attempt_at_ms != 0) w.field("next_attempt_at", s.next_attempt_at_ms);
+    w.field("queue", s.queue);
+    if (s.state == JobState::succeeded) w.field("result", s.result);
+    if (s.started_at_ms != 0) w.field("started_at", s.started_at_ms);
+    w.field("state", to_string(s.state));
+    w.field("task", s.task);
+    w.field("updated_at", s.updated_at_ms);
+    w.field("v", kWireVersion);
+    if (!s.worker.empty()) w.field("worker", s.worker);
     w.end_object();
     return w.take();
 }
@@ -282,30 +233,15 @@ Json to_json(const JobResult& r) {
 std::string encode(const JobResult& r) {
     detail::JsonWriter w(192);
     w.begin_object();
-    w.key("attempt");
-    w.value(r.attempt);
-    if (!r.error.empty()) {
-        w.key("error");
-        w.value(r.error);
-    }
-    w.key("finished_at");
-    w.value(r.finished_at_ms);
-    w.key("id");
-    w.value(r.id);
-    if (r.ok) {
-        w.key("result");
-        w.value(r.result);
-    }
-    w.key("started_at");
-    w.value(r.started_at_ms);
-    w.key("status");
-    w.value(r.ok ? "succeeded" : "failed");
-    w.key("v");
-    w.value(kWireVersion);
-    if (!r.worker.empty()) {
-        w.key("worker");
-        w.value(r.worker);
-    }
+    w.field("attempt", r.attempt);
+    if (!r.error.empty()) w.field("error", r.error);
+    w.field("finished_at", r.finished_at_ms);
+    w.field("id", r.id);
+    if (r.ok) w.field("result", r.result);
+    w.field("started_at", r.started_at_ms);
+    w.field("status", r.ok ? "succeeded" : "failed");
+    w.field("v", kWireVersion);
+    if (!r.worker.empty()) w.field("worker", r.worker);
     w.end_object();
     return w.take();
 }

@@ -141,8 +141,8 @@ struct FieldSets {
 
 std::optional<system_clock::time_point> CronExpression::next_after(system_clock::time_point after,
                                                                    std::string_view tz) const {
-    using Kind = cron_detail::LocalResolution::Kind;
-    const auto zone = cron_detail::TimeZoneRules::find(tz);
+    using Kind = detail::LocalResolution::Kind;
+    const auto zone = detail::TimeZoneRules::find(tz);
     const FieldSets fields{.seconds = seconds_,
                            .minutes = minutes_,
                            .hours = hours_,
@@ -167,7 +167,7 @@ std::optional<system_clock::time_point> CronExpression::next_after(system_clock:
         const auto match = fields.first_match(to_civil(from), last_year);
         if (!match) return std::nullopt;
         const local_seconds local = to_local(*match);
-        const cron_detail::LocalResolution resolved = zone->resolve(local);
+        const detail::LocalResolution resolved = zone->resolve(local);
         if (resolved.instant > after) {
             if (resolved.instant > std::chrono::floor<seconds>(system_clock::time_point::max())) {
                 return std::nullopt;

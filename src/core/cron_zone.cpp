@@ -21,7 +21,7 @@
 #include "naq/cron.hpp"
 #include "naq/errors.hpp"
 
-namespace naq::cron_detail {
+namespace naq::detail {
 namespace {
 
 using std::chrono::days;
@@ -262,7 +262,7 @@ OffsetPeriod TimeZoneRules::period_at(sys_seconds instant) const {
     const bool past_last_transition =
         info.end >= date::sys_days{date::year{9999} / date::January / 1};
     if (past_last_transition && footer_ && footer_->daylight_saving) {
-        OffsetPeriod period = cron_detail::period_at(*footer_, instant);
+        OffsetPeriod period = detail::period_at(*footer_, instant);
         period.begin = std::max(period.begin, info.begin);
         return period;
     }
@@ -296,12 +296,12 @@ LocalResolution TimeZoneRules::resolve(std::chrono::local_seconds local) const {
     return {Kind::skipped, after_gap.begin, after_gap.offset, after_gap.begin};
 }
 
-}  // namespace naq::cron_detail
+}  // namespace naq::detail
 
 namespace naq {
 
 void check_time_zone(std::string_view tz) {
-    cron_detail::TimeZoneRules::find(tz);
+    detail::TimeZoneRules::find(tz);
 }
 
 }  // namespace naq

@@ -16,7 +16,7 @@ namespace date {
 class time_zone;
 }
 
-namespace naq::cron_detail {
+namespace naq::detail {
 
 /// A POSIX TZ string as found in TZif footers, e.g. "CET-1CEST,M3.5.0,M10.5.0/3".
 struct PosixTimeZone {
@@ -86,4 +86,4 @@ private:
     std::optional<PosixTimeZone> footer_;    // rule past the zone file's last transition
 };
 
-}  // namespace naq::cron_detail
+}  // namespace naq::detail

@@ -1,10 +1,9 @@
 // The event record: type names, the JSON codec and the subject an event goes to.
-// encode_event is hand-written (no DOM) because it runs on the job path twice per job.
 #include <array>
-#include <cstdio>
 
 #include "config/enum_names.hpp"
 #include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 #include "naq/errors.hpp"
 #include "naq/event.hpp"
 #include "naq/names.hpp"
@@ -35,55 +34,6 @@ bool is_schedule_event(EventType t) {
     return t == EventType::schedule_fired || t == EventType::schedule_paused || t == EventType::schedule_resumed;
 }
 
-void append_escaped(std::string& out, std::string_view s) {
-    out += '"';
-    std::size_t clean = 0;  // start of the run of characters that need no escaping
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;  // UTF-8 passes through as it is
-        out.append(s.data() + clean, i - clean);
-        clean = i + 1;
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default: {
-                char buf[8];
-                std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-                out += buf;
-            }
-        }
-    }
-    out.append(s.data() + clean, s.size() - clean);
-    out += '"';
-}
-
-void field(std::string& out, std::string_view name, std::string_view value) {
-    out += ",\"";
-    out += name;
-    out += "\":";
-    append_escaped(out, value);
-}
-
-void field(std::string& out, std::string_view name, int64_t value) {
-    out += ",\"";
-    out += name;
-    out += "\":";
-    out += std::to_string(value);
-}
-
 }  // namespace
 
 const char* to_string(EventType type) { return kTypes.name(type); }
@@ -110,28 +60,27 @@ Event job_event(EventType type, const Job& job, int attempt) {
     return e;
 }
 
+// Hand-written (no DOM) because it runs on the job path twice per job. The fields keep this
+// order; text that is not valid UTF-8 (an error message, say) is written with U+FFFD in place of
+// the bad bytes, so every event is valid JSON.
 std::string encode_event(const Event& e) {
-    std::string out;
-    out.reserve(192 + e.error.size());
-    out += "{\"v\":";
-    out += std::to_string(kWireVersion);
-    field(out, "type", to_string(e.type));
-    if (!e.job_id.empty()) field(out, "job_id", e.job_id);
-    if (!e.queue.empty()) field(out, "queue", e.queue);
-    if (!e.task.empty()) field(out, "task", e.task);
-    if (!e.worker.empty()) field(out, "worker", e.worker);
-    if (!e.schedule_id.empty()) field(out, "schedule_id", e.schedule_id);
-    if (e.attempt > 0) field(out, "attempt", e.attempt);
-    field(out, "at", e.at_ms);
-    if (!e.error.empty()) field(out, "error", e.error);
-    if (e.duration_ms) field(out, "duration_ms", *e.duration_ms);
-    if (e.delay_ms) field(out, "delay_ms", *e.delay_ms);
-    if (!e.data.is_null()) {
-        out += ",\"data\":";
-        out += json_fields::dump(e.data);
-    }
-    out += '}';
-    return out;
+    detail::JsonWriter w(192 + e.error.size());
+    w.begin_object();
+    w.field("v", kWireVersion);
+    w.field("type", to_string(e.type));
+    if (!e.job_id.empty()) w.field("job_id", e.job_id);
+    if (!e.queue.empty()) w.field("queue", e.queue);
+    if (!e.task.empty()) w.field("task", e.task);
+    if (!e.worker.empty()) w.field("worker", e.worker);
+    if (!e.schedule_id.empty()) w.field("schedule_id", e.schedule_id);
+    if (e.attempt > 0) w.field("attempt", e.attempt);
+    w.field("at", e.at_ms);
+    if (!e.error.empty()) w.field("error", e.error);
+    if (e.duration_ms) w.field("duration_ms", *e.duration_ms);
+    if (e.delay_ms) w.field("delay_ms", *e.delay_ms);
+    if (!e.data.is_null()) w.field("data", e.data);
+    w.end_object();
+    return w.take();
 }
 
 Json event_to_json(const Event& e) { return Json::parse(encode_event(e)); }

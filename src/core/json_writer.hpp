@@ -10,7 +10,7 @@
 
 #include "naq/json.hpp"
 
-namespace naq::codec::detail {
+namespace naq::detail {
 
 class JsonWriter {
 public:
@@ -60,6 +60,12 @@ public:
         separate();
         out_ += j.dump(-1, ' ', false, Json::error_handler_t::replace);
     }
+    /// key(k) then value(v): one member of the object being written.
+    template <class T>
+    void field(std::string_view k, const T& v) {
+        key(k);
+        value(v);
+    }
 
     std::string take() { return std::move(out_); }
 
@@ -87,4 +93,4 @@ private:
     bool first_ = true;
 };
 
-}  // namespace naq::codec::detail
+}  // namespace naq::detail

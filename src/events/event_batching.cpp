@@ -8,7 +8,7 @@
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
 
-namespace naq::events_detail {
+namespace naq::detail {
 
 namespace {
 
@@ -92,4 +92,4 @@ std::vector<Outgoing> group(const Config& config, const std::vector<Item>& items
     return out;
 }
 
-}  // namespace naq::events_detail
+}  // namespace naq::detail

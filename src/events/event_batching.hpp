@@ -10,7 +10,7 @@
 #include "naq/config.hpp"
 #include "naq/events.hpp"
 
-namespace naq::events_detail {
+namespace naq::detail {
 
 /// One event ready to send: its subject tokens and its encoded record.
 struct Item {
@@ -36,4 +36,4 @@ std::vector<Outgoing> group(const Config& config, const std::vector<Item>& items
                             std::size_t max_bytes = 512 * 1024);
 
 
-}  // namespace naq::events_detail
+}  // namespace naq::detail

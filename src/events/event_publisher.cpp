@@ -31,9 +31,9 @@ void warn_dropped(const std::string& what, const char* why) {
     spdlog::warn("events: dropped {} ({}); {} dropped so far", what, why, g_dropped.load());
 }
 
-void send(const Config& config, const JetStream& js, const std::vector<events_detail::Item>& items) noexcept {
+void send(const Config& config, const JetStream& js, const std::vector<detail::Item>& items) noexcept {
     if (items.empty()) return;
-    for (auto& m : events_detail::group(config, items)) {
+    for (auto& m : detail::group(config, items)) {
         try {
             js.publish_async(m.subject, m.payload);
         } catch (const std::exception& e) {
@@ -80,7 +80,7 @@ struct EventPublisher::Batcher {
         send_now();
     }
 
-    void add(events_detail::Item item) {
+    void add(detail::Item item) {
         bool wake = false;
         {
             std::lock_guard lock(mutex);
@@ -99,7 +99,7 @@ struct EventPublisher::Batcher {
     // takes the next slice of the event sequence: order is kept across threads.
     void send_now() noexcept {
         std::lock_guard send_lock(send_mutex);
-        std::vector<events_detail::Item> items;
+        std::vector<detail::Item> items;
         {
             std::lock_guard lock(mutex);
             items.swap(buffer);
@@ -126,7 +126,7 @@ struct EventPublisher::Batcher {
     std::mutex send_mutex;
     std::mutex mutex;
     std::condition_variable cv;
-    std::vector<events_detail::Item> buffer;
+    std::vector<detail::Item> buffer;
     bool stop = false;
     std::thread thread;
 };
@@ -151,13 +151,13 @@ EventPublisher::~EventPublisher() = default;
 void EventPublisher::publish(const Event& event) const noexcept {
     if (!js_) return;
     try {
-        events_detail::Item item;
+        detail::Item item;
         if (event.at_ms == 0) {
             Event stamped = event;
             stamped.at_ms = now_ms();
-            item = events_detail::make_item(stamped);
+            item = detail::make_item(stamped);
         } else {
-            item = events_detail::make_item(event);
+            item = detail::make_item(event);
         }
         if (batcher_) {
             batcher_->add(std::move(item));
@@ -174,9 +174,9 @@ void EventPublisher::publish_now(const std::vector<Event>& events) const noexcep
     if (!js_ || events.empty()) return;
     try {
         send_now();  // what is buffered goes first
-        std::vector<events_detail::Item> items;
+        std::vector<detail::Item> items;
         items.reserve(events.size());
-        for (const auto& e : events) items.push_back(events_detail::make_item(e));
+        for (const auto& e : events) items.push_back(detail::make_item(e));
         send(*config_, *js_, items);
     } catch (const std::exception& e) {
         g_dropped.fetch_add(events.size());

@@ -414,7 +414,7 @@ TEST_CASE("config: durations parse and print round trip", "[config]") {
 }
 
 TEST_CASE("config: booleans, integers and lists", "[config]") {
-    using namespace naq::config_detail;
+    using namespace naq::detail;
     for (const char* yes : {"true", "TRUE", "yes", "Yes", "1"}) CHECK(parse_bool(yes) == true);
     for (const char* no : {"false", "False", "no", "NO", "0"}) CHECK(parse_bool(no) == false);
     CHECK_FALSE(parse_bool("y"));

@@ -564,9 +564,9 @@ TEST_CASE("cron: DST rules keep applying after 2037", "[cron]") {
 }
 
 TEST_CASE("cron: POSIX TZ footer rules parse", "[cron]") {
-    using naq::cron_detail::parse_posix_time_zone;
+    using naq::detail::parse_posix_time_zone;
     using namespace std::chrono_literals;
-    using Kind = naq::cron_detail::PosixTimeZone::DayRule::Kind;
+    using Kind = naq::detail::PosixTimeZone::DayRule::Kind;
 
     const auto berlin = parse_posix_time_zone("CET-1CEST,M3.5.0,M10.5.0/3");
     REQUIRE(berlin);
@@ -629,14 +629,14 @@ TEST_CASE("cron: footer rules agree with the zone files' listed transitions", "[
           "Pacific/Auckland", "Pacific/Chatham", "Asia/Jerusalem", "Asia/Kolkata", "America/Havana",
           "Atlantic/Azores"}) {
         INFO(name);
-        const auto zone = naq::cron_detail::TimeZoneRules::find(name);
+        const auto zone = naq::detail::TimeZoneRules::find(name);
         REQUIRE(zone->footer());
         int mismatches = 0;
         // Daily samples: comparing each period's start pins every transition to the second.
         for (sys_seconds t = sys_days{2025y / January / 1}; t < sys_days{2037y / December / 1};
              t += days{1}) {
             const auto listed = zone->period_at(t);
-            const auto from_footer = naq::cron_detail::period_at(*zone->footer(), t);
+            const auto from_footer = naq::detail::period_at(*zone->footer(), t);
             if (listed.offset != from_footer.offset ||
                 (listed.begin > sys_days{2025y / January / 1} &&
                  listed.begin != from_footer.begin)) {

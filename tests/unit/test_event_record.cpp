@@ -41,6 +41,19 @@ TEST_CASE("events: the record is versioned JSON with the documented fields", "[e
     CHECK_FALSE(back.delay_ms);
 }
 
+TEST_CASE("events: an error text that is not UTF-8 still makes a valid event", "[events][hostile]") {
+    Job job;
+    job.id = "job-2";
+    job.queue = "q";
+    job.task = "t";
+    Event e = job_event(EventType::failed, job, 1);
+    e.error = std::string("bad \xff\xfe bytes, ok \xc3\xa9, ctl \x01");
+    std::string text = encode_event(e);
+    Json j = Json::parse(text);  // throws on invalid UTF-8: the event would be unreadable
+    CHECK(j["error"] == "bad \xef\xbf\xbd\xef\xbf\xbd bytes, ok \xc3\xa9, ctl \x01");
+    CHECK(decode_event(text).error == j["error"].get<std::string>());
+}
+
 TEST_CASE("events: every type name round-trips and unknown ones are errors", "[events]") {
     for (EventType t : all_event_types()) CHECK(event_type_from_string(to_string(t)) == t);
     CHECK(all_event_types().size() == 12);
@@ -107,17 +120,17 @@ TEST_CASE("worker status: the record round-trips", "[workers]") {
 
 namespace {
 
-events_detail::Item item(const std::string& queue, EventType type, const std::string& id) {
+detail::Item item(const std::string& queue, EventType type, const std::string& id) {
     Event e;
     e.type = type;
     e.queue = queue;
     e.job_id = id;
     e.at_ms = 1;
-    return events_detail::make_item(e);
+    return detail::make_item(e);
 }
 
 // The (id, type) sequence a reader sees when it reads `messages` in order.
-std::vector<std::pair<std::string, std::string>> replay(const std::vector<events_detail::Outgoing>& messages) {
+std::vector<std::pair<std::string, std::string>> replay(const std::vector<detail::Outgoing>& messages) {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& m : messages) {
         for (const auto& e : decode_event_message(m.payload)) out.emplace_back(e.job_id, to_string(e.type));
@@ -138,7 +151,7 @@ std::vector<std::string> of_id(const std::vector<std::pair<std::string, std::str
 TEST_CASE("events: a lone event travels on its exact subject as a plain record", "[events]") {
     Config c;
     c.jetstream.prefix = "p";
-    auto msgs = events_detail::group(c, {item("emails", EventType::started, "j1")});
+    auto msgs = detail::group(c, {item("emails", EventType::started, "j1")});
     REQUIRE(msgs.size() == 1);
     CHECK(msgs[0].subject == "p.events.emails.started.j1");
     CHECK(Json::parse(msgs[0].payload)["job_id"] == "j1");
@@ -148,13 +161,13 @@ TEST_CASE("events: a lone event travels on its exact subject as a plain record",
 TEST_CASE("events: many jobs' events share few messages and each job keeps its order", "[events]") {
     Config c;
     c.jetstream.prefix = "p";
-    std::vector<events_detail::Item> items;
+    std::vector<detail::Item> items;
     // 10 jobs running at once: started ones interleave with finished ones, as in a worker.
     for (int i = 0; i < 200; ++i) {
         items.push_back(item("q", EventType::started, "j" + std::to_string(i)));
         if (i >= 10) items.push_back(item("q", EventType::succeeded, "j" + std::to_string(i - 10)));
     }
-    auto msgs = events_detail::group(c, items);
+    auto msgs = detail::group(c, items);
     CHECK(msgs.size() <= 4);
     for (const auto& m : msgs) {
         if (m.events > 1) CHECK(m.subject.substr(m.subject.rfind('.')) == "._batch");
@@ -168,14 +181,14 @@ TEST_CASE("events: many jobs' events share few messages and each job keeps its o
 
 TEST_CASE("events: a job with repeated types in one slice keeps its order", "[events]") {
     Config c;
-    std::vector<events_detail::Item> items{
+    std::vector<detail::Item> items{
         item("q", EventType::started, "a"),         item("q", EventType::started, "b"),
         item("q", EventType::failed, "a"),          item("q", EventType::retry_scheduled, "a"),
         item("q", EventType::succeeded, "b"),       item("q", EventType::started, "a"),
         item("q", EventType::failed, "a"),          item("q", EventType::dead_lettered, "a"),
         item("other", EventType::enqueued, "x"),
     };
-    auto seq = replay(events_detail::group(c, items));
+    auto seq = replay(detail::group(c, items));
     CHECK(of_id(seq, "a") == std::vector<std::string>{"started", "failed", "retry_scheduled", "started", "failed",
                                                       "dead_lettered"});
     CHECK(of_id(seq, "b") == std::vector<std::string>{"started", "succeeded"});
@@ -184,9 +197,9 @@ TEST_CASE("events: a job with repeated types in one slice keeps its order", "[ev
 
 TEST_CASE("events: batches are split at the size limits", "[events]") {
     Config c;
-    std::vector<events_detail::Item> items;
+    std::vector<detail::Item> items;
     for (int i = 0; i < 25; ++i) items.push_back(item("q", EventType::enqueued, "j" + std::to_string(i)));
-    auto msgs = events_detail::group(c, items, 10);
+    auto msgs = detail::group(c, items, 10);
     REQUIRE(msgs.size() == 3);
     CHECK(msgs[0].events == 10);
     CHECK(msgs[2].events == 5);
