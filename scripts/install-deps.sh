@@ -7,11 +7,12 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git python3
   nats-server libnats-dev libssl-dev
-  libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
-  libcereal-dev rapidjson-dev nlohmann-json3-dev
+  libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev
   catch2 libcli11-dev libhowardhinnant-date-dev libcpp-httplib-dev
-  libbenchmark-dev
+  clang-format-14
 )
+# Only what the build and the tests use (clang-format-14: the rule "sources are
+# clang-formatted"). cereal, rapidjson and google-benchmark are not used (docs/performance.md).
 
 missing=()
 for p in "${packages[@]}"; do

@@ -87,8 +87,9 @@ struct WorkerSettings {
 
 /// Results and job status records.
 struct ResultSettings {
-    Millis result_ttl{604'800'000};  ///< job records (state, errors, result): 7 days, as the Python naq
-    Millis status_ttl{86'400'000};   ///< cancel requests: 1 day
+    /// How long a job's record (state, every error, the result) and a cancel request are kept:
+    /// 7 days, the Python naq's result TTL. Was results.result_ttl / results.status_ttl.
+    Millis ttl{604'800'000};
 };
 
 /// Scheduler service.
@@ -129,6 +130,9 @@ struct Config {
 
     /// Which source set each key that is not at its default ("nats.servers" -> env:NAQ_NATS_URL).
     std::map<std::string, std::string> origins;
+    /// What loading accepted but warns about, one line each ("naq.yaml:40: results.result_ttl is
+    /// deprecated: use results.ttl"). The naq command logs them; a program may too.
+    std::vector<std::string> warnings;
 
     /// Loads defaults < YAML file < NAQ_* environment. The file is `path` if given, else
     /// $NAQ_CONFIG, else ./naq.yaml when present. Throws ConfigError naming file, key and reason.

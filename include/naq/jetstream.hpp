@@ -37,6 +37,8 @@ public:
     uint64_t num_delivered() const;
     /// Stream sequence number.
     uint64_t stream_sequence() const;
+    /// When the stream stored it (Unix milliseconds).
+    int64_t stored_at_ms() const;
 
     void ack();                       ///< Wraps natsMsg_Ack.
     void nak();                       ///< Wraps natsMsg_Nak: redeliver now.

@@ -33,6 +33,7 @@ Config Globals::load_config() const {
     config.validate();
     set_default_config(config);
     setup_logging(config);
+    for (const auto& warning : config.warnings) spdlog::warn("config: {}", warning);
     return config;
 }
 

@@ -28,12 +28,6 @@ struct Field {
     const T& of(const Config& config) const { return (config.*section).*member; }
 };
 
-std::string env_name(std::string_view key) {
-    std::string env = "NAQ_";
-    for (char c : key) env += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return env;
-}
-
 KeyDescriptor row(std::string key, std::string type, std::string expected, std::string help) {
     KeyDescriptor d;
     d.env = env_name(key);
@@ -187,6 +181,12 @@ KeyDescriptor aka(KeyDescriptor d, std::vector<std::string> python_names) {
     return d;
 }
 
+/// A key that had other names: they still work, with a deprecation warning.
+KeyDescriptor renamed(KeyDescriptor d, std::vector<std::string> old_keys) {
+    d.renamed_from = std::move(old_keys);
+    return d;
+}
+
 std::vector<KeyDescriptor> build_table() {
     using C = Config;
     using NS = NatsSettings;
@@ -264,12 +264,10 @@ std::vector<KeyDescriptor> build_table() {
         integer("worker.metrics_port", Field{&C::worker, &WS::metrics_port}, 0, 65535,
                 "serve Prometheus GET /metrics on this port; 0 = off"),
 
-        aka(duration("results.result_ttl", Field{&C::results, &RS::result_ttl}, 100 * ms, 365 * day,
-                     "how long a job's record (state, errors, result) is kept"),
-            {"NAQ_DEFAULT_RESULT_TTL"}),
-        aka(duration("results.status_ttl", Field{&C::results, &RS::status_ttl}, 100 * ms, 365 * day,
-                     "how long cancel requests are kept"),
-            {"NAQ_JOB_STATUS_TTL"}),
+        renamed(aka(duration("results.ttl", Field{&C::results, &RS::ttl}, 100 * ms, 365 * day,
+                             "how long a job's record (state, errors, result) and a cancel request are kept"),
+                    {"NAQ_JOB_STATUS_TTL", "NAQ_DEFAULT_RESULT_TTL"}),  // the result TTL wins
+                {"results.result_ttl", "results.status_ttl"}),
 
         duration("scheduler.lock_ttl", Field{&C::scheduler, &SS::lock_ttl}, 100 * ms, h,
                  "leader lease; a standby takes over within about this"),
@@ -308,6 +306,21 @@ const KeyDescriptor* find_config_key(std::string_view key) {
         if (d.key == key) return &d;
     }
     return nullptr;
+}
+
+const KeyDescriptor* find_renamed_key(std::string_view old_key) {
+    for (const auto& d : config_keys()) {
+        for (const auto& old : d.renamed_from) {
+            if (old == old_key) return &d;
+        }
+    }
+    return nullptr;
+}
+
+std::string env_name(std::string_view key) {
+    std::string env = "NAQ_";
+    for (char c : key) env += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return env;
 }
 
 const std::vector<std::string>& config_sections() {

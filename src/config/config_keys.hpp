@@ -16,6 +16,9 @@ struct KeyDescriptor {
     std::string key;                       ///< "worker.concurrency": section.field
     std::string env;                       ///< "NAQ_WORKER_CONCURRENCY"
     std::vector<std::string> env_aliases;  ///< the Python naq's names, read before `env`
+    /// Earlier dotted names of this key ("results.result_ttl"), accepted with a warning in files,
+    /// flags and as NAQ_<SECTION>_<FIELD> variables.
+    std::vector<std::string> renamed_from;
     std::string type;                      ///< integer | duration | bool | string | list | choice
     std::string expected;                  ///< "an integer from 1 to 4096": for errors and docs
     std::string help;                      ///< one line
@@ -32,6 +35,12 @@ const std::vector<KeyDescriptor>& config_keys();
 
 /// The descriptor of a dotted key, nullptr when there is none.
 const KeyDescriptor* find_config_key(std::string_view key);
+
+/// The descriptor of a key that `old_key` was renamed to, nullptr when it was not.
+const KeyDescriptor* find_renamed_key(std::string_view old_key);
+
+/// "NAQ_RESULTS_RESULT_TTL" for "results.result_ttl".
+std::string env_name(std::string_view key);
 
 /// Section names in file order: nats, jetstream, queue, ...
 const std::vector<std::string>& config_sections();

@@ -38,6 +38,15 @@ void apply_text(Config& config, const KeyDescriptor& d, std::string_view text, c
     config.origins[d.key] = origin;
 }
 
+/// The descriptor of `key`, or of the key it was renamed to (noting the deprecation in
+/// `config.warnings`); nullptr when neither.
+const KeyDescriptor* find_key(Config& config, const std::string& key, const std::string& where) {
+    if (const KeyDescriptor* d = detail::find_config_key(key)) return d;
+    const KeyDescriptor* d = detail::find_renamed_key(key);
+    if (d != nullptr) config.warnings.push_back(where + ": " + key + " is deprecated: use " + d->key);
+    return d;
+}
+
 /// The text form of one YAML value: a scalar as written, a sequence (lists only) joined with
 /// commas, an empty value as "". Mappings and misplaced sequences are wrong types.
 std::string yaml_value_text(const YAML::Node& value, const KeyDescriptor& d, const std::string& where) {
@@ -104,13 +113,14 @@ void apply_yaml_file(Config& config, const std::string& path) {
             const YAML::Node& field_name = field_entry.first;
             if (!field_name.IsScalar()) throw ConfigError(file_where(path, field_name) + ": key names must be text");
             const std::string key = section + "." + field_name.Scalar();
-            const KeyDescriptor* d = detail::find_config_key(key);
+            const KeyDescriptor* d = find_key(config, key, file_where(path, field_name));
             if (d == nullptr) {
                 throw ConfigError(file_where(path, field_name) + ": unknown key \"" + key + "\"" +
                                   did_you_mean(key, key_names));
             }
-            if (!seen.insert(key).second) {
-                throw ConfigError(file_where(path, field_name) + ": key \"" + key + "\" appears twice");
+            if (!seen.insert(d->key).second) {
+                throw ConfigError(file_where(path, field_name) + ": key \"" + d->key + "\" appears twice" +
+                                  (d->key == key ? "" : " (\"" + key + "\" is its old name)"));
             }
             const std::string where = file_where(path, field_entry.second.IsNull() ? field_name : field_entry.second);
             apply_text(config, *d, yaml_value_text(field_entry.second, *d, where), origin, where);
@@ -129,6 +139,13 @@ void apply_environment(Config& config) {
         // The Python naq's name first, so the NAQ_<SECTION>_<FIELD> name wins when both are set.
         for (const auto& alias : d.env_aliases) {
             if (const char* value = env_value(alias)) apply_text(config, d, value, "env:" + alias, "env " + alias);
+        }
+        for (const auto& old : d.renamed_from) {
+            const std::string old_env = detail::env_name(old);
+            if (const char* value = env_value(old_env)) {
+                config.warnings.push_back("env " + old_env + " is deprecated: use " + d.env);
+                apply_text(config, d, value, "env:" + old_env, "env " + old_env);
+            }
         }
         if (const char* value = env_value(d.env)) apply_text(config, d, value, "env:" + d.env, "env " + d.env);
     }
@@ -162,8 +179,8 @@ Config Config::from_file(const std::string& path) {
 }
 
 void Config::set(const std::string& key, const std::string& value, const std::string& origin) {
-    const KeyDescriptor* d = detail::find_config_key(detail::trim(key));
     const std::string where = detail::where_from_origin(origin);
+    const KeyDescriptor* d = find_key(*this, std::string(detail::trim(key)), where);
     if (d == nullptr) {
         throw ConfigError(where + ": unknown key \"" + key + "\"" +
                           did_you_mean(key, detail::config_key_names()));

@@ -32,20 +32,30 @@ std::optional<std::string> Message::header(const char* name) const {
     return std::string(value);
 }
 
-uint64_t Message::num_delivered() const {
+namespace {
+
+// One field of the JetStream metadata cnats parses from the message's reply subject.
+template <class Field>
+auto read_metadata(natsMsg* msg, Field field) {
     jsMsgMetaData* meta = nullptr;
-    check(natsMsg_GetMetaData(&meta, msg_.get()), "read message metadata");
-    uint64_t n = meta->NumDelivered;
+    check(natsMsg_GetMetaData(&meta, msg), "read message metadata");
+    auto value = field(*meta);
     jsMsgMetaData_Destroy(meta);
-    return n;
+    return value;
+}
+
+}  // namespace
+
+uint64_t Message::num_delivered() const {
+    return read_metadata(msg_.get(), [](const jsMsgMetaData& m) { return m.NumDelivered; });
 }
 
 uint64_t Message::stream_sequence() const {
-    jsMsgMetaData* meta = nullptr;
-    check(natsMsg_GetMetaData(&meta, msg_.get()), "read message metadata");
-    uint64_t n = meta->Sequence.Stream;
-    jsMsgMetaData_Destroy(meta);
-    return n;
+    return read_metadata(msg_.get(), [](const jsMsgMetaData& m) { return m.Sequence.Stream; });
+}
+
+int64_t Message::stored_at_ms() const {
+    return read_metadata(msg_.get(), [](const jsMsgMetaData& m) { return m.Timestamp / 1'000'000; });
 }
 
 void Message::ack() { check(natsMsg_Ack(msg_.get(), nullptr), "ack"); }

@@ -122,12 +122,12 @@ BucketSpec spec_for(Bucket bucket, const Config& c) {
     switch (bucket) {
         case Bucket::results:
             spec.name = names::results_bucket(c);
-            spec.ttl = c.results.result_ttl;
+            spec.ttl = c.results.ttl;
             spec.description = "naq job results";
             break;
         case Bucket::job_status:
             spec.name = names::job_status_bucket(c);
-            spec.ttl = c.results.result_ttl;  // the record carries the result once the job succeeded
+            spec.ttl = c.results.ttl;  // the record carries the result once the job succeeded
             spec.description = "naq job records";
             break;
         case Bucket::workers:
@@ -141,7 +141,7 @@ BucketSpec spec_for(Bucket bucket, const Config& c) {
             break;
         case Bucket::cancellations:
             spec.name = names::cancellations_bucket(c);
-            spec.ttl = c.results.status_ttl;
+            spec.ttl = c.results.ttl;  // a request outliving its job's record would be moot
             spec.description = "naq cancel requests";
             break;
         case Bucket::scheduler_lock:

@@ -55,6 +55,23 @@ TEST_CASE("job record: a succeeded job's one record holds its result and every e
     CHECK_THROWS_AS(js.stream_state("KV_" + names::results_bucket(c)), NotFound);
 }
 
+TEST_CASE("job record: a job published without enqueued_at is dated by the stream, not 1970", "[record]") {
+    Config c = test::test_config();
+    TaskRegistry tasks;
+    tasks.add("noop", [](JobContext&, const Json&) -> Json { return nullptr; });
+    Queue q("foreign", c);  // creates the streams
+    const int64_t before = now_ms();
+    // What a producer in another language may send: the required fields only.
+    Json envelope = {{"id", "foreign-1"}, {"task", "noop"}, {"args", Json::object()}};
+    jetstream(c).publish(names::queue_subject(c, "foreign"), envelope.dump());
+    const int64_t after = now_ms();
+    test::RunningWorker w(c, tasks, {.queues = {"foreign"}});
+    JobStatus record = ResultStore(c).wait_final("foreign-1", 20s);
+    CHECK(record.state == JobState::succeeded);
+    CHECK(record.enqueued_at_ms >= before - 1000);  // the server's clock, which is this machine's
+    CHECK(record.enqueued_at_ms <= after + 1000);
+}
+
 TEST_CASE("job record: a job whose record the server refuses is not acknowledged, and runs until it is stored",
           "[record]") {
     Config c = test::test_config();

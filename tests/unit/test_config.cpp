@@ -121,7 +121,8 @@ TEST_CASE("config: defaults when there is no file and no environment", "[config]
     CHECK(config.origins.empty());
     CHECK(config.nats.servers == std::vector<std::string>{"nats://127.0.0.1:4222"});
     CHECK(config.worker.concurrency == 10);
-    CHECK(config.results.result_ttl == Millis{604'800'000});
+    CHECK(config.results.ttl == Millis{604'800'000});
+    CHECK(config.warnings.empty());
     for (const auto& entry : naq::describe(config)) CHECK(entry.origin == "default");
 }
 
@@ -373,7 +374,7 @@ TEST_CASE("config: describe() lists every key in file order", "[config]") {
     }
     CHECK(sections ==
           std::vector<std::string>{"nats", "jetstream", "queue", "worker", "results", "scheduler", "events", "log"});
-    CHECK(value_of(Config{}, "results.result_ttl") == "7d");
+    CHECK(value_of(Config{}, "results.ttl") == "7d");
     CHECK(value_of(Config{}, "worker.ack_wait") == "30s");
     CHECK(value_of(Config{}, "jetstream.storage") == "file");
 }
@@ -452,8 +453,7 @@ TEST_CASE("config: the Python naq environment names are accepted", "[config]") {
     ScopedEnv j("NAQ_LOG_LEVEL", "DEBUG");
     const Config config = Config::load();
     CHECK(config.queue.default_queue == "emails");
-    CHECK(config.results.result_ttl == Millis{3'600'000});
-    CHECK(config.results.status_ttl == Millis{600'000});
+    CHECK(config.results.ttl == Millis{3'600'000});  // the result TTL wins over the status TTL
     CHECK(config.worker.worker_ttl == Millis{60'000});
     CHECK(config.worker.heartbeat_interval == Millis{10'000});
     CHECK(config.worker.ack_wait == Millis{120'000});
@@ -461,7 +461,7 @@ TEST_CASE("config: the Python naq environment names are accepted", "[config]") {
     CHECK(config.scheduler.lock_renew == Millis{15'000});
     CHECK(config.scheduler.max_failures == 9);
     CHECK(config.log.level == naq::LogLevel::debug);
-    CHECK(config.origins.at("results.result_ttl") == "env:NAQ_DEFAULT_RESULT_TTL");
+    CHECK(config.origins.at("results.ttl") == "env:NAQ_DEFAULT_RESULT_TTL");
 
     // Both names set: the NAQ_<SECTION>_<FIELD> name wins.
     ScopedEnv primary("NAQ_QUEUE_DEFAULT_QUEUE", "reports");
@@ -508,4 +508,32 @@ TEST_CASE("config: default_config can be replaced", "[config]") {
     naq::set_default_config(mine);
     CHECK(naq::default_config().worker.concurrency == 8);
     CHECK(first.worker.concurrency == 7);  // references handed out earlier stay valid
+}
+
+TEST_CASE("config: renamed keys still work, with a warning naming the new key", "[config]") {
+    CleanEnv clean;
+    TempDir dir;
+    ScopedCwd cwd(dir.path);
+    const std::string path = dir.write("old.yaml", "results:\n  result_ttl: 2d\n");
+    const Config from_file = Config::load(path);
+    CHECK(from_file.results.ttl == Millis{2 * 86'400'000});
+    CHECK(from_file.origins.at("results.ttl") == "file:" + path);
+    REQUIRE(from_file.warnings.size() == 1);
+    CHECK_THAT(from_file.warnings[0], Contains(path + ":2: results.result_ttl is deprecated: use results.ttl"));
+
+    Config flagged;
+    flagged.set("results.status_ttl", "3h", "flag:--set");
+    CHECK(flagged.results.ttl == Millis{3 * 3'600'000});
+    REQUIRE(flagged.warnings.size() == 1);
+    CHECK_THAT(flagged.warnings[0], Contains("results.status_ttl is deprecated: use results.ttl"));
+
+    ScopedEnv old_env("NAQ_RESULTS_RESULT_TTL", "90m");
+    const Config from_env = Config::load();
+    CHECK(from_env.results.ttl == Millis{90 * 60'000});
+    REQUIRE(from_env.warnings.size() == 1);
+    CHECK_THAT(from_env.warnings[0], Contains("env NAQ_RESULTS_RESULT_TTL is deprecated: use NAQ_RESULTS_TTL"));
+
+    // Two names of one key in one file: which value was meant is unclear, so it is an error.
+    CHECK_THAT(load_error(dir, "results:\n  result_ttl: 7d\n  status_ttl: 1d\n"),
+               Contains("key \"results.ttl\" appears twice (\"results.status_ttl\" is its old name)"));
 }
