@@ -1,4 +1,4 @@
-// Shared pieces of bench_naq: options, timing, percentiles, process memory, the result table.
+// Shared pieces of bench_naq: options, percentiles, the result table.
 #pragma once
 
 #include <algorithm>
@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace naq::bench {
+#include "bench_support.hpp"
 
-using Clock = std::chrono::steady_clock;
+namespace naq::bench {
 
 struct Options {
     std::size_t n = 100'000;             ///< jobs / messages per throughput measurement
@@ -29,11 +29,6 @@ struct Options {
     int rounds = 1;                      ///< throughput figures: the median of this many rounds
     bool rates_only = false;             ///< a later round: throughput figures only
 };
-
-/// Seconds since `start`.
-inline double seconds_since(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 inline int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
@@ -58,9 +53,6 @@ inline Percentiles percentiles(std::vector<double> ms) {
     p.count = ms.size();
     return p;
 }
-
-/// Resident set size of a process in kB (VmRSS), or 0 when unknown.
-long rss_kb(int pid);
 
 /// One line of the table: a naq figure, its raw JetStream counterpart and the ratio.
 struct Row {

@@ -16,7 +16,7 @@
 //
 // (cnats lifetimes outside src/connection are allowed here: bench/ is not the library.)
 #include <nats/nats.h>
-#include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -35,14 +35,11 @@
 #include "naq/jetstream.hpp"
 #include "naq/kv_store.hpp"
 #include "naq/json.hpp"
-#include "naq/local_server.hpp"
 #include "naq/names.hpp"
 
 namespace naq::bench {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 constexpr const char* kStream = "BENCH_CONN";
 constexpr const char* kCoreSubject = "bconn.core";
@@ -144,28 +141,17 @@ void raw_kv_get(kvStore* kv) {
     kvEntry_Destroy(e);
 }
 
-double seconds_since(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 /// ops/s of `n` calls of `op` (after a short warm-up that is not timed).
 template <class F>
 double rate(std::size_t n, F&& op) {
     for (std::size_t i = 0; i < std::min<std::size_t>(n / 10, 100); ++i) op();
     auto start = Clock::now();
     for (std::size_t i = 0; i < n; ++i) op();
-    double s = std::chrono::duration<double>(Clock::now() - start).count();
+    double s = seconds_since(start);
     return s > 0 ? static_cast<double>(n) / s : 0;
 }
 
-long rss_kb() {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return 0;
-}
+long own_rss_kb() { return rss_kb(static_cast<int>(::getpid())); }
 
 /// ops/s samples of one mode, one per round; the figure is their median.
 struct Samples {
@@ -224,19 +210,19 @@ public:
     /// Memory first, before any connect-per-operation run has left freed heap and cached thread
     /// stacks behind that the raw connections would reuse.
     void memory(Results& r) const {
-        long before = rss_kb();
+        long before = own_rss_kb();
         {
             std::vector<KvStore> held;
             held.reserve(o_.handles);
             for (std::size_t i = 0; i < o_.handles; ++i) held.push_back(kv_store(Bucket::results, config_));
-            r.naq_handles_kb = rss_kb() - before;
+            r.naq_handles_kb = own_rss_kb() - before;
         }
-        before = rss_kb();
+        before = own_rss_kb();
         {
             std::vector<std::unique_ptr<RawHandle>> held;
             held.reserve(o_.handles);
             for (std::size_t i = 0; i < o_.handles; ++i) held.push_back(std::make_unique<RawHandle>(url_, true, bucket_));
-            r.raw_handles_kb = rss_kb() - before;
+            r.raw_handles_kb = own_rss_kb() - before;
         }
     }
 
@@ -452,29 +438,11 @@ std::vector<Section> build(const Options& o, const Results& r) {
     return out;
 }
 
-std::string grouped(double v) {
-    auto n = static_cast<long long>(v + 0.5);
-    std::string digits = std::to_string(n);
-    std::string out;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-        out += digits[i];
-    }
-    return out;
-}
-
 std::string format_value(const Row& r) {
     if (r.unit == "ops/s") return grouped(r.value) + " ops/s";
     char buf[64];
     std::snprintf(buf, sizeof(buf), "%.2f %s", r.value, r.unit.c_str());
     return buf;
-}
-
-// Pads by display width (× ≥ — are multi-byte in UTF-8).
-std::string pad(const std::string& s, std::size_t width) {
-    std::size_t shown = 0;
-    for (unsigned char c : s) shown += (c & 0xC0) != 0x80;
-    return shown >= width ? s + " " : s + std::string(width - shown, ' ');
 }
 
 void print(const std::string& head, const std::vector<Section>& sections) {
@@ -515,22 +483,7 @@ void write_json(const std::string& head, const std::vector<Section>& sections, c
 }  // namespace
 
 int run(int argc, char** argv) {
-    Options o;
-    try {
-        o = parse(argc, argv);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "bench_connection: %s\n", e.what());
-        usage();
-        return 2;
-    }
-    spdlog::set_level(spdlog::level::warn);
-    try {
-        std::unique_ptr<LocalNatsServer> server;
-        std::string url = o.url;
-        if (url.empty()) {
-            server = std::make_unique<LocalNatsServer>();
-            url = server->url();
-        }
+    return run_benchmark("bench_connection", argc, argv, parse, usage, [](const Options& o, const std::string& url) {
         Results results;
         {
             Bench bench(o, url);
@@ -545,12 +498,7 @@ int run(int argc, char** argv) {
         auto sections = build(o, results);
         print(head, sections);
         if (!o.json_path.empty()) write_json(head, sections, o.json_path);
-        close_all_connections();  // before the server goes, so nothing keeps reconnecting to it
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "bench_connection: %s\n", e.what());
-        return 1;
-    }
-    return 0;
+    });
 }
 
 }  // namespace naq::bench

@@ -5,7 +5,6 @@
 //             [--concurrency C] [--fetch-batch B] [--rss-in-flight 200] [--no-rss]
 //             [--only KEY] [--json FILE] [--peer-json FILE] [--naq-binary PATH] [--url URL]
 #include <nats/nats.h>
-#include <spdlog/spdlog.h>
 
 #include <cmath>
 #include <cstdio>
@@ -18,7 +17,6 @@
 #include "bench_support.hpp"
 #include "naq/connection.hpp"
 #include "naq/json.hpp"
-#include "naq/local_server.hpp"
 #include "naq_measure.hpp"
 #include "raw_cnats.hpp"
 
@@ -233,22 +231,7 @@ Report build_report(const Options& o, const std::string& url, const RawResults& 
 }  // namespace
 
 int run(int argc, char** argv) {
-    Options o;
-    try {
-        o = parse(argc, argv);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "bench_naq: %s\n", e.what());
-        usage();
-        return 2;
-    }
-    spdlog::set_level(spdlog::level::warn);
-    try {
-        std::unique_ptr<LocalNatsServer> server;
-        std::string url = o.url;
-        if (url.empty()) {
-            server = std::make_unique<LocalNatsServer>();
-            url = server->url();
-        }
+    return run_benchmark("bench_naq", argc, argv, parse, usage, [](const Options& o, const std::string& url) {
         std::vector<RawResults> raws;
         std::vector<NaqResults> naqs;
         for (int round = 1; round <= o.rounds; ++round) {
@@ -264,12 +247,7 @@ int run(int argc, char** argv) {
         Report rep = build_report(o, url, raw, nq);
         print_table(rep);
         if (!o.json_path.empty()) write_json(rep, o.json_path);
-        close_all_connections();  // before the server goes, so nothing keeps reconnecting to it
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "bench_naq: %s\n", e.what());
-        return 1;
-    }
-    return 0;
+    });
 }
 
 }  // namespace naq::bench

@@ -1,5 +1,4 @@
-// Printing the result table and its JSON form; reading a process's memory.
-#include <cmath>
+// Printing the result table and its JSON form.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -9,27 +8,7 @@
 
 namespace naq::bench {
 
-long rss_kb(int pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return 0;
-}
-
 namespace {
-
-std::string grouped(double v) {
-    auto n = static_cast<long long>(std::llround(v));
-    std::string digits = std::to_string(n < 0 ? -n : n);
-    std::string out;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-        out += digits[i];
-    }
-    return n < 0 ? "-" + out : out;
-}
 
 std::string format_value(const Row& r) {
     if (!r.value) return r.note.empty() ? "n/a" : r.note;
@@ -47,13 +26,6 @@ std::string format_ratio(const Row& r) {
     char buf[32];
     std::snprintf(buf, sizeof(buf), "%.2f×", *r.ratio);
     return buf;
-}
-
-// Pads by display width (× and µ and → are multi-byte in UTF-8).
-std::string pad(const std::string& s, std::size_t width) {
-    std::size_t shown = 0;
-    for (unsigned char c : s) shown += (c & 0xC0) != 0x80;
-    return shown >= width ? s + " " : s + std::string(width - shown, ' ');
 }
 
 void print_section(const char* title, const std::vector<Row>& rows, bool with_ratio) {

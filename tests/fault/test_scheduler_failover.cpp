@@ -153,5 +153,7 @@ TEST_CASE("scheduler failover: leader SIGKILLed twice, every due run fires exact
     CHECK(missing == 0);
     CHECK(doubled == 0);
     CHECK(total(counts) == static_cast<std::size_t>(expected));  // nothing else was fired either
-    for (double t : takeovers) CHECK(t <= 2.0 + 1.0);          // lease TTL + 1 s
+    // A standby takes over once the dead leader's lease expires (2 s TTL, renewed every 500 ms):
+    // a loose upper bound, 5 times the TTL.
+    for (double t : takeovers) CHECK(t <= 5 * 2.0);
 }

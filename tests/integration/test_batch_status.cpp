@@ -30,17 +30,17 @@ std::vector<JobSpec> counted(int n, const std::string& task) {
 
 TEST_CASE("batch status: enqueue_many stores one queued record per 512 jobs, each job reads as queued",
           "[jobs][batch]") {
-    Config c = test::test_config();
-    Queue q("bulk", c);
+    test::QueueWithWorker bulk("bulk");
+    const Config& c = bulk.config;
     auto specs = counted(600, "echo");
     specs[10].options.job_id = "named-job";               // an id of its own: a record of its own
     specs[11].options.max_attempts = 7;                   // same batch, another run
     specs[599].task = "other";
-    BatchResult r = q.enqueue_many(specs);
+    BatchResult r = bulk.queue.enqueue_many(specs);
     REQUIRE(r.ok());
     CHECK(status_messages(c) == 3);  // two batches + the named job
 
-    ResultStore results(c);
+    const ResultStore& results = bulk.results;
     for (std::size_t i : {std::size_t{0}, std::size_t{11}, std::size_t{511}, std::size_t{512}, std::size_t{599}}) {
         JobStatus s = results.status(r.ids[i]);
         CHECK(s.id == r.ids[i]);
@@ -53,37 +53,34 @@ TEST_CASE("batch status: enqueue_many stores one queued record per 512 jobs, eac
     CHECK(results.status("named-job").state == JobState::queued);
 
     // Once a worker ran them, each job's own record answers.
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    tasks.add("other", [](JobContext&, const Json&) -> Json { return "done"; });
-    test::RunningWorker w(c, tasks, {.queues = {"bulk"}, .concurrency = 8});
-    CHECK(results.wait_final(r.ids[599], 20s).state == JobState::succeeded);
-    CHECK(results.wait_final(r.ids[0], 20s).state == JobState::succeeded);
-    CHECK(results.wait(r.ids[5], 20s).result["n"] == 5);
+    bulk.tasks.add_builtins(false);
+    bulk.tasks.add("other", [](JobContext&, const Json&) -> Json { return "done"; });
+    bulk.start_worker({.concurrency = 8});
+    CHECK(bulk.wait_final(r.ids[599], 20s).state == JobState::succeeded);
+    CHECK(bulk.wait_final(r.ids[0], 20s).state == JobState::succeeded);
+    CHECK(bulk.wait_result(r.ids[5], 20s).result["n"] == 5);
 }
 
 TEST_CASE("batch status: a batch job can be cancelled before it runs, waited on, and erased", "[jobs][batch]") {
-    Config c = test::test_config();
-    Queue q("bulkcancel", c);
-    BatchResult r = q.enqueue_many(counted(3, "count"));
+    std::atomic<int> runs{0};
+    test::QueueWithWorker bulkcancel("bulkcancel");
+    BatchResult r = bulkcancel.queue.enqueue_many(counted(3, "count"));
     REQUIRE(r.ok());
     // A job enqueued later that depends on a batch job waits for it (not "unknown dependency").
-    std::string dependent = q.enqueue("count", {{"n", 100}}, {.depends_on = {r.ids[2]}});
+    std::string dependent = bulkcancel.enqueue("count", {{"n", 100}}, {.depends_on = {r.ids[2]}});
 
-    CancelResult cancelled = cancel_job(r.ids[1], c);
+    CancelResult cancelled = cancel_job(r.ids[1], bulkcancel.config);
     CHECK(cancelled.requested);
     CHECK(cancelled.state_before == JobState::queued);
-    ResultStore results(c);
+    const ResultStore& results = bulkcancel.results;
     CHECK(results.status(r.ids[1]).state == JobState::cancelled);
 
-    std::atomic<int> runs{0};
-    TaskRegistry tasks;
-    tasks.add("count", [&](JobContext&, const Json& args) -> Json {
+    bulkcancel.tasks.add("count", [&](JobContext&, const Json& args) -> Json {
         ++runs;
         return args["n"];
     });
-    test::RunningWorker w(c, tasks, {.queues = {"bulkcancel"}, .concurrency = 1});
-    CHECK(results.wait_final(dependent, 20s).state == JobState::succeeded);
+    bulkcancel.start_worker({.concurrency = 1});
+    CHECK(bulkcancel.wait_final(dependent, 20s).state == JobState::succeeded);
     CHECK(results.status(r.ids[2]).state == JobState::succeeded);
     CHECK(results.status(r.ids[1]).state == JobState::cancelled);
     CHECK(runs == 3);  // ids[0], ids[2] and the dependent; never the cancelled one

@@ -105,7 +105,8 @@ TEST_CASE("connection: unreachable server gives ConnectionError within the conne
     auto start = std::chrono::steady_clock::now();
     CHECK_THROWS_AS(connection(c), ConnectionError);
     CHECK_THROWS_AS(kv_store(Bucket::results, c), ConnectionError);
-    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    // Gives up instead of retrying: a loose bound, 10 times the two attempts' 500 ms timeouts.
+    CHECK(std::chrono::steady_clock::now() - start < 10s);
 }
 
 TEST_CASE("connection: handles work again after the server restarts", "[connection][fault]") {

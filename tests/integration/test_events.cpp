@@ -38,14 +38,12 @@ std::vector<Event> job_events(const Config& c, const std::string& id, std::size_
 }  // namespace
 
 TEST_CASE("events: a succeeding job's transitions arrive in order", "[events]") {
-    Config c = test::test_config();
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    Queue q("ev_ok", c);
-    test::RunningWorker w(c, tasks, {.queues = {"ev_ok"}, .concurrency = 2});
-    std::string id = q.enqueue("echo", {{"x", 1}});
-    ResultStore(c).wait(id, 10s);
-    auto events = job_events(c, id, 3);
+    test::QueueWithWorker ev_ok("ev_ok");
+    ev_ok.tasks.add_builtins(false);
+    Worker& w = ev_ok.start_worker({.concurrency = 2});
+    std::string id = ev_ok.enqueue("echo", {{"x", 1}});
+    ev_ok.wait_result(id);
+    auto events = job_events(ev_ok.config, id, 3);
     REQUIRE(types_of(events) == std::vector<std::string>{"enqueued", "started", "succeeded"});
     for (const auto& e : events) {
         CHECK(e.job_id == id);
@@ -54,8 +52,8 @@ TEST_CASE("events: a succeeding job's transitions arrive in order", "[events]") 
         CHECK(e.at_ms > 0);
     }
     CHECK(events[1].attempt == 1);
-    CHECK(events[1].worker == w.worker().id());
-    CHECK(events[2].worker == w.worker().id());
+    CHECK(events[1].worker == w.id());
+    CHECK(events[2].worker == w.id());
     REQUIRE(events[2].duration_ms);
     CHECK(*events[2].duration_ms >= 0);
     CHECK(events[0].sequence < events[1].sequence);
@@ -64,16 +62,14 @@ TEST_CASE("events: a succeeding job's transitions arrive in order", "[events]") 
 }
 
 TEST_CASE("events: a retried-then-dead job shows every attempt, failure, retry and the dead letter", "[events]") {
-    Config c = test::test_config();
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    Queue q("ev_dead", c);
-    test::RunningWorker w(c, tasks, {.queues = {"ev_dead"}});
+    test::QueueWithWorker ev_dead("ev_dead");
+    ev_dead.tasks.add_builtins(false);
+    ev_dead.start_worker();
     EnqueueOptions opts;
     opts.max_attempts = 2;
     opts.backoff = Backoff{BackoffKind::fixed, 0ms, 0ms, false};
-    std::string id = q.enqueue("fail", {{"message", "boom"}}, opts);
-    auto events = job_events(c, id, 7);
+    std::string id = ev_dead.enqueue("fail", {{"message", "boom"}}, opts);
+    auto events = job_events(ev_dead.config, id, 7);
     REQUIRE(types_of(events) == std::vector<std::string>{"enqueued", "started", "failed", "retry_scheduled",
                                                          "started", "failed", "dead_lettered"});
     CHECK(events[1].attempt == 1);
@@ -88,13 +84,12 @@ TEST_CASE("events: a retried-then-dead job shows every attempt, failure, retry a
 }
 
 TEST_CASE("events: filters by queue, type and job, replay since a time, and follow", "[events]") {
-    Config c = test::test_config();
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    Queue a("ev_a", c);
+    test::QueueWithWorker a("ev_a");
+    const Config& c = a.config;
+    a.tasks.add_builtins(false);
     Queue b("ev_b", c);
-    test::RunningWorker w(c, tasks, {.queues = {"ev_a"}, .concurrency = 2});
-    test::RunningWorker wb(c, tasks, {.queues = {"ev_b"}, .concurrency = 2});
+    Worker& w = a.start_worker({.concurrency = 2});
+    a.start_worker({.queues = {"ev_b"}, .concurrency = 2});
     std::string a1 = a.enqueue("echo");
     std::string b1 = b.enqueue("echo");
     job_events(c, a1, 3);
@@ -112,9 +107,9 @@ TEST_CASE("events: filters by queue, type and job, replay since a time, and foll
     auto workers = read_events(c, {.queue = std::string(names::kWorkerEventsQueue)});
     REQUIRE(workers.size() == 2);
     for (const auto& e : workers) CHECK(e.type == EventType::worker_started);
-    auto wa_started = read_events(c, {.job_id = w.worker().id()});
+    auto wa_started = read_events(c, {.job_id = w.id()});
     REQUIRE(wa_started.size() == 1);
-    CHECK(wa_started[0].worker == w.worker().id());
+    CHECK(wa_started[0].worker == w.id());
     CHECK_THROWS_AS(EventStream(c, {.type = "exploded"}), InvalidArgument);
 
     // Everything stored so far is older than `cut`; only the next job's events are newer.
@@ -140,15 +135,11 @@ TEST_CASE("events: filters by queue, type and job, replay since a time, and foll
 TEST_CASE("events: nothing is published when events.enabled is false", "[events]") {
     Config c = test::test_config();
     c.events.enabled = false;
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    Queue q("ev_off", c);
-    std::string id;
-    {
-        test::RunningWorker w(c, tasks, {.queues = {"ev_off"}});
-        id = q.enqueue("echo");
-        ResultStore(c).wait(id, 10s);
-    }
+    test::QueueWithWorker ev_off("ev_off", c);
+    ev_off.tasks.add_builtins(false);
+    ev_off.start_worker();
+    ev_off.wait_result(ev_off.enqueue("echo"));
+    ev_off.stop_workers();
     Config reader = c;
     reader.events.enabled = true;
     CHECK(read_events(reader).empty());
@@ -156,12 +147,11 @@ TEST_CASE("events: nothing is published when events.enabled is false", "[events]
 }
 
 TEST_CASE("events: naq events replays with filters, as text and JSON", "[events][cli]") {
-    Config c = test::test_config();
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    Queue q("ev_cli", c);
-    test::RunningWorker w(c, tasks, {.queues = {"ev_cli"}});
-    std::string id = q.enqueue("echo");
+    test::QueueWithWorker ev_cli("ev_cli");
+    const Config& c = ev_cli.config;
+    ev_cli.tasks.add_builtins(false);
+    ev_cli.start_worker();
+    std::string id = ev_cli.enqueue("echo");
     job_events(c, id, 3);
     std::string out;
     REQUIRE(test::run_command(naq_cmd(c, "events --json --job " + id), &out) == 0);

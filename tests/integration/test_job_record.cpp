@@ -30,29 +30,27 @@ void set_stream_max_msg_size(const Config& c, const std::string& stream, int64_t
 }  // namespace
 
 TEST_CASE("job record: a succeeded job's one record holds its result and every earlier error", "[record]") {
-    Config c = test::test_config();
-    TaskRegistry tasks;
-    tasks.add("flaky", [](JobContext& ctx, const Json& args) -> Json {
+    test::QueueWithWorker recq("recq");
+    recq.tasks.add("flaky", [](JobContext& ctx, const Json& args) -> Json {
         if (ctx.attempt() == 1) throw std::runtime_error("first attempt fails");
         return {{"echo", args}, {"attempt", ctx.attempt()}};
     });
-    test::RunningWorker w(c, tasks, {.queues = {"recq"}});
-    Queue q("recq", c);
-    std::string id = q.enqueue("flaky", {{"x", 1}}, {.max_attempts = 3, .backoff = Backoff{BackoffKind::fixed, 10ms, 10ms, false}});
-    ResultStore results(c);
-    JobResult r = results.wait(id, 20s);
+    recq.start_worker();
+    Backoff quick{BackoffKind::fixed, 10ms, 10ms, false};
+    std::string id = recq.enqueue("flaky", {{"x", 1}}, {.max_attempts = 3, .backoff = quick});
+    JobResult r = recq.wait_result(id, 20s);
     CHECK(r.ok);
     CHECK(r.attempt == 2);
     CHECK(r.result["echo"] == Json{{"x", 1}});
-    JobStatus record = results.status(id);
+    JobStatus record = recq.results.status(id);
     CHECK(record.state == JobState::succeeded);
     CHECK(record.result["attempt"] == 2);
     REQUIRE(record.errors.size() == 1);  // the first attempt's error survives the success
     CHECK(record.errors[0].attempt == 1);
     CHECK(record.errors[0].error == "first attempt fails");
     // Nothing else is written for it: no separate results bucket.
-    auto js = jetstream(c);
-    CHECK_THROWS_AS(js.stream_state("KV_" + names::results_bucket(c)), NotFound);
+    auto js = jetstream(recq.config);
+    CHECK_THROWS_AS(js.stream_state("KV_" + names::results_bucket(recq.config)), NotFound);
 }
 
 TEST_CASE("job record: a job published without enqueued_at is dated by the stream, not 1970", "[record]") {
@@ -74,85 +72,78 @@ TEST_CASE("job record: a job published without enqueued_at is dated by the strea
 
 TEST_CASE("job record: a job whose record the server refuses is not acknowledged, and runs until it is stored",
           "[record]") {
-    Config c = test::test_config();
     std::atomic<int> runs{0};
-    TaskRegistry tasks;
-    tasks.add("count", [&runs](JobContext&, const Json&) -> Json {
+    test::QueueWithWorker refused("refused");
+    const Config& c = refused.config;
+    refused.tasks.add("count", [&runs](JobContext&, const Json&) -> Json {
         ++runs;
         return {{"runs", runs.load()}};
     });
-    test::RunningWorker w(c, tasks, {.queues = {"refused"}});
-    Queue q("refused", c);
-    ResultStore results(c);
-    REQUIRE(results.wait(q.enqueue("count"), 20s).ok);  // buckets exist, the worker is bound
+    refused.start_worker();
+    REQUIRE(refused.wait_result(refused.enqueue("count"), 20s).ok);  // buckets exist, the worker is bound
     REQUIRE(runs == 1);
 
     // The job-record bucket now refuses every write (as a full or leaderless stream would).
     const std::string records = "KV_" + names::job_status_bucket(c);
     set_stream_max_msg_size(c, records, 16);
-    Job job = q.make_job("count", Json::object(), {.job_id = "refused-1"});
+    Job job = refused.queue.make_job("count", Json::object(), {.job_id = "refused-1"});
     jetstream(c).publish(names::queue_subject(c, "refused"), codec::encode(job));  // a foreign producer: no record
 
     // The handler runs, its record is refused, the job is handed back and runs again: it was
     // never acknowledged, so it is still in the queue.
     REQUIRE(test::eventually([&] { return runs >= 3; }, 20s));
-    CHECK(q.counts().stored == 1);
-    CHECK_FALSE(results.try_status("refused-1"));
+    CHECK(refused.queue.counts().stored == 1);
+    CHECK_FALSE(refused.results.try_status("refused-1"));
 
     // Once the record can be stored, the job ends acknowledged with its record.
     set_stream_max_msg_size(c, records, -1);
-    JobResult r = results.wait("refused-1", 20s);
+    JobResult r = refused.wait_result("refused-1", 20s);
     CHECK(r.ok);
-    CHECK(test::eventually([&] { return q.counts().stored == 0; }, 10s));
+    CHECK(test::eventually([&] { return refused.queue.counts().stored == 0; }, 10s));
 }
 
 TEST_CASE("job record: a job too big for the server leaves nothing behind, a duplicate does not reset a record",
           "[record][hostile]") {
-    Config c = test::test_config();
-    Queue q("recsize", c);
-    ResultStore results(c);
-    const std::string big(connection(c).max_payload(), 'x');
-    CHECK_THROWS_WITH(q.enqueue("echo", {{"blob", big}}, {.job_id = "too-big"}), Catch::Contains("max_payload"));
-    CHECK_FALSE(results.try_status("too-big"));  // no phantom "queued" record
-    auto batch = q.enqueue_many({JobSpec{"echo", {{"blob", big}}, {.job_id = "too-big-2"}}, JobSpec{"echo"}});
+    test::QueueWithWorker recsize("recsize");
+    const std::string big(connection(recsize.config).max_payload(), 'x');
+    CHECK_THROWS_WITH(recsize.enqueue("echo", {{"blob", big}}, {.job_id = "too-big"}), Catch::Contains("max_payload"));
+    CHECK_FALSE(recsize.results.try_status("too-big"));  // no phantom "queued" record
+    auto batch =
+        recsize.queue.enqueue_many({JobSpec{"echo", {{"blob", big}}, {.job_id = "too-big-2"}}, JobSpec{"echo"}});
     REQUIRE(batch.failures.size() == 1);
     CHECK(batch.failures[0].index == 0);
-    CHECK_FALSE(results.try_status("too-big-2"));
+    CHECK_FALSE(recsize.results.try_status("too-big-2"));
 
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    test::RunningWorker w(c, tasks, {.queues = {"recsize"}});
-    REQUIRE(results.wait(q.enqueue("echo", {{"n", 1}}, {.job_id = "once"}), 20s).ok);
-    EnqueueResult again = q.submit(q.make_job("echo", {{"n", 2}}, {.job_id = "once"}));
+    recsize.tasks.add_builtins(false);
+    recsize.start_worker();
+    REQUIRE(recsize.wait_result(recsize.enqueue("echo", {{"n", 1}}, {.job_id = "once"}), 20s).ok);
+    EnqueueResult again = recsize.queue.submit(recsize.queue.make_job("echo", {{"n", 2}}, {.job_id = "once"}));
     CHECK(again.duplicate);
-    CHECK(results.status("once").state == JobState::succeeded);  // it was "queued" forever before
-    CHECK(results.get("once").result == Json{{"n", 1}});
+    CHECK(recsize.results.status("once").state == JobState::succeeded);  // it was "queued" forever before
+    CHECK(recsize.results.get("once").result == Json{{"n", 1}});
 }
 
 TEST_CASE("job record: a result or error too big to store is replaced by what says so, and the job runs once",
           "[record][hostile]") {
-    Config c = test::test_config();
-    const std::size_t max_payload = static_cast<std::size_t>(connection(c).max_payload());
     std::atomic<int> runs{0};
-    TaskRegistry tasks;
-    tasks.add("huge_result", [&](JobContext&, const Json&) -> Json {
+    test::QueueWithWorker huge("huge");
+    const std::size_t max_payload = static_cast<std::size_t>(connection(huge.config).max_payload());
+    huge.tasks.add("huge_result", [&runs, max_payload](JobContext&, const Json&) -> Json {
         ++runs;
         return {{"blob", std::string(max_payload, 'r')}};
     });
-    tasks.add("huge_error", [&](JobContext&, const Json&) -> Json {
+    huge.tasks.add("huge_error", [&runs, max_payload](JobContext&, const Json&) -> Json {
         ++runs;
         throw std::runtime_error(std::string(2 * max_payload, 'e'));
     });
-    test::RunningWorker w(c, tasks, {.queues = {"huge"}});
-    Queue q("huge", c);
-    ResultStore results(c);
-    JobResult r = results.wait(q.enqueue("huge_result"), 20s);
+    huge.start_worker();
+    JobResult r = huge.wait_result(huge.enqueue("huge_result"), 20s);
     CHECK(r.ok);  // it ran and succeeded: that much is recorded
     CHECK(r.result.contains("naq_result_dropped"));
-    JobStatus dead = results.wait_final(q.enqueue("huge_error"), 20s);
+    JobStatus dead = huge.wait_final(huge.enqueue("huge_error"), 20s);
     CHECK(dead.state == JobState::dead);
     CHECK(dead.error.size() < 5000);
     CHECK(dead.error.find("bytes, cut") != std::string::npos);
-    CHECK(test::eventually([&] { return q.counts().stored == 0; }));
+    CHECK(test::eventually([&] { return huge.queue.counts().stored == 0; }));
     CHECK(runs == 2);  // before: the first re-ran on every redelivery, its record always refused
 }

@@ -35,90 +35,81 @@ std::vector<Json> dead_letters(const Config& c) {
 }  // namespace
 
 TEST_CASE("jobs: enqueue, a worker runs it, result and status are visible", "[jobs]") {
-    Config c = test::test_config();
-    TaskRegistry tasks;
-    tasks.add("add", [](JobContext& ctx, const Json& args) -> Json {
+    test::QueueWithWorker math("math");
+    math.tasks.add("add", [](JobContext& ctx, const Json& args) -> Json {
         return {{"sum", args["a"].get<int>() + args["b"].get<int>()}, {"attempt", ctx.attempt()}};
     });
-    Queue q("math", c);
-    test::RunningWorker w(c, tasks, {.queues = {"math"}, .concurrency = 2});
-    std::string id = q.enqueue("add", {{"a", 2}, {"b", 3}});
-    ResultStore results(c);
-    JobResult r = results.wait(id, 10s);
+    Worker& w = math.start_worker({.concurrency = 2});
+    std::string id = math.enqueue("add", {{"a", 2}, {"b", 3}});
+    JobResult r = math.wait_result(id);
     CHECK(r.ok);
     CHECK(r.result["sum"] == 5);
     CHECK(r.result["attempt"] == 1);
-    CHECK(r.worker == w.worker().id());
-    JobStatus s = results.wait_final(id, 10s);
+    CHECK(r.worker == w.id());
+    JobStatus s = math.wait_final(id);
     CHECK(s.state == JobState::succeeded);
     CHECK(s.queue == "math");
     CHECK(s.task == "add");
     CHECK(s.attempt == 1);
     CHECK(s.started_at_ms >= s.enqueued_at_ms);
     CHECK(s.finished_at_ms >= s.started_at_ms);
-    CHECK(test::eventually([&] { return q.counts().stored == 0; }));  // acked: gone from the stream
+    CHECK(test::eventually([&] { return math.queue.counts().stored == 0; }));  // acked: gone from the stream
 }
 
 TEST_CASE("jobs: jobs enqueued before any worker exists run when one starts", "[jobs]") {
-    Config c = test::test_config();
-    Queue q("early", c);
+    test::QueueWithWorker early("early");
     std::vector<JobSpec> batch;
     for (int i = 0; i < 50; ++i) batch.push_back({"echo", {{"i", i}}});
-    BatchResult br = q.enqueue_many(batch);
+    BatchResult br = early.queue.enqueue_many(batch);
     REQUIRE(br.ok());
-    CHECK(q.counts().pending == 50);
-    CHECK(q.counts().has_consumer == false);
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    test::RunningWorker w(c, tasks, {.queues = {"early"}, .concurrency = 4});
-    ResultStore results(c);
+    CHECK(early.queue.counts().pending == 50);
+    CHECK(early.queue.counts().has_consumer == false);
+    early.tasks.add_builtins(false);
+    early.start_worker({.concurrency = 4});
     for (std::size_t i = 0; i < br.ids.size(); ++i) {
-        JobResult r = results.wait(br.ids[i], 10s);
+        JobResult r = early.wait_result(br.ids[i]);
         CHECK(r.result["i"] == static_cast<int>(i));
     }
 }
 
 TEST_CASE("jobs: two workers on one queue run every job exactly once", "[jobs]") {
-    Config c = test::test_config();
     std::mutex mutex;
     std::multiset<int> seen;
-    TaskRegistry tasks;
-    tasks.add("record", [&](JobContext&, const Json& args) -> Json {
+    test::QueueWithWorker shared("shared");
+    shared.tasks.add("record", [&](JobContext&, const Json& args) -> Json {
         std::lock_guard lock(mutex);
         seen.insert(args["n"].get<int>());
         return nullptr;
     });
-    Queue q("shared", c);
-    test::RunningWorker w1(c, tasks, {.queues = {"shared"}, .concurrency = 4, .name = "w1"});
-    test::RunningWorker w2(c, tasks, {.queues = {"shared"}, .concurrency = 4, .name = "w2"});
+    Worker& w1 = shared.start_worker({.concurrency = 4, .name = "w1"});
+    Worker& w2 = shared.start_worker({.concurrency = 4, .name = "w2"});
     std::vector<JobSpec> batch;
     const int n = 400;
     for (int i = 0; i < n; ++i) batch.push_back({"record", {{"n", i}}});
-    REQUIRE(q.enqueue_many(batch).ok());
+    REQUIRE(shared.queue.enqueue_many(batch).ok());
     REQUIRE(test::eventually([&] {
         std::lock_guard lock(mutex);
         return seen.size() >= static_cast<std::size_t>(n);
     }, 30s));
     // A success counts once its record is confirmed and the job acked, a moment after the handler.
     CHECK(test::eventually([&] {
-        return w1.worker().stats().succeeded + w2.worker().stats().succeeded == static_cast<uint64_t>(n);
+        return w1.stats().succeeded + w2.stats().succeeded == static_cast<uint64_t>(n);
     }));
     std::lock_guard lock(mutex);
     CHECK(seen.size() == static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) CHECK(seen.count(i) == 1);
-    CHECK(w1.worker().stats().succeeded > 0);
-    CHECK(w2.worker().stats().succeeded > 0);
+    CHECK(w1.stats().succeeded > 0);
+    CHECK(w2.stats().succeeded > 0);
 }
 
 TEST_CASE("jobs: malformed job JSON is dead-lettered and the worker keeps running", "[jobs]") {
-    Config c = test::test_config();
-    Queue q("bad", c);
+    test::QueueWithWorker bad("bad");
+    const Config& c = bad.config;
     auto js = jetstream(c);
     js.publish(names::queue_subject(c, "bad"), "{not json");
     js.publish(names::queue_subject(c, "bad"), R"({"v":1,"id":"x1","task":42})");
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    test::RunningWorker w(c, tasks, {.queues = {"bad"}, .concurrency = 2});
+    bad.tasks.add_builtins(false);
+    bad.start_worker({.concurrency = 2});
     REQUIRE(test::eventually([&] { return dead_letters(c).size() == 2; }));
     auto dl = dead_letters(c);  // handled concurrently: either order
     if (dl[0]["raw"] != "{not json") std::swap(dl[0], dl[1]);
@@ -128,15 +119,15 @@ TEST_CASE("jobs: malformed job JSON is dead-lettered and the worker keeps runnin
     CHECK(dl[1]["reason"] == "undecodable");
     CHECK(dl[1]["error"].get<std::string>().find("'task'") != std::string::npos);
     // Still alive: a good job after the bad ones runs.
-    std::string id = q.enqueue("echo", {{"ok", true}});
-    CHECK(ResultStore(c).wait(id, 10s).ok);
-    CHECK(test::eventually([&] { return q.counts().stored == 0; }));
+    std::string id = bad.enqueue("echo", {{"ok", true}});
+    CHECK(bad.wait_result(id).ok);
+    CHECK(test::eventually([&] { return bad.queue.counts().stored == 0; }));
 }
 
 TEST_CASE("jobs: hostile envelopes (deep nesting, huge or wildcard ids, bad queues) are dead-lettered once, good jobs run",
           "[jobs][hostile]") {
-    Config c = test::test_config();
-    Queue q("hostile", c);
+    test::QueueWithWorker hostile("hostile");
+    const Config& c = hostile.config;
     auto js = jetstream(c);
     const std::string subject = names::queue_subject(c, "hostile");
     const std::string deep(100'000, '[');
@@ -154,58 +145,52 @@ TEST_CASE("jobs: hostile envelopes (deep nesting, huge or wildcard ids, bad queu
     };
     for (const auto& b : bad) js.publish(subject, b);
     std::vector<std::string> good;
-    for (int i = 0; i < 50; ++i) good.push_back(q.enqueue("echo", {{"i", i}}));
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    test::RunningWorker w(c, tasks, {.queues = {"hostile"}, .concurrency = 4});
-    ResultStore results(c);
-    for (const auto& id : good) CHECK(results.wait(id, 20s).ok);
+    for (int i = 0; i < 50; ++i) good.push_back(hostile.enqueue("echo", {{"i", i}}));
+    hostile.tasks.add_builtins(false);
+    Worker& w = hostile.start_worker({.concurrency = 4});
+    for (const auto& id : good) CHECK(hostile.wait_result(id, 20s).ok);
     REQUIRE(test::eventually([&] { return dead_letters(c).size() == bad.size(); }, 20s));
     for (const auto& d : dead_letters(c)) CHECK(d["reason"] == "undecodable");
-    CHECK(test::eventually([&] { return q.counts().stored == 0; }));  // each delivered, dead-lettered, acked
-    CHECK(w.worker().stats().dead == bad.size());
+    // each delivered, dead-lettered, acked
+    CHECK(test::eventually([&] { return hostile.queue.counts().stored == 0; }));
+    CHECK(w.stats().dead == bad.size());
 }
 
 TEST_CASE("jobs: an unknown task fails with a clear error and the job is kept as a dead letter", "[jobs]") {
-    Config c = test::test_config();
-    Queue q("unknown", c);
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    test::RunningWorker w(c, tasks, {.queues = {"unknown"}});
-    std::string id = q.enqueue("no_such_task", {{"x", 1}}, {.max_attempts = 3});
-    JobStatus s = ResultStore(c).wait_final(id, 10s);
+    test::QueueWithWorker unknown("unknown");
+    unknown.tasks.add_builtins(false);
+    unknown.start_worker();
+    std::string id = unknown.enqueue("no_such_task", {{"x", 1}}, {.max_attempts = 3});
+    JobStatus s = unknown.wait_final(id);
     CHECK(s.state == JobState::dead);
     CHECK(s.error.find("unknown task 'no_such_task'") != std::string::npos);
     CHECK(s.attempt == 1);  // retrying cannot help, so it is not retried
-    auto dl = dead_letters(c);
+    auto dl = dead_letters(unknown.config);
     REQUIRE(dl.size() == 1);
     CHECK(dl[0]["id"] == id);
     CHECK(dl[0]["job"]["args"]["x"] == 1);  // the original envelope is kept
     CHECK(dl[0]["reason"] == "unknown_task");
-    std::string ok = q.enqueue("echo");
-    CHECK(ResultStore(c).wait(ok, 10s).ok);
+    std::string ok = unknown.enqueue("echo");
+    CHECK(unknown.wait_result(ok).ok);
 }
 
 TEST_CASE("jobs: a handler exception fails the attempt, retries then dead letter keep every error", "[jobs]") {
-    Config c = test::test_config();
-    Queue q("flaky", c);
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    test::RunningWorker w(c, tasks, {.queues = {"flaky"}});
+    test::QueueWithWorker flaky("flaky");
+    flaky.tasks.add_builtins(false);
+    flaky.start_worker();
     Backoff quick{BackoffKind::fixed, 50ms, 50ms, false};
-    std::string recovers = q.enqueue("fail", {{"times", 2}}, {.max_attempts = 3, .backoff = quick});
-    std::string dies = q.enqueue("fail", {{"message", "boom"}}, {.max_attempts = 2, .backoff = quick});
-    ResultStore results(c);
-    JobStatus ok = results.wait_final(recovers, 10s);
+    std::string recovers = flaky.enqueue("fail", {{"times", 2}}, {.max_attempts = 3, .backoff = quick});
+    std::string dies = flaky.enqueue("fail", {{"message", "boom"}}, {.max_attempts = 2, .backoff = quick});
+    JobStatus ok = flaky.wait_final(recovers);
     CHECK(ok.state == JobState::succeeded);
     CHECK(ok.attempt == 3);
-    CHECK(results.get(recovers).result["succeeded_on_attempt"] == 3);
-    JobStatus dead = results.wait_final(dies, 10s);
+    CHECK(flaky.results.get(recovers).result["succeeded_on_attempt"] == 3);
+    JobStatus dead = flaky.wait_final(dies);
     CHECK(dead.state == JobState::dead);
     REQUIRE(dead.errors.size() == 2);
     CHECK(dead.errors[0].attempt == 1);
     CHECK(dead.errors[1].error == "boom");
-    JobResult r = results.get(dies);
+    JobResult r = flaky.results.get(dies);
     CHECK_FALSE(r.ok);
     CHECK(r.error == "boom");
 }
@@ -239,17 +224,16 @@ TEST_CASE("jobs: bad queue names and job ids are rejected before anything is sen
 }
 
 TEST_CASE("jobs: a job that outlives its timeout fails as timed out", "[jobs]") {
-    Config c = test::test_config();
-    Queue q("slow", c);
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    test::RunningWorker w(c, tasks, {.queues = {"slow"}});
-    std::string id = q.enqueue("sleep", {{"ms", 5000}}, {.max_attempts = 1, .timeout = 200ms});
+    test::QueueWithWorker slow("slow");
+    slow.tasks.add_builtins(false);
+    slow.start_worker();
     auto start = std::chrono::steady_clock::now();
-    JobStatus s = ResultStore(c).wait_final(id, 10s);
+    std::string id = slow.enqueue("sleep", {{"ms", 60'000}}, {.max_attempts = 1, .timeout = 200ms});
+    JobStatus s = slow.wait_final(id, 30s);
     CHECK(s.state == JobState::dead);
     CHECK(s.error.find("timed out after 200 ms") != std::string::npos);
-    CHECK(std::chrono::steady_clock::now() - start < 3s);  // the sleep was cut short
+    // The sleep was cut short: a loose bound, 100 times the 200 ms timeout and a third of the sleep.
+    CHECK(std::chrono::steady_clock::now() - start < 20s);
 }
 
 TEST_CASE("jobs: a full queue refuses the job with the server's JetStream error code", "[jobs]") {

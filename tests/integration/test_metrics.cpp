@@ -29,23 +29,20 @@ double sample(const std::string& text, const std::string& series) {
 }  // namespace
 
 TEST_CASE("metrics: a scrape shows job counters, durations and fetches moving", "[metrics]") {
-    Config c = test::test_config();
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
+    test::QueueWithWorker mjobs("mjobs");
+    mjobs.tasks.add_builtins(false);
     metrics::MetricsServer server(0, "127.0.0.1");
     const std::string ok = "{queue=\"mjobs\",task=\"echo\"}";
     const std::string bad = "{queue=\"mjobs\",task=\"fail\"}";
     std::string before = http_get(server.port(), "/metrics");
     CHECK(sample(before, "naq_jobs_succeeded_total" + ok) == -1);
 
-    test::RunningWorker w(c, tasks, {.queues = {"mjobs"}, .concurrency = 2});
-    Queue q("mjobs", c);
-    ResultStore results(c);
-    for (int i = 0; i < 3; ++i) results.wait(q.enqueue("echo"), 10s);
+    mjobs.start_worker({.concurrency = 2});
+    for (int i = 0; i < 3; ++i) mjobs.wait_result(mjobs.enqueue("echo"));
     EnqueueOptions retry_once;
     retry_once.max_attempts = 2;
     retry_once.backoff = Backoff{BackoffKind::fixed, 0ms, 0ms, false};
-    results.wait(q.enqueue("fail", {{"message", "nope"}}, retry_once), 10s);
+    mjobs.wait_result(mjobs.enqueue("fail", {{"message", "nope"}}, retry_once));
 
     std::string text;
     REQUIRE(test::eventually([&] {
@@ -66,7 +63,7 @@ TEST_CASE("metrics: a scrape shows job counters, durations and fetches moving", 
     CHECK(sample(text, "naq_nats_reconnects_total") >= 0);
     CHECK(text.find("# TYPE naq_job_duration_seconds histogram") != std::string::npos);
 
-    results.wait(q.enqueue("echo"), 10s);
+    mjobs.wait_result(mjobs.enqueue("echo"));
     REQUIRE(test::eventually([&] {
         return sample(http_get(server.port(), "/metrics"), "naq_jobs_succeeded_total" + ok) == 4;
     }));

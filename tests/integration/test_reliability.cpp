@@ -29,132 +29,120 @@ bool state_is(const ResultStore& results, const std::string& id, JobState state)
     return s && s->state == state;
 }
 
+// Starts a worker, enqueues a nap of `ms` and stops the worker gracefully while the nap runs:
+// a shutdown with a job in flight. Returns the job's id.
+std::string stop_worker_during_nap(test::QueueWithWorker& queue, const std::atomic<int>& runs, int ms) {
+    queue.start_worker();
+    std::string id = queue.enqueue("nap", {{"ms", ms}});
+    REQUIRE(test::eventually([&] { return runs == 1; }));
+    queue.stop_workers();  // stop() + join while the job runs
+    return id;
+}
+
 }  // namespace
 
 TEST_CASE("reliability: a cancelled queued job never runs", "[reliability]") {
-    Config c = test::test_config();
-    Queue q("cancelq", c);
-    std::string id = q.enqueue("nap", {{"ms", 0}});
-    CancelResult r = cancel_job(id, c);
+    std::atomic<int> runs{0};
+    test::QueueWithWorker cancelq("cancelq");
+    std::string id = cancelq.enqueue("nap", {{"ms", 0}});
+    CancelResult r = cancel_job(id, cancelq.config);
     CHECK(r.requested);
     CHECK(r.state_before == JobState::queued);
-    std::atomic<int> runs{0};
-    TaskRegistry tasks;
-    add_counted_sleep(tasks, runs);
-    test::RunningWorker w(c, tasks, {.queues = {"cancelq"}});
-    std::string after = q.enqueue("nap", {{"ms", 0}});
-    ResultStore results(c);
-    CHECK(results.wait_final(after, 10s).state == JobState::succeeded);  // the worker is past the cancelled one
-    CHECK(results.status(id).state == JobState::cancelled);
+    add_counted_sleep(cancelq.tasks, runs);
+    cancelq.start_worker();
+    std::string after = cancelq.enqueue("nap", {{"ms", 0}});
+    CHECK(cancelq.wait_final(after).state == JobState::succeeded);  // the worker is past the cancelled one
+    CHECK(cancelq.results.status(id).state == JobState::cancelled);
     CHECK(runs == 1);  // only `after` ran
-    CHECK(test::eventually([&] { return q.counts().stored == 0; }));  // and the cancelled job left the queue
-    CHECK_THROWS_AS(cancel_job("no-such-job", c), NotFound);
+    // and the cancelled job left the queue
+    CHECK(test::eventually([&] { return cancelq.queue.counts().stored == 0; }));
+    CHECK_THROWS_AS(cancel_job("no-such-job", cancelq.config), NotFound);
 }
 
 TEST_CASE("reliability: cancelling a running job stops it at once", "[reliability]") {
-    Config c = test::test_config();
-    Queue q("cancelrun", c);
     std::atomic<int> runs{0};
-    TaskRegistry tasks;
-    add_counted_sleep(tasks, runs);
-    test::RunningWorker w(c, tasks, {.queues = {"cancelrun"}});
-    std::string id = q.enqueue("nap", {{"ms", 30'000}}, {.max_attempts = 3});
-    ResultStore results(c);
-    REQUIRE(test::eventually([&] { return state_is(results, id, JobState::running); }));
+    test::QueueWithWorker cancelrun("cancelrun");
+    add_counted_sleep(cancelrun.tasks, runs);
+    cancelrun.start_worker();
+    std::string id = cancelrun.enqueue("nap", {{"ms", 120'000}}, {.max_attempts = 3});
+    REQUIRE(test::eventually([&] { return state_is(cancelrun.results, id, JobState::running); }));
     auto start = std::chrono::steady_clock::now();
-    CHECK(cancel_job(id, c).state_before == JobState::running);
-    JobStatus s = results.wait_final(id, 10s);
+    CHECK(cancel_job(id, cancelrun.config).state_before == JobState::running);
+    JobStatus s = cancelrun.wait_final(id, 60s);
     CHECK(s.state == JobState::cancelled);
-    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    // Stopped at once, not at the end of its nap: a loose bound, a sixth of the 120 s nap.
+    CHECK(std::chrono::steady_clock::now() - start < 20s);
     CHECK(runs == 1);  // cancelled is final: not retried
-    CHECK(cancel_job(id, c).requested == false);  // already finished: nothing to do
+    CHECK(cancel_job(id, cancelrun.config).requested == false);  // already finished: nothing to do
 }
 
 TEST_CASE("reliability: an exec task past its timeout is killed", "[reliability]") {
-    Config c = test::test_config();
-    Queue q("execq", c);
-    TaskRegistry tasks;
-    tasks.add_builtins(true);
-    test::RunningWorker w(c, tasks, {.queues = {"execq"}});
+    test::QueueWithWorker execq("execq");
+    execq.tasks.add_builtins(true);
+    execq.start_worker();
     auto start = std::chrono::steady_clock::now();
-    std::string id = q.enqueue("exec", {{"cmd", {"sleep", "30"}}, {"grace_ms", 200}}, {.timeout = 300ms});
-    JobStatus s = ResultStore(c).wait_final(id, 15s);
+    std::string id = execq.enqueue("exec", {{"cmd", {"sleep", "120"}}, {"grace_ms", 200}}, {.timeout = 300ms});
+    JobStatus s = execq.wait_final(id, 60s);
     CHECK(s.state == JobState::dead);
     CHECK(s.error.find("timed out after 300 ms") != std::string::npos);
-    CHECK(std::chrono::steady_clock::now() - start < 5s);
-    std::string ok = q.enqueue("exec", {{"shell", "echo hello"}});
-    CHECK(ResultStore(c).wait(ok, 10s).result["output"] == "hello\n");
+    // Killed, not waited for: a loose bound, 40 times the 300 ms timeout + 200 ms grace, a sixth of the sleep.
+    CHECK(std::chrono::steady_clock::now() - start < 20s);
+    std::string ok = execq.enqueue("exec", {{"shell", "echo hello"}});
+    CHECK(execq.wait_result(ok).result["output"] == "hello\n");
 }
 
 TEST_CASE("reliability: a job running far longer than the ack wait is not redelivered", "[reliability]") {
     Config c = test::test_config();
     c.worker.ack_wait = 600ms;  // leases are extended every 200 ms
-    Queue q("lease", c);
     std::atomic<int> runs{0};
-    TaskRegistry tasks;
-    add_counted_sleep(tasks, runs);
-    test::RunningWorker w1(c, tasks, {.queues = {"lease"}, .concurrency = 2});
-    test::RunningWorker w2(c, tasks, {.queues = {"lease"}, .concurrency = 2});
-    std::string id = q.enqueue("nap", {{"ms", 3000}});
-    JobResult r = ResultStore(c).wait(id, 15s);
+    test::QueueWithWorker lease("lease", c);
+    add_counted_sleep(lease.tasks, runs);
+    lease.start_worker({.concurrency = 2});
+    lease.start_worker({.concurrency = 2});
+    std::string id = lease.enqueue("nap", {{"ms", 3000}});
+    JobResult r = lease.wait_result(id, 15s);
     CHECK(r.ok);
     CHECK(r.attempt == 1);
     CHECK(runs == 1);
-    CHECK(q.counts().redelivered == 0);
+    CHECK(lease.queue.counts().redelivered == 0);
 }
 
 TEST_CASE("reliability: graceful stop lets a running job finish", "[reliability]") {
-    Config c = test::test_config();
-    Queue q("graceful", c);
     std::atomic<int> runs{0};
-    TaskRegistry tasks;
-    add_counted_sleep(tasks, runs);
-    std::string id;
-    {
-        test::RunningWorker w(c, tasks, {.queues = {"graceful"}});
-        id = q.enqueue("nap", {{"ms", 500}});
-        REQUIRE(test::eventually([&] { return runs == 1; }));
-    }  // stop() + join while the job runs
-    JobStatus s = ResultStore(c).status(id);
+    test::QueueWithWorker graceful("graceful");
+    add_counted_sleep(graceful.tasks, runs);
+    std::string id = stop_worker_during_nap(graceful, runs, 500);
+    JobStatus s = graceful.results.status(id);
     CHECK(s.state == JobState::succeeded);
-    CHECK(q.counts().stored == 0);
+    CHECK(graceful.queue.counts().stored == 0);
 }
 
 TEST_CASE("reliability: a job unfinished at the end of the grace period is handed back", "[reliability]") {
     Config c = test::test_config();
     c.worker.shutdown_grace = 200ms;
-    Queue q("handback", c);
     std::atomic<int> runs{0};
-    TaskRegistry tasks;
-    add_counted_sleep(tasks, runs);
-    std::string id;
-    {
-        test::RunningWorker w(c, tasks, {.queues = {"handback"}});
-        id = q.enqueue("nap", {{"ms", 2000}});
-        REQUIRE(test::eventually([&] { return runs == 1; }));
-    }
-    CHECK(q.counts().stored == 1);  // back on the queue, not lost
-    test::RunningWorker next(c, tasks, {.queues = {"handback"}});
-    JobResult r = ResultStore(c).wait(id, 15s);
+    test::QueueWithWorker handback("handback", c);
+    add_counted_sleep(handback.tasks, runs);
+    std::string id = stop_worker_during_nap(handback, runs, 2000);
+    CHECK(handback.queue.counts().stored == 1);  // back on the queue, not lost
+    handback.start_worker();
+    JobResult r = handback.wait_result(id, 15s);
     CHECK(r.ok);
     CHECK(r.attempt == 2);
     CHECK(runs == 2);
 }
 
 TEST_CASE("reliability: a dependent job runs only after its dependency succeeded", "[reliability][deps]") {
-    Config c = test::test_config();
-    Queue q("deps", c);
     std::atomic<int> runs{0};
-    TaskRegistry tasks;
-    add_counted_sleep(tasks, runs);
-    test::RunningWorker w(c, tasks, {.queues = {"deps"}, .concurrency = 4});
-    std::string a = q.enqueue("nap", {{"ms", 400}});
-    std::string b = q.enqueue("nap", {{"ms", 0}}, {.depends_on = {a}});
-    std::string c2 = q.enqueue("nap", {{"ms", 0}}, {.depends_on = {a, b}});
-    ResultStore results(c);
-    JobStatus sc = results.wait_final(c2, 15s);
-    JobStatus sb = results.status(b);
-    JobStatus sa = results.status(a);
+    test::QueueWithWorker deps("deps");
+    add_counted_sleep(deps.tasks, runs);
+    deps.start_worker({.concurrency = 4});
+    std::string a = deps.enqueue("nap", {{"ms", 400}});
+    std::string b = deps.enqueue("nap", {{"ms", 0}}, {.depends_on = {a}});
+    std::string c = deps.enqueue("nap", {{"ms", 0}}, {.depends_on = {a, b}});
+    JobStatus sc = deps.wait_final(c, 15s);
+    JobStatus sb = deps.results.status(b);
+    JobStatus sa = deps.results.status(a);
     CHECK(sa.state == JobState::succeeded);
     CHECK(sb.state == JobState::succeeded);
     CHECK(sc.state == JobState::succeeded);
@@ -164,45 +152,38 @@ TEST_CASE("reliability: a dependent job runs only after its dependency succeeded
 }
 
 TEST_CASE("reliability: a failed dependency fails its dependents transitively", "[reliability][deps]") {
-    Config c = test::test_config();
-    Queue q("depfail", c);
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
     std::atomic<int> runs{0};
-    add_counted_sleep(tasks, runs);
-    test::RunningWorker w(c, tasks, {.queues = {"depfail"}, .concurrency = 4});
-    std::string a = q.enqueue("fail", {{"message", "root cause"}}, {.max_attempts = 1});
-    std::string b = q.enqueue("nap", {}, {.depends_on = {a}});
-    std::string c2 = q.enqueue("nap", {}, {.depends_on = {b}});
-    std::string unknown = q.enqueue("nap", {}, {.depends_on = {"never-enqueued"}});
-    ResultStore results(c);
-    CHECK(results.wait_final(c2, 15s).state == JobState::dependency_failed);
-    JobStatus sb = results.status(b);
+    test::QueueWithWorker depfail("depfail");
+    depfail.tasks.add_builtins(false);
+    add_counted_sleep(depfail.tasks, runs);
+    depfail.start_worker({.concurrency = 4});
+    std::string a = depfail.enqueue("fail", {{"message", "root cause"}}, {.max_attempts = 1});
+    std::string b = depfail.enqueue("nap", {}, {.depends_on = {a}});
+    std::string c = depfail.enqueue("nap", {}, {.depends_on = {b}});
+    std::string unknown = depfail.enqueue("nap", {}, {.depends_on = {"never-enqueued"}});
+    CHECK(depfail.wait_final(c, 15s).state == JobState::dependency_failed);
+    JobStatus sb = depfail.results.status(b);
     CHECK(sb.state == JobState::dependency_failed);
     CHECK(sb.error.find(a) != std::string::npos);
-    CHECK(results.wait_final(unknown, 15s).state == JobState::dependency_failed);
+    CHECK(depfail.wait_final(unknown, 15s).state == JobState::dependency_failed);
     CHECK(runs == 0);
-    auto dead = DeadLetters(c).list("depfail");
-    CHECK(dead.size() == 4);  // a (failed) + b, c2, unknown (dependency_failed)
+    auto dead = DeadLetters(depfail.config).list("depfail");
+    CHECK(dead.size() == 4);  // a (failed) + b, c, unknown (dependency_failed)
 }
 
 TEST_CASE("reliability: dead letters can be listed, shown, requeued with history, and purged", "[reliability][dead]") {
-    Config c = test::test_config();
-    Queue q("dlq", c);
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
     std::atomic<int> calls{0};
-    tasks.add("first_call_fails", [&calls](JobContext&, const Json&) -> Json {
+    test::QueueWithWorker dlq("dlq");
+    dlq.tasks.add_builtins(false);
+    dlq.tasks.add("first_call_fails", [&calls](JobContext&, const Json&) -> Json {
         if (calls++ == 0) throw JobFailed("transient outage");
         return {{"ok", true}};
     });
-    std::string id;
-    {
-        test::RunningWorker w(c, tasks, {.queues = {"dlq"}});
-        id = q.enqueue("first_call_fails", {}, {.max_attempts = 1});
-        REQUIRE(ResultStore(c).wait_final(id, 10s).state == JobState::dead);
-    }
-    DeadLetters dead(c);
+    dlq.start_worker();
+    std::string id = dlq.enqueue("first_call_fails", {}, {.max_attempts = 1});
+    REQUIRE(dlq.wait_final(id).state == JobState::dead);
+    dlq.stop_workers();
+    DeadLetters dead(dlq.config);
     auto letters = dead.list();
     REQUIRE(letters.size() == 1);
     CHECK(letters[0].id == id);
@@ -214,14 +195,14 @@ TEST_CASE("reliability: dead letters can be listed, shown, requeued with history
 
     dead.requeue(id);
     CHECK(dead.list().empty());
-    CHECK(ResultStore(c).status(id).state == JobState::queued);
-    test::RunningWorker w(c, tasks, {.queues = {"dlq"}});
-    JobResult r = ResultStore(c).wait(id, 10s);
+    CHECK(dlq.results.status(id).state == JobState::queued);
+    dlq.start_worker();
+    JobResult r = dlq.wait_result(id);
     CHECK(r.ok);
     CHECK(r.attempt == 1);  // attempts start again
 
-    std::string again = q.enqueue("fail", {}, {.max_attempts = 1});
-    REQUIRE(ResultStore(c).wait_final(again, 10s).state == JobState::dead);
+    std::string again = dlq.enqueue("fail", {}, {.max_attempts = 1});
+    REQUIRE(dlq.wait_final(again).state == JobState::dead);
     CHECK(dead.purge("dlq") == 1);
     CHECK(dead.list().empty());
 }

@@ -24,15 +24,13 @@ const QueueStats* find(const std::vector<QueueStats>& all, const std::string& qu
 TEST_CASE("stats: queues show pending, dead letters, live workers and recent throughput", "[stats]") {
     Config c = test::test_config();
     c.worker.heartbeat_interval = 100ms;
-    Queue q("sq", c);
+    test::QueueWithWorker sq("sq", c);
     Queue idle("sq_idle", c);
     for (int i = 0; i < 3; ++i) idle.enqueue("echo");
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    test::RunningWorker w(c, tasks, {.queues = {"sq"}, .concurrency = 2});
-    ResultStore results(c);
-    for (int i = 0; i < 4; ++i) results.wait(q.enqueue("echo"), 10s);
-    for (int i = 0; i < 2; ++i) results.wait(q.enqueue("fail"), 10s);
+    sq.tasks.add_builtins(false);
+    sq.start_worker({.concurrency = 2});
+    for (int i = 0; i < 4; ++i) sq.wait_result(sq.enqueue("echo"));
+    for (int i = 0; i < 2; ++i) sq.wait_result(sq.enqueue("fail"));
 
     std::vector<QueueStats> stats;
     REQUIRE(test::eventually([&] {
@@ -68,15 +66,15 @@ TEST_CASE("stats: queues show pending, dead letters, live workers and recent thr
 }
 
 TEST_CASE("stats: naq top --once shows queues and workers", "[stats][cli]") {
-    Config c = test::test_config();
-    TaskRegistry tasks;
-    tasks.add_builtins(false);
-    test::RunningWorker w(c, tasks, {.queues = {"topq"}});
-    Queue("topq", c).enqueue("echo");
+    test::QueueWithWorker topq("topq");
+    const Config& c = topq.config;
+    topq.tasks.add_builtins(false);
+    Worker& w = topq.start_worker();
+    topq.enqueue("echo");
     std::string out;
     REQUIRE(test::eventually([&] {
         out.clear();
-        return test::run_command(naq_cmd(c, "top --once"), &out) == 0 && out.find(w.worker().id()) != std::string::npos;
+        return test::run_command(naq_cmd(c, "top --once"), &out) == 0 && out.find(w.id()) != std::string::npos;
     }));
     CHECK(out.find("QUEUES") != std::string::npos);
     CHECK(out.find("topq") != std::string::npos);
@@ -86,5 +84,5 @@ TEST_CASE("stats: naq top --once shows queues and workers", "[stats][cli]") {
     REQUIRE(test::run_command(naq_cmd(c, "--json top --once"), &out) == 0);
     auto frame = Json::parse(out);
     CHECK(frame["queues"][0]["queue"] == "topq");
-    CHECK(frame["workers"][0]["id"] == w.worker().id());
+    CHECK(frame["workers"][0]["id"] == w.id());
 }

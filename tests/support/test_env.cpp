@@ -68,6 +68,19 @@ RunningWorker::~RunningWorker() {
     thread_.join();
 }
 
+QueueWithWorker::QueueWithWorker(const std::string& queue_name, const Config& config)
+    : config(config), queue(queue_name, config), results(config) {}
+
+QueueWithWorker::~QueueWithWorker() { stop_workers(); }
+
+Worker& QueueWithWorker::start_worker(WorkerOptions options) {
+    if (options.queues.empty()) options.queues = {queue.name()};
+    workers_.push_back(std::make_unique<RunningWorker>(config, tasks, std::move(options)));
+    return workers_.back()->worker();
+}
+
+void QueueWithWorker::stop_workers() { workers_.clear(); }
+
 int run_command(const std::string& command, std::string* out) {
     FILE* pipe = ::popen(command.c_str(), "r");
     if (pipe == nullptr) return -1;

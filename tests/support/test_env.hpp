@@ -10,8 +10,11 @@
 
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "naq/config.hpp"
+#include "naq/queue.hpp"
+#include "naq/results.hpp"
 #include "naq/worker.hpp"
 #include "devserver/net_probe.hpp"
 #include "naq/local_server.hpp"
@@ -52,6 +55,44 @@ public:
 private:
     std::unique_ptr<Worker> worker_;
     std::thread thread_;
+};
+
+/// The cast of most integration tests: one queue on a deployment of its own, the tasks its
+/// workers know, and the deployment's job records. Register tasks, then start_worker(); workers
+/// stop gracefully at stop_workers() or when the fixture goes. State a task captures must be
+/// declared before the fixture, so that it outlives the workers.
+struct QueueWithWorker {
+    /// A queue named `queue_name`; `config` defaults to a fresh test_config().
+    explicit QueueWithWorker(const std::string& queue_name, const Config& config = test_config());
+    ~QueueWithWorker();
+    QueueWithWorker(const QueueWithWorker&) = delete;
+    QueueWithWorker& operator=(const QueueWithWorker&) = delete;
+
+    /// Starts a worker on its own thread, serving this queue unless `options.queues` names others.
+    Worker& start_worker(WorkerOptions options = {});
+    /// Stops every running worker gracefully (in-flight jobs get worker.shutdown_grace).
+    void stop_workers();
+
+    std::string enqueue(const std::string& task, const Json& args = Json::object(),
+                        const EnqueueOptions& options = {}) {
+        return queue.enqueue(task, args, options);
+    }
+    /// The job's result once it has finished (a KV watch, no polling); throws Timeout.
+    JobResult wait_result(const std::string& job_id, Millis timeout = std::chrono::seconds(10)) const {
+        return results.wait(job_id, timeout);
+    }
+    /// The job's record once its state is final; throws Timeout.
+    JobStatus wait_final(const std::string& job_id, Millis timeout = std::chrono::seconds(10)) const {
+        return results.wait_final(job_id, timeout);
+    }
+
+    const Config config;
+    TaskRegistry tasks;
+    Queue queue;
+    ResultStore results;
+
+private:
+    std::vector<std::unique_ptr<RunningWorker>> workers_;  // last member: stopped before `tasks` goes
 };
 
 /// Runs a shell command, returns its exit code; stdout goes to `out` when given.

@@ -3,22 +3,13 @@
 
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
+#include "support/sample_records.hpp"
 
 using namespace naq;
 using Catch::Matchers::Contains;
 
 TEST_CASE("codec: a job envelope round-trips", "[codec]") {
-    Job job;
-    job.id = new_job_id();
-    job.queue = "emails";
-    job.task = "send_email";
-    job.args = {{"to", "a@b.c"}, {"n", 3}, {"list", {1, 2}}};
-    job.enqueued_at_ms = 1'700'000'000'123;
-    job.max_attempts = 5;
-    job.backoff = {BackoffKind::linear, Millis(250), Millis(10'000), false};
-    job.timeout = Millis(30'000);
-    job.result_ttl = Millis(60'000);
-    job.depends_on = {"a", "b"};
+    Job job = test::full_job();
     Job back = codec::decode_job(codec::encode(job));
     CHECK(back.id == job.id);
     CHECK(back.queue == "emails");
@@ -32,7 +23,7 @@ TEST_CASE("codec: a job envelope round-trips", "[codec]") {
     CHECK_FALSE(back.backoff.jitter);
     CHECK(back.timeout == Millis(30'000));
     CHECK(back.result_ttl == Millis(60'000));
-    CHECK(back.depends_on == std::vector<std::string>{"a", "b"});
+    CHECK(back.depends_on == std::vector<std::string>{"a", "b-2"});
     CHECK(Json::parse(codec::encode(job))["v"] == 1);
 }
 
@@ -63,23 +54,12 @@ TEST_CASE("codec: missing or ill-typed fields are SerializationErrors naming the
 }
 
 TEST_CASE("codec: status and result records round-trip", "[codec]") {
-    JobStatus s;
-    s.id = "j";
-    s.queue = "q";
-    s.task = "t";
-    s.state = JobState::retrying;
-    s.attempt = 2;
-    s.max_attempts = 4;
-    s.worker = "w";
-    s.error = "boom";
-    s.next_attempt_at_ms = 99;
-    s.errors = {{1, "first", 10, "w"}, {2, "boom", 20, "w"}};
-    JobStatus sb = codec::decode_status(codec::encode(s));
+    JobStatus sb = codec::decode_status(codec::encode(test::retrying_status()));
     CHECK(sb.state == JobState::retrying);
     CHECK(sb.attempt == 2);
-    CHECK(sb.next_attempt_at_ms == 99);
+    CHECK(sb.next_attempt_at_ms == 5);
     REQUIRE(sb.errors.size() == 2);
-    CHECK(sb.errors[1].error == "boom");
+    CHECK(sb.errors[1].error == "second \x02");
 
     JobResult r{"j", true, Json{{"ok", 1}}, "", 1, "w", 5, 7};
     JobResult rb = codec::decode_result(codec::encode(r));

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "naq/codec.hpp"
+#include "support/sample_records.hpp"
 
 using namespace naq;
 
@@ -13,19 +14,10 @@ std::string reference(const Json& j) { return j.dump(-1, ' ', false, Json::error
 }  // namespace
 
 TEST_CASE("codec writer: job envelopes match nlohmann's output", "[codec]") {
-    Job job;
-    job.id = new_job_id();
-    job.queue = "emails";
-    job.task = "send_email";
-    CHECK(codec::encode(job) == reference(codec::to_json(job)));
+    Job minimal{.id = new_job_id(), .queue = "emails", .task = "send_email"};
+    CHECK(codec::encode(minimal) == reference(codec::to_json(minimal)));
 
-    job.args = {{"to", "a@b.c"}, {"n", -3}, {"pi", 3.25}, {"list", {1, "two", nullptr}}, {"nested", {{"z", true}}}};
-    job.enqueued_at_ms = 1'700'000'000'123;
-    job.max_attempts = 5;
-    job.backoff = {BackoffKind::linear, Millis(250), Millis(10'000), false};
-    job.timeout = Millis(30'000);
-    job.result_ttl = Millis(60'000);
-    job.depends_on = {"a", "b-2"};
+    Job job = test::full_job();
     job.history = Json::array({{{"requeued_at", 12}, {"reason", "dead"}}});
     CHECK(codec::encode(job) == reference(codec::to_json(job)));
 
@@ -38,24 +30,10 @@ TEST_CASE("codec writer: job envelopes match nlohmann's output", "[codec]") {
 }
 
 TEST_CASE("codec writer: status records match nlohmann's output", "[codec]") {
-    JobStatus s;
-    s.id = "j1";
-    s.queue = "q";
-    s.task = "t";
-    CHECK(codec::encode(s) == reference(codec::to_json(s)));
-
-    s.state = JobState::retrying;
-    s.attempt = 2;
-    s.max_attempts = 3;
-    s.worker = "host-1-abc";
-    s.error = "boom \"quoted\"\n";
-    s.enqueued_at_ms = 1;
-    s.started_at_ms = 2;
-    s.finished_at_ms = 3;
-    s.updated_at_ms = 4;
-    s.next_attempt_at_ms = 5;
-    s.errors = {{1, "first", 10, "w1"}, {2, "second \x02", 20, ""}};
-    CHECK(codec::encode(s) == reference(codec::to_json(s)));
+    JobStatus minimal{.id = "j1", .queue = "q", .task = "t"};
+    CHECK(codec::encode(minimal) == reference(codec::to_json(minimal)));
+    JobStatus retrying = test::retrying_status();
+    CHECK(codec::encode(retrying) == reference(codec::to_json(retrying)));
 }
 
 TEST_CASE("codec writer: result records match nlohmann's output", "[codec]") {

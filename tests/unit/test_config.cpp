@@ -103,6 +103,21 @@ std::string load_error(const TempDir& dir, const std::string& yaml) {
     return error_of([&] { Config::from_file(path); });
 }
 
+/// A config file and the parts the error refusing it must contain.
+struct Refusal {
+    std::string yaml;
+    std::vector<std::string> parts;
+};
+
+/// Loads each file as `dir`/naq.yaml and checks its ConfigError.
+void check_refusals(const TempDir& dir, const std::vector<Refusal>& refusals) {
+    for (const auto& refusal : refusals) {
+        INFO("naq.yaml:\n" << refusal.yaml);
+        const std::string error = load_error(dir, refusal.yaml);
+        for (const auto& part : refusal.parts) CHECK_THAT(error, Contains(part));
+    }
+}
+
 std::string value_of(const Config& config, const std::string& key) {
     for (const auto& entry : naq::describe(config)) {
         if (entry.key == key) return entry.value;
@@ -207,32 +222,34 @@ TEST_CASE("config: wrong types name file, line, key and what was expected", "[co
     const std::string path = (dir.path / "naq.yaml").string();
     CHECK(load_error(dir, "# workers\nworker:\n  concurrency: lots\n") ==
           path + ":3: worker.concurrency: expected an integer from 1 to 4096, got \"lots\"");
-    CHECK_THAT(load_error(dir, "worker:\n  concurrency: 2.5\n"), Contains("worker.concurrency"));
-    CHECK_THAT(load_error(dir, "worker:\n  store_results: maybe\n"),
-               Contains(path + ":2:") && Contains("worker.store_results: expected true/false"));
-    CHECK_THAT(load_error(dir, "worker:\n  concurrency:\n    a: 1\n"),
-               Contains("worker.concurrency") && Contains("got a mapping"));
-    CHECK_THAT(load_error(dir, "worker:\n  concurrency: [1, 2]\n"), Contains("got a list"));
-    CHECK_THAT(load_error(dir, "worker: 5\n"), Contains(path + ":1:") && Contains("worker: expected a mapping"));
-    CHECK_THAT(load_error(dir, "- nats\n- worker\n"), Contains("expected a mapping of sections"));
-    CHECK_THAT(load_error(dir, "worker:\n  concurrency:\n"), Contains("worker.concurrency") && Contains("got \"\""));
+    check_refusals(dir, {
+        {"worker:\n  concurrency: 2.5\n", {"worker.concurrency"}},
+        {"worker:\n  store_results: maybe\n", {path + ":2:", "worker.store_results: expected true/false"}},
+        {"worker:\n  concurrency:\n    a: 1\n", {"worker.concurrency", "got a mapping"}},
+        {"worker:\n  concurrency: [1, 2]\n", {"got a list"}},
+        {"worker: 5\n", {path + ":1:", "worker: expected a mapping"}},
+        {"- nats\n- worker\n", {"expected a mapping of sections"}},
+        {"worker:\n  concurrency:\n", {"worker.concurrency", "got \"\""}},
+    });
 }
 
 TEST_CASE("config: out-of-range values are refused", "[config]") {
     CleanEnv clean;
     TempDir dir;
-    CHECK_THAT(load_error(dir, "worker:\n  concurrency: 0\n"), Contains("from 1 to 4096, got \"0\""));
-    CHECK_THAT(load_error(dir, "worker:\n  concurrency: 5000\n"), Contains("worker.concurrency"));
-    CHECK_THAT(load_error(dir, "worker:\n  fetch_batch: 10001\n"), Contains("worker.fetch_batch"));
-    CHECK_THAT(load_error(dir, "worker:\n  max_ack_pending: 0\n"), Contains("worker.max_ack_pending: expected -1"));
-    CHECK_THAT(load_error(dir, "jetstream:\n  replicas: 2\n"), Contains("jetstream.replicas: expected one of 1, 3, 5"));
-    CHECK_THAT(load_error(dir, "jetstream:\n  prefix: a.b\n"), Contains("jetstream.prefix"));
-    CHECK_THAT(load_error(dir, "jetstream:\n  max_jobs: -2\n"), Contains("jetstream.max_jobs"));
-    CHECK_THAT(load_error(dir, "queue:\n  max_attempts: 0\n"), Contains("queue.max_attempts"));
-    CHECK_THAT(load_error(dir, "queue:\n  default_queue: \"my queue\"\n"), Contains("queue.default_queue"));
-    CHECK_THAT(load_error(dir, "nats:\n  servers: http://a:4222\n"), Contains("nats.servers"));
-    CHECK_THAT(load_error(dir, "nats:\n  servers: []\n"), Contains("nats.servers"));
-    CHECK_THAT(load_error(dir, "nats:\n  max_reconnect_attempts: -2\n"), Contains("nats.max_reconnect_attempts"));
+    check_refusals(dir, {
+        {"worker:\n  concurrency: 0\n", {"from 1 to 4096, got \"0\""}},
+        {"worker:\n  concurrency: 5000\n", {"worker.concurrency"}},
+        {"worker:\n  fetch_batch: 10001\n", {"worker.fetch_batch"}},
+        {"worker:\n  max_ack_pending: 0\n", {"worker.max_ack_pending: expected -1"}},
+        {"jetstream:\n  replicas: 2\n", {"jetstream.replicas: expected one of 1, 3, 5"}},
+        {"jetstream:\n  prefix: a.b\n", {"jetstream.prefix"}},
+        {"jetstream:\n  max_jobs: -2\n", {"jetstream.max_jobs"}},
+        {"queue:\n  max_attempts: 0\n", {"queue.max_attempts"}},
+        {"queue:\n  default_queue: \"my queue\"\n", {"queue.default_queue"}},
+        {"nats:\n  servers: http://a:4222\n", {"nats.servers"}},
+        {"nats:\n  servers: []\n", {"nats.servers"}},
+        {"nats:\n  max_reconnect_attempts: -2\n", {"nats.max_reconnect_attempts"}},
+    });
 
     Config ok = Config::from_file(dir.write("ok.yaml", "worker:\n  max_ack_pending: -1\njetstream:\n  replicas: 3\n"));
     CHECK(ok.worker.max_ack_pending == -1);
@@ -243,24 +260,26 @@ TEST_CASE("config: bad durations are refused", "[config]") {
     CleanEnv clean;
     TempDir dir;
     const std::string path = (dir.path / "naq.yaml").string();
-    CHECK_THAT(load_error(dir, "worker:\n  ack_wait: soon\n"),
-               Contains(path + ":2: worker.ack_wait: expected a duration") && Contains("got \"soon\""));
-    CHECK_THAT(load_error(dir, "worker:\n  ack_wait: -5s\n"), Contains("worker.ack_wait"));
-    CHECK_THAT(load_error(dir, "worker:\n  ack_wait: 5x\n"), Contains("worker.ack_wait"));
-    CHECK_THAT(load_error(dir, "worker:\n  ack_wait: 0\n"), Contains("worker.ack_wait"));  // 0 makes no sense
-    CHECK_THAT(load_error(dir, "nats:\n  request_timeout: 0.0001\n"), Contains("nats.request_timeout"));
+    check_refusals(dir, {
+        {"worker:\n  ack_wait: soon\n", {path + ":2: worker.ack_wait: expected a duration", "got \"soon\""}},
+        {"worker:\n  ack_wait: -5s\n", {"worker.ack_wait"}},
+        {"worker:\n  ack_wait: 5x\n", {"worker.ack_wait"}},
+        {"worker:\n  ack_wait: 0\n", {"worker.ack_wait"}},  // 0 makes no sense
+        {"nats:\n  request_timeout: 0.0001\n", {"nats.request_timeout"}},
+    });
     CHECK(Config::from_file(dir.write("ok.yaml", "queue:\n  job_timeout: 0\n")).queue.job_timeout == Millis{0});
 }
 
 TEST_CASE("config: enumerated values are checked", "[config]") {
     CleanEnv clean;
     TempDir dir;
-    CHECK_THAT(load_error(dir, "log:\n  level: loud\n"),
-               Contains("log.level: expected one of trace, debug, info, warn, error, critical, off"));
-    CHECK_THAT(load_error(dir, "log:\n  format: xml\n"), Contains("log.format: expected one of text, json"));
-    CHECK_THAT(load_error(dir, "queue:\n  backoff: random\n"), Contains("queue.backoff"));
-    CHECK_THAT(load_error(dir, "scheduler:\n  missed_runs: all\n"), Contains("scheduler.missed_runs"));
-    CHECK_THAT(load_error(dir, "jetstream:\n  storage: disk\n"), Contains("jetstream.storage: expected one of file, memory"));
+    check_refusals(dir, {
+        {"log:\n  level: loud\n", {"log.level: expected one of trace, debug, info, warn, error, critical, off"}},
+        {"log:\n  format: xml\n", {"log.format: expected one of text, json"}},
+        {"queue:\n  backoff: random\n", {"queue.backoff"}},
+        {"scheduler:\n  missed_runs: all\n", {"scheduler.missed_runs"}},
+        {"jetstream:\n  storage: disk\n", {"jetstream.storage: expected one of file, memory"}},
+    });
 
     Config config;
     config.set("log.level", "WARNING");  // the Python naq's spelling
@@ -274,26 +293,27 @@ TEST_CASE("config: malformed YAML names the file and line", "[config]") {
     CleanEnv clean;
     TempDir dir;
     const std::string path = (dir.path / "naq.yaml").string();
-    CHECK_THAT(load_error(dir, "worker:\n  concurrency: 3\n  fetch_batch: [1, 2\n"),
-               Contains(path + ":") && Contains("malformed YAML"));
-    CHECK_THAT(load_error(dir, "worker:\n  concurrency: 3\n bad indent: 4\n"), Contains(path + ":3: malformed YAML"));
+    check_refusals(dir, {
+        {"worker:\n  concurrency: 3\n  fetch_batch: [1, 2\n", {path + ":", "malformed YAML"}},
+        {"worker:\n  concurrency: 3\n bad indent: 4\n", {path + ":3: malformed YAML"}},
+    });
 }
 
 TEST_CASE("config: cross-field rules", "[config]") {
     CleanEnv clean;
     TempDir dir;
     const std::string path = (dir.path / "naq.yaml").string();
-    CHECK_THAT(load_error(dir, "nats:\n  tls_cert: /etc/naq/client.pem\n"),
-               Contains(path) && Contains("nats.tls_cert is set but nats.tls_key is not"));
-    CHECK_THAT(load_error(dir, "nats:\n  tls_key: /etc/naq/client.key\n"),
-               Contains("nats.tls_key is set but nats.tls_cert is not"));
-    CHECK_THAT(load_error(dir, "nats:\n  password: secret\n"), Contains("nats.password is set but nats.user is not"));
-    CHECK_THAT(load_error(dir, "scheduler:\n  lock_ttl: 2s\n  lock_renew: 2s\n"),
-               Contains("scheduler.lock_renew (2s) must be shorter than scheduler.lock_ttl (2s)"));
-    CHECK_THAT(load_error(dir, "worker:\n  heartbeat_interval: 20s\n"),
-               Contains("worker.heartbeat_interval (20s) must be shorter than worker.worker_ttl (15s)"));
-    CHECK_THAT(load_error(dir, "queue:\n  backoff_base: 10m\n  backoff_max: 1m\n"),
-               Contains("queue.backoff_base (10m) must not exceed queue.backoff_max (1m)"));
+    check_refusals(dir, {
+        {"nats:\n  tls_cert: /etc/naq/client.pem\n", {path, "nats.tls_cert is set but nats.tls_key is not"}},
+        {"nats:\n  tls_key: /etc/naq/client.key\n", {"nats.tls_key is set but nats.tls_cert is not"}},
+        {"nats:\n  password: secret\n", {"nats.password is set but nats.user is not"}},
+        {"scheduler:\n  lock_ttl: 2s\n  lock_renew: 2s\n",
+         {"scheduler.lock_renew (2s) must be shorter than scheduler.lock_ttl (2s)"}},
+        {"worker:\n  heartbeat_interval: 20s\n",
+         {"worker.heartbeat_interval (20s) must be shorter than worker.worker_ttl (15s)"}},
+        {"queue:\n  backoff_base: 10m\n  backoff_max: 1m\n",
+         {"queue.backoff_base (10m) must not exceed queue.backoff_max (1m)"}},
+    });
 
     Config config;
     config.set("scheduler.lock_ttl", "1s", "flag:--set");
