@@ -33,8 +33,8 @@
 
 #include "bench_support.hpp"
 #include "naq/jetstream.hpp"
-#include "naq/kv_store.hpp"
 #include "naq/json.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/names.hpp"
 
 namespace naq::bench {
@@ -48,14 +48,14 @@ constexpr const char* kKey = "bench.key";
 constexpr std::size_t kPayloadBytes = 100;
 
 struct Options {
-    std::size_t ops = 20'000;       ///< round-trip operations (B, C) per mode, over all rounds
-    std::size_t core_ops = 0;       ///< core publishes (A) per mode; 0 = 20 × ops
-    std::size_t connect_ops = 0;    ///< connect-per-operation runs per operation; 0 = ops / 20
-    std::size_t acquire_ops = 0;    ///< acquire + release per handle kind; 0 = 50 × ops
-    std::size_t handles = 100;      ///< handles held at once for the memory figures
-    int rounds = 40;                ///< blocks per mode, interleaved; every figure is their median
-    std::string json_path;          ///< also write every figure as JSON here
-    std::string url;                ///< use this server instead of starting one
+    std::size_t ops = 20'000;     ///< round-trip operations (B, C) per mode, over all rounds
+    std::size_t core_ops = 0;     ///< core publishes (A) per mode; 0 = 20 × ops
+    std::size_t connect_ops = 0;  ///< connect-per-operation runs per operation; 0 = ops / 20
+    std::size_t acquire_ops = 0;  ///< acquire + release per handle kind; 0 = 50 × ops
+    std::size_t handles = 100;    ///< handles held at once for the memory figures
+    int rounds = 40;              ///< blocks per mode, interleaved; every figure is their median
+    std::string json_path;        ///< also write every figure as JSON here
+    std::string url;              ///< use this server instead of starting one
 };
 
 void usage() {
@@ -81,14 +81,22 @@ Options parse(int argc, char** argv) {
             if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
             return argv[++i];
         };
-        if (a == "--ops") o.ops = to_size(value());
-        else if (a == "--core-ops") o.core_ops = to_size(value());
-        else if (a == "--connect-ops") o.connect_ops = to_size(value());
-        else if (a == "--acquire-ops") o.acquire_ops = to_size(value());
-        else if (a == "--handles") o.handles = to_size(value());
-        else if (a == "--rounds") o.rounds = std::stoi(value());
-        else if (a == "--json") o.json_path = value();
-        else if (a == "--url") o.url = value();
+        if (a == "--ops")
+            o.ops = to_size(value());
+        else if (a == "--core-ops")
+            o.core_ops = to_size(value());
+        else if (a == "--connect-ops")
+            o.connect_ops = to_size(value());
+        else if (a == "--acquire-ops")
+            o.acquire_ops = to_size(value());
+        else if (a == "--handles")
+            o.handles = to_size(value());
+        else if (a == "--rounds")
+            o.rounds = std::stoi(value());
+        else if (a == "--json")
+            o.json_path = value();
+        else if (a == "--url")
+            o.url = value();
         else if (a == "-h" || a == "--help") {
             usage();
             std::exit(0);
@@ -131,8 +139,8 @@ void raw_publish(natsConnection* nc, const std::string& data) {
 
 void raw_js_publish(jsCtx* js, const std::string& data) {
     jsErrCode code = static_cast<jsErrCode>(0);
-    ok(js_Publish(nullptr, js, kJsSubject, data.data(), static_cast<int>(data.size()), nullptr, &code),
-       "js publish", code);
+    ok(js_Publish(nullptr, js, kJsSubject, data.data(), static_cast<int>(data.size()), nullptr, &code), "js publish",
+       code);
 }
 
 void raw_kv_get(kvStore* kv) {
@@ -183,8 +191,8 @@ struct Modes {
 struct Results {
     Modes core, js, kv;
     Samples acquire_connection, acquire_jetstream, acquire_kv;
-    long naq_handles_kb = 0;   ///< RSS growth: `handles` naq kv_store() handles held at once
-    long raw_handles_kb = 0;   ///< RSS growth: `handles` raw connections + context + bound bucket
+    long naq_handles_kb = 0;  ///< RSS growth: `handles` naq kv_store() handles held at once
+    long raw_handles_kb = 0;  ///< RSS growth: `handles` raw connections + context + bound bucket
 };
 
 class Bench {
@@ -221,7 +229,8 @@ public:
         {
             std::vector<std::unique_ptr<RawHandle>> held;
             held.reserve(o_.handles);
-            for (std::size_t i = 0; i < o_.handles; ++i) held.push_back(std::make_unique<RawHandle>(url_, true, bucket_));
+            for (std::size_t i = 0; i < o_.handles; ++i)
+                held.push_back(std::make_unique<RawHandle>(url_, true, bucket_));
             r.raw_handles_kb = own_rss_kb() - before;
         }
     }
@@ -336,7 +345,7 @@ private:
     Config config_;
     std::string bucket_;
     std::unique_ptr<RawHandle> raw_core_, raw_js_, raw_kv_;  // the raw open handles
-    std::optional<Connection> kept_connection_;                // naq handles acquired once
+    std::optional<Connection> kept_connection_;              // naq handles acquired once
     std::optional<JetStream> kept_jetstream_;
     std::optional<KvStore> kept_kv_;
     mutable uint64_t sink_ = 0;  // keeps the acquisitions from being optimised away
@@ -345,13 +354,13 @@ private:
 // ---- the table
 
 struct Row {
-    std::string key;    ///< stable id for JSON
+    std::string key;  ///< stable id for JSON
     std::string label;
     double value = 0;
-    std::string unit;   ///< "ops/s", "kB", "MB"
-    std::string versus; ///< what the ratio compares with, empty = none
+    std::string unit;    ///< "ops/s", "kB", "MB"
+    std::string versus;  ///< what the ratio compares with, empty = none
     std::optional<double> ratio;
-    std::string target; ///< e.g. "≥ 0.90", empty = none
+    std::string target;  ///< e.g. "≥ 0.90", empty = none
     std::optional<bool> met;
 };
 
@@ -391,17 +400,17 @@ Row ratio_row(std::string key, std::string label, const Samples& v, const Sample
 }
 
 /// The rows of one operation; `open_target` (0 = none) applies to scoped / raw open.
-Section operation(const std::string& key, const std::string& title, const std::string& scoped_label,
-                  const Modes& m, double open_target) {
+Section operation(const std::string& key, const std::string& title, const std::string& scoped_label, const Modes& m,
+                  double open_target) {
     Section s{title, {}};
     s.rows.push_back({key + "_connect_per_op", "raw cnats, connect per operation", m.connect_per_op.median(), "ops/s"});
     s.rows.push_back({key + "_raw_open", "raw cnats, handle kept open", m.raw_open.median(), "ops/s"});
-    s.rows.push_back(ratio_row(key + "_scoped_vs_open", scoped_label, m.scoped, m.raw_open, "raw open handle",
-                               open_target));
-    s.rows.push_back(ratio_row(key + "_scoped_vs_connect", scoped_label, m.scoped, m.connect_per_op,
-                               "connect per operation", 5.0));
-    s.rows.push_back(ratio_row(key + "_naq_kept", "naq handle kept (acquired once)", m.naq_kept, m.raw_open,
-                               "raw open handle", 0));
+    s.rows.push_back(
+        ratio_row(key + "_scoped_vs_open", scoped_label, m.scoped, m.raw_open, "raw open handle", open_target));
+    s.rows.push_back(
+        ratio_row(key + "_scoped_vs_connect", scoped_label, m.scoped, m.connect_per_op, "connect per operation", 5.0));
+    s.rows.push_back(
+        ratio_row(key + "_naq_kept", "naq handle kept (acquired once)", m.naq_kept, m.raw_open, "raw open handle", 0));
     return s;
 }
 
@@ -411,8 +420,8 @@ std::vector<Section> build(const Options& o, const Results& r) {
                             "naq::connection() + publish, per op", r.core, 0));
     out.push_back(operation("js_publish", "B  JetStream publish, 100 B, wait for the ack",
                             "naq::jetstream() + publish, per op", r.js, 0));
-    out.push_back(operation("kv_get", "C  KV get (bucket naq_results, 100 B value)",
-                            "naq::kv_store() + get, per op", r.kv, 0.90));
+    out.push_back(operation("kv_get", "C  KV get (bucket naq_results, 100 B value)", "naq::kv_store() + get, per op",
+                            r.kv, 0.90));
     Section acquire{"scoped handle acquire + release alone (no server call)", {}};
     auto acq = [&](const char* key, const char* label, double v) {
         Row row{key, label, v, "ops/s"};
@@ -429,8 +438,7 @@ std::vector<Section> build(const Options& o, const Results& r) {
     Section mem{"resident memory (VmRSS growth), " + h + " handles held at once", {}};
     mem.rows.push_back({"rss_raw_handles", h + " raw connections (+ context, bound bucket)",
                         static_cast<double>(r.raw_handles_kb) / 1024.0, "MB"});
-    mem.rows.push_back({"rss_raw_per_handle", "  per raw connection", static_cast<double>(r.raw_handles_kb) / n,
-                        "kB"});
+    mem.rows.push_back({"rss_raw_per_handle", "  per raw connection", static_cast<double>(r.raw_handles_kb) / n, "kB"});
     mem.rows.push_back({"rss_naq_handles", h + " naq kv_store() handles (1 pooled connection)",
                         static_cast<double>(r.naq_handles_kb) / 1024.0, "MB"});
     mem.rows.push_back({"rss_naq_per_handle", "  per naq handle", static_cast<double>(r.naq_handles_kb) / n, "kB"});

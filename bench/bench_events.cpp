@@ -45,11 +45,16 @@ Options parse(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i];
         std::string v = argv[i + 1];
-        if (k == "--n") o.n = std::stoul(v);
-        else if (k == "--rounds") o.rounds = std::stoi(v);
-        else if (k == "--concurrency") o.concurrency = std::stoi(v);
-        else if (k == "--url") o.url = v;
-        else if (k == "--batch-window-ms") o.batch_window_ms = std::stoi(v);
+        if (k == "--n")
+            o.n = std::stoul(v);
+        else if (k == "--rounds")
+            o.rounds = std::stoi(v);
+        else if (k == "--concurrency")
+            o.concurrency = std::stoi(v);
+        else if (k == "--url")
+            o.url = v;
+        else if (k == "--batch-window-ms")
+            o.batch_window_ms = std::stoi(v);
         else {
             std::fprintf(stderr, "unknown option %s\n", k.c_str());
             std::exit(2);
@@ -147,11 +152,10 @@ Run drain(const std::string& url, int server, std::size_t n, int concurrency, in
     for (const char* s : {"_jobs", "_failed_jobs", "_events"}) {
         try {
             js.delete_stream(config.jetstream.prefix + s);
-        } catch (const Error&) {
-        }
+        } catch (const Error&) {}
     }
-    return {static_cast<double>(n) / seconds, cpu * 1e6 / static_cast<double>(n),
-            client * 1e6 / static_cast<double>(n), server_cpu * 1e6 / static_cast<double>(n)};
+    return {static_cast<double>(n) / seconds, cpu * 1e6 / static_cast<double>(n), client * 1e6 / static_cast<double>(n),
+            server_cpu * 1e6 / static_cast<double>(n)};
 }
 
 }  // namespace
@@ -177,8 +181,8 @@ int main(int argc, char** argv) {
             Run run = drain(url, server_process, o.n, o.concurrency, o.batch_window_ms, events, r);
             (events ? on : off).push_back(run.jobs_per_s);
             (events ? cpu_on : cpu_off).push_back(run.cpu_us_per_job);
-            std::printf("  round %d  events %-3s  %9.0f jobs/s  %7.1f µs CPU/job (worker %.1f + server %.1f)\n",
-                        r + 1, events ? "on" : "off", run.jobs_per_s, run.cpu_us_per_job, run.client_us_per_job,
+            std::printf("  round %d  events %-3s  %9.0f jobs/s  %7.1f µs CPU/job (worker %.1f + server %.1f)\n", r + 1,
+                        events ? "on" : "off", run.jobs_per_s, run.cpu_us_per_job, run.client_us_per_job,
                         run.server_us_per_job);
             std::fflush(stdout);
         }

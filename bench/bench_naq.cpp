@@ -49,10 +49,14 @@ Options parse(int argc, char** argv) {
             if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
             return argv[++i];
         };
-        if (a == "--n") o.n = to_size(value());
-        else if (a == "--n-single") o.n_single = to_size(value());
-        else if (a == "--latency-samples") o.latency_samples = to_size(value());
-        else if (a == "--backlog-1m") o.backlogs.push_back(1'000'000);
+        if (a == "--n")
+            o.n = to_size(value());
+        else if (a == "--n-single")
+            o.n_single = to_size(value());
+        else if (a == "--latency-samples")
+            o.latency_samples = to_size(value());
+        else if (a == "--backlog-1m")
+            o.backlogs.push_back(1'000'000);
         else if (a == "--backlogs") {
             o.backlogs.clear();
             backlogs_given = true;
@@ -62,17 +66,26 @@ Options parse(int argc, char** argv) {
                 o.backlogs.push_back(to_size(list.substr(p, e - p).c_str()));
                 p = e == std::string::npos ? list.size() : e + 1;
             }
-        }
-        else if (a == "--concurrency") o.concurrency = std::stoi(value());
-        else if (a == "--fetch-batch") o.fetch_batch = std::stoi(value());
-        else if (a == "--rss-in-flight") o.rss_in_flight = std::stoi(value());
-        else if (a == "--no-rss") o.skip_rss = true;
-        else if (a == "--only") o.only = value();
-        else if (a == "--json") o.json_path = value();
-        else if (a == "--peer-json") o.peer_json = value();
-        else if (a == "--naq-binary") o.naq_binary = value();
-        else if (a == "--url") o.url = value();
-        else if (a == "--rounds") o.rounds = std::max(1, std::stoi(value()));
+        } else if (a == "--concurrency")
+            o.concurrency = std::stoi(value());
+        else if (a == "--fetch-batch")
+            o.fetch_batch = std::stoi(value());
+        else if (a == "--rss-in-flight")
+            o.rss_in_flight = std::stoi(value());
+        else if (a == "--no-rss")
+            o.skip_rss = true;
+        else if (a == "--only")
+            o.only = value();
+        else if (a == "--json")
+            o.json_path = value();
+        else if (a == "--peer-json")
+            o.peer_json = value();
+        else if (a == "--naq-binary")
+            o.naq_binary = value();
+        else if (a == "--url")
+            o.url = value();
+        else if (a == "--rounds")
+            o.rounds = std::max(1, std::stoi(value()));
         else if (a == "-h" || a == "--help") {
             usage();
             std::exit(0);
@@ -92,8 +105,7 @@ std::string header(const Options& o, const std::string& url) {
                   "naq benchmark — %s\n"
                   "server %s (file storage), N = %zu, one-at-a-time N = %zu, latency samples = %zu, "
                   "throughput: median of %d round(s)",
-                  machine_description().c_str(), url.c_str(), o.n,
-                  o.n_single, o.latency_samples, o.rounds);
+                  machine_description().c_str(), url.c_str(), o.n, o.n_single, o.latency_samples, o.rounds);
     return buf;
 }
 
@@ -139,9 +151,9 @@ RawResults median_rates(const std::vector<RawResults>& rounds) {
 }
 
 NaqResults median_rates(const std::vector<NaqResults>& rounds) {
-    NaqResults out = median_of(rounds, &NaqResults::enqueue_many_rate, &NaqResults::enqueue_many_events_off_rate,
-                               &NaqResults::enqueue_rate, &NaqResults::drain_results_off,
-                               &NaqResults::drain_results_on);
+    NaqResults out =
+        median_of(rounds, &NaqResults::enqueue_many_rate, &NaqResults::enqueue_many_events_off_rate,
+                  &NaqResults::enqueue_rate, &NaqResults::drain_results_off, &NaqResults::drain_results_on);
     std::vector<double> events_on;
     for (const auto& r : rounds) {
         if (r.drain_events_on) events_on.push_back(*r.drain_events_on);
@@ -164,8 +176,8 @@ Report build_report(const Options& o, const std::string& url, const RawResults& 
     auto& n = rep.naq;
     n.push_back(rate_row("enqueue_many", "enqueue_many, defaults (events on)", nq.enqueue_many_rate,
                          raw.async_publish_rate, "raw async publish", 0.70));
-    n.push_back(rate_row("enqueue_many_events_off", "enqueue_many, events off",
-                         nq.enqueue_many_events_off_rate, raw.async_publish_rate, "raw async publish", 0));
+    n.push_back(rate_row("enqueue_many_events_off", "enqueue_many, events off", nq.enqueue_many_events_off_rate,
+                         raw.async_publish_rate, "raw async publish", 0));
     n.push_back(rate_row("enqueue_many_vs_msg_id", "enqueue_many, defaults", nq.enqueue_many_rate,
                          raw.async_publish_msg_id_rate, "raw publish with msg id", 0));
     n.push_back(rate_row("enqueue_one", "enqueue, one at a time", nq.enqueue_rate, raw.sync_publish_rate,
@@ -175,8 +187,8 @@ Report build_report(const Options& o, const std::string& url, const RawResults& 
                          raw.fetch_ack_rate, "raw fetch+ack", 0.50));
     n.push_back(rate_row("drain_results_on", "drain no-op, results on, events off" + c, nq.drain_results_on,
                          raw.fetch_ack_rate, "raw fetch+ack", 0.30));
-    Row events = rate_row("drain_events_on", "drain no-op, results + events on" + c,
-                          nq.drain_events_on.value_or(0), raw.fetch_ack_rate, "raw fetch+ack", 0);
+    Row events = rate_row("drain_events_on", "drain no-op, results + events on" + c, nq.drain_events_on.value_or(0),
+                          raw.fetch_ack_rate, "raw fetch+ack", 0);
     if (!nq.drain_events_on) events.note = "n/a (not built)";
     n.push_back(events);
     if (nq.start_latency.count > 0) {
@@ -185,10 +197,12 @@ Report build_report(const Options& o, const std::string& url, const RawResults& 
         n.push_back(latency_row("start_latency_p99", "enqueue → handler start, idle, p99", nq.start_latency.p99,
                                 raw.latency.p99, 5));
     }
-    Row firing{"firing_lateness_p99", "delayed job firing lateness, p99", std::nullopt, "ms", "", std::nullopt,
-               "≤ 20 ms"};
-    if (nq.firing_lateness) firing.value = nq.firing_lateness->p99;
-    else firing.note = "n/a (not built)";
+    Row firing{
+        "firing_lateness_p99", "delayed job firing lateness, p99", std::nullopt, "ms", "", std::nullopt, "≤ 20 ms"};
+    if (nq.firing_lateness)
+        firing.value = nq.firing_lateness->p99;
+    else
+        firing.note = "n/a (not built)";
     if (firing.value) firing.met = *firing.value <= 20;
     n.push_back(firing);
     double first = nq.backlog_us_per_job.empty() ? 0 : nq.backlog_us_per_job.front().second;
@@ -203,8 +217,10 @@ Report build_report(const Options& o, const std::string& url, const RawResults& 
     if (!o.skip_rss) {
         Row idle{"idle_rss", "idle `naq worker` RSS (default concurrency)", nq.idle_rss_mb, "MB", "", std::nullopt,
                  "≤ 15 MB"};
-        if (idle.value) idle.met = *idle.value <= 15;
-        else idle.note = "n/a (no naq binary)";
+        if (idle.value)
+            idle.met = *idle.value <= 15;
+        else
+            idle.note = "n/a (no naq binary)";
         n.push_back(idle);
         Row per{"rss_per_in_flight", "RSS per in-flight job (" + std::to_string(o.rss_in_flight) + " sleeping)",
                 nq.rss_per_in_flight_kb, "kB"};
@@ -221,8 +237,8 @@ Report build_report(const Options& o, const std::string& url, const RawResults& 
             rep.peers.push_back({"bullmq_process", "BullMQ worker drain, no-op" + bc, proc, "jobs/s"});
             rep.peers.push_back(rate_row("vs_bullmq_process", "naq processing, defaults" + c,
                                          nq.drain_events_on.value_or(0), proc, "BullMQ drain", 3.0));
-            rep.peers.push_back(rate_row("vs_bullmq_enqueue", "naq enqueue_many", nq.enqueue_many_rate, enq,
-                                         "BullMQ addBulk", 0));
+            rep.peers.push_back(
+                rate_row("vs_bullmq_enqueue", "naq enqueue_many", nq.enqueue_many_rate, enq, "BullMQ addBulk", 0));
         }
     }
     return rep;

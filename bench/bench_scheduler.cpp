@@ -54,10 +54,11 @@ double pct(std::vector<double> v, double p) {
 void report(const char* name, const std::vector<double>& v, std::size_t expected, const naq::SchedulerStats& s) {
     std::printf("%-52s %6zu/%-6zu %8.2f %8.2f %8.2f\n", name, v.size(), expected, pct(v, 0.5), pct(v, 0.99),
                 v.empty() ? 0.0 : *std::max_element(v.begin(), v.end()));
-    std::printf("  scheduler's own view (until the publish ack): %llu fired, p50 %.2f p99 %.2f max %.2f ms; "
-                "%llu duplicates, %llu failures\n",
-                static_cast<unsigned long long>(s.fired), s.lateness.p50_ms, s.lateness.p99_ms, s.lateness.max_ms,
-                static_cast<unsigned long long>(s.duplicates), static_cast<unsigned long long>(s.failures));
+    std::printf(
+        "  scheduler's own view (until the publish ack): %llu fired, p50 %.2f p99 %.2f max %.2f ms; "
+        "%llu duplicates, %llu failures\n",
+        static_cast<unsigned long long>(s.fired), s.lateness.p50_ms, s.lateness.p99_ms, s.lateness.max_ms,
+        static_cast<unsigned long long>(s.duplicates), static_cast<unsigned long long>(s.failures));
 }
 
 // Stores n delayed jobs due from `due_ms` on, `step_ms` apart; job id "<tag>-<i>-<due>".

@@ -87,9 +87,7 @@ TaskRegistry& tasks() {
     return registry;
 }
 
-std::vector<JobSpec> noop_jobs(std::size_t n) {
-    return std::vector<JobSpec>(n, JobSpec{"noop", Json::object(), {}});
-}
+std::vector<JobSpec> noop_jobs(std::size_t n) { return std::vector<JobSpec>(n, JobSpec{"noop", Json::object(), {}}); }
 
 /// Fills `queue` with n no-op jobs (untimed), in chunks so memory stays small at 1M.
 void fill(Queue& queue, std::size_t n) {
@@ -164,8 +162,8 @@ double drain(const Config& config, const std::string& queue, std::size_t n, cons
     return static_cast<double>(n - before) / seconds_since(start);
 }
 
-double drain_fresh(const std::string& url, const std::string& queue, std::size_t n, bool store_results,
-                   bool events, const Options& o) {
+double drain_fresh(const std::string& url, const std::string& queue, std::size_t n, bool store_results, bool events,
+                   const Options& o) {
     Config c = base_config(url);
     c.events.enabled = false;  // the fill is not measured
     Queue q(queue, c);

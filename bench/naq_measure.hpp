@@ -11,19 +11,19 @@
 namespace naq::bench {
 
 struct NaqResults {
-    int concurrency = 0;               ///< worker concurrency used for the drains
+    int concurrency = 0;  ///< worker concurrency used for the drains
     int fetch_batch = 0;
-    double enqueue_many_rate = 0;      ///< jobs/s, one enqueue_many() call of n jobs (defaults)
-    double enqueue_many_events_off_rate = 0;  ///< the same with events.enabled = false
-    double enqueue_rate = 0;           ///< jobs/s, enqueue() one at a time
-    double drain_results_off = 0;      ///< jobs/s, no-op jobs, no result/status writes, no events
-    double drain_results_on = 0;       ///< jobs/s, no-op jobs, status + result written, no events
-    std::optional<double> drain_events_on;        ///< jobs/s, results + events on (the defaults)
-    Percentiles start_latency;         ///< enqueue() → handler starts, idle worker
-    std::optional<Percentiles> firing_lateness;   ///< nullopt: the scheduler is not built yet
+    double enqueue_many_rate = 0;                ///< jobs/s, one enqueue_many() call of n jobs (defaults)
+    double enqueue_many_events_off_rate = 0;     ///< the same with events.enabled = false
+    double enqueue_rate = 0;                     ///< jobs/s, enqueue() one at a time
+    double drain_results_off = 0;                ///< jobs/s, no-op jobs, no result/status writes, no events
+    double drain_results_on = 0;                 ///< jobs/s, no-op jobs, status + result written, no events
+    std::optional<double> drain_events_on;       ///< jobs/s, results + events on (the defaults)
+    Percentiles start_latency;                   ///< enqueue() → handler starts, idle worker
+    std::optional<Percentiles> firing_lateness;  ///< nullopt: the scheduler is not built yet
     std::vector<std::pair<std::size_t, double>> backlog_us_per_job;  ///< backlog → µs per job
-    std::optional<double> idle_rss_mb;            ///< a `naq worker` process, default concurrency
-    std::optional<double> rss_per_in_flight_kb;   ///< extra RSS per job in flight
+    std::optional<double> idle_rss_mb;                               ///< a `naq worker` process, default concurrency
+    std::optional<double> rss_per_in_flight_kb;                      ///< extra RSS per job in flight
 };
 
 /// `url`: the server; `naq_binary`: the CLI for the worker-process RSS figures (may be empty).

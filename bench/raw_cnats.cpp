@@ -119,8 +119,8 @@ double sync_publish(RawClient& c, const char* subject, std::size_t n) {
     auto start = Clock::now();
     for (std::size_t i = 0; i < n; ++i) {
         jsErrCode code = static_cast<jsErrCode>(0);
-        ok(js_Publish(nullptr, c.js, subject, data.data(), static_cast<int>(data.size()), nullptr, &code),
-           "publish", code);
+        ok(js_Publish(nullptr, c.js, subject, data.data(), static_cast<int>(data.size()), nullptr, &code), "publish",
+           code);
     }
     return static_cast<double>(n) / seconds_since(start);
 }
@@ -182,8 +182,7 @@ Percentiles publish_to_receive(RawClient& c, const char* subject, std::size_t sa
     for (std::size_t i = 0; i < samples; ++i) {
         std::this_thread::sleep_for(std::chrono::microseconds(1500));  // the consumer is waiting again
         int64_t t0 = now_ns();
-        ok(js_Publish(nullptr, c.js, subject, data.data(), static_cast<int>(data.size()), nullptr, nullptr),
-           "publish");
+        ok(js_Publish(nullptr, c.js, subject, data.data(), static_cast<int>(data.size()), nullptr, nullptr), "publish");
         std::unique_lock lock(m);
         if (!cv.wait_for(lock, std::chrono::seconds(10), [&] { return received == i + 1; })) {
             lock.unlock();

@@ -11,7 +11,7 @@
 using namespace std::chrono_literals;
 
 naq::Config load_config(int argc, char** argv) {
-    naq::Config cfg = naq::Config::load();  // defaults < naq.yaml ($NAQ_CONFIG) < NAQ_* env
+    naq::Config cfg = naq::Config::load();                   // defaults < naq.yaml ($NAQ_CONFIG) < NAQ_* env
     if (argc > 1) cfg.set("nats.servers", argv[1], "argv");  // checked like a file value
     return cfg;
 }
@@ -22,11 +22,11 @@ int main(int argc, char** argv) {
         naq::Queue reports{"reports", cfg};  // creates the streams on first use
 
         // One job. Unset options take the config's queue defaults; returns once it is stored.
-        std::string id = reports.enqueue(
-            "render_report", {{"month", 11}, {"format", "pdf"}},
-            {.max_attempts = 5,
-             .backoff = naq::Backoff{.kind = naq::BackoffKind::exponential, .base = 2s, .max = 1min},
-             .timeout = 2min});
+        std::string id =
+            reports.enqueue("render_report", {{"month", 11}, {"format", "pdf"}},
+                            {.max_attempts = 5,
+                             .backoff = naq::Backoff{.kind = naq::BackoffKind::exponential, .base = 2s, .max = 1min},
+                             .timeout = 2min});
 
         // Idempotent: a job id of your own makes a repeat within the dedup window a no-op.
         naq::EnqueueOptions monthly{.job_id = "report-2026-11"};

@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
         cfg.worker.shutdown_grace = 10s;  // plain data: change fields, then validate()
         cfg.validate();
 
-        naq::TaskRegistry tasks;  // filled before the worker starts, read-only while it runs
+        naq::TaskRegistry tasks;                   // filled before the worker starts, read-only while it runs
         tasks.add_builtins(/*allow_exec=*/false);  // echo, sleep, fail
         register_tasks(tasks);
 

@@ -19,8 +19,7 @@ std::string ask(const naq::Config& config, const std::string& subject, std::stri
 }
 
 // Subscribe: the handler runs on cnats' thread until the Subscription goes out of scope.
-naq::Subscription follow(const naq::Config& config, const std::string& subject,
-                         naq::Subscription::Handler handler) {
+naq::Subscription follow(const naq::Config& config, const std::string& subject, naq::Subscription::Handler handler) {
     return naq::connection(config).subscribe(subject, std::move(handler));
 }
 

@@ -1,8 +1,8 @@
 // Migration samples, category D: multi-step work over several handles.
 // Compiled by the build (target naq_migration_examples) and quoted in docs/pattern_migration_guide.md.
+#include <naq/errors.hpp>
 #include <naq/jetstream.hpp>
 #include <naq/kv_store.hpp>
-#include <naq/errors.hpp>
 #include <naq/names.hpp>
 
 #include <string>

@@ -1,7 +1,7 @@
 // Migration samples: how a new component gets its handles the right way.
 // Compiled by the build (target naq_migration_examples) and quoted in docs/pattern_migration_guide.md.
-#include <naq/kv_store.hpp>
 #include <naq/errors.hpp>
+#include <naq/kv_store.hpp>
 
 #include <optional>
 #include <string>
@@ -13,8 +13,7 @@ namespace naq_migration {
 // No cnats calls, no close(): the pool owns the connection, the handles release with the object.
 class AuditLog {
 public:
-    explicit AuditLog(const naq::Config& config)
-        : config_(config), kv_(naq::kv_store(audit_bucket(), config)) {}
+    explicit AuditLog(const naq::Config& config) : config_(config), kv_(naq::kv_store(audit_bucket(), config)) {}
 
     // Hot path: do not wait for the server's ack; failures are logged and counted.
     void record(const std::string& job_id, std::string_view line) { kv_.put_async(job_id, line); }

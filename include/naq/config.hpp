@@ -36,16 +36,16 @@ enum class LogFormat { text, json };
 /// How to reach NATS and who to be there.
 struct NatsSettings {
     std::vector<std::string> servers{"nats://127.0.0.1:4222"};  ///< one or more URLs (a cluster)
-    std::string user;            ///< user/password auth; empty = none
+    std::string user;                                           ///< user/password auth; empty = none
     std::string password;
-    std::string token;           ///< token auth; empty = none
-    std::string creds_file;      ///< NATS .creds file (JWT + nkey); empty = none
-    std::string tls_ca;          ///< CA bundle to verify the server; empty = system default / no TLS
-    std::string tls_cert;        ///< client certificate (mutual TLS); needs tls_key
+    std::string token;       ///< token auth; empty = none
+    std::string creds_file;  ///< NATS .creds file (JWT + nkey); empty = none
+    std::string tls_ca;      ///< CA bundle to verify the server; empty = system default / no TLS
+    std::string tls_cert;    ///< client certificate (mutual TLS); needs tls_key
     std::string tls_key;
     std::string connection_name{"naq"};
-    Millis connect_timeout{2000};  ///< per connect attempt
-    Millis request_timeout{5000};  ///< JetStream API requests, KV gets, publish acks
+    Millis connect_timeout{2000};     ///< per connect attempt
+    Millis request_timeout{5000};     ///< JetStream API requests, KV gets, publish acks
     int max_reconnect_attempts = -1;  ///< -1 = reconnect forever
     Millis reconnect_wait{1000};      ///< between reconnect attempts to the same server
 };
@@ -63,26 +63,26 @@ struct JetStreamSettings {
 /// Job defaults used when EnqueueOptions leave a field unset.
 struct QueueSettings {
     std::string default_queue{"naq_default_queue"};
-    int max_attempts = 1;         ///< 1 = no retry
+    int max_attempts = 1;  ///< 1 = no retry
     BackoffKind backoff = BackoffKind::exponential;
     Millis backoff_base{1000};
     Millis backoff_max{300'000};
     bool backoff_jitter = true;
-    Millis job_timeout{0};        ///< 0 = no timeout
+    Millis job_timeout{0};  ///< 0 = no timeout
 };
 
 /// Worker daemon settings.
 struct WorkerSettings {
-    int concurrency = 10;          ///< handlers running at once per worker process
-    int fetch_batch = 256;         ///< max messages per pull request (long jobs take fewer: see worker.cpp)
-    Millis fetch_timeout{1000};    ///< how long one pull request waits for messages
-    Millis ack_wait{30'000};       ///< redelivery after a crash; long jobs extend their lease
+    int concurrency = 10;              ///< handlers running at once per worker process
+    int fetch_batch = 256;             ///< max messages per pull request (long jobs take fewer: see worker.cpp)
+    Millis fetch_timeout{1000};        ///< how long one pull request waits for messages
+    Millis ack_wait{30'000};           ///< redelivery after a crash; long jobs extend their lease
     int64_t max_ack_pending = 20'000;  ///< consumer-wide unacked limit (server default 1000 stalls)
     Millis heartbeat_interval{5000};
-    Millis worker_ttl{15'000};     ///< a worker that stops heartbeating vanishes after this
-    Millis shutdown_grace{30'000}; ///< in-flight jobs get this long to finish on SIGTERM
-    bool store_results = true;     ///< write results and job status to KV
-    int metrics_port = 0;          ///< serve Prometheus GET /metrics on this port; 0 = off
+    Millis worker_ttl{15'000};      ///< a worker that stops heartbeating vanishes after this
+    Millis shutdown_grace{30'000};  ///< in-flight jobs get this long to finish on SIGTERM
+    bool store_results = true;      ///< write results and job status to KV
+    int metrics_port = 0;           ///< serve Prometheus GET /metrics on this port; 0 = off
 };
 
 /// Results and job status records.
@@ -94,11 +94,11 @@ struct ResultSettings {
 
 /// Scheduler service.
 struct SchedulerSettings {
-    Millis lock_ttl{5000};          ///< leader lease; a standby takes over within lock_ttl + 1 s
-    Millis lock_renew{1500};        ///< the leader renews its lease this often
+    Millis lock_ttl{5000};    ///< leader lease; a standby takes over within lock_ttl + 1 s
+    Millis lock_renew{1500};  ///< the leader renews its lease this often
     MissedRuns missed_runs = MissedRuns::once;
-    int max_failures = 5;           ///< publish failures before a schedule is marked failed
-    int metrics_port = 0;           ///< serve Prometheus GET /metrics on this port; 0 = off
+    int max_failures = 5;  ///< publish failures before a schedule is marked failed
+    int metrics_port = 0;  ///< serve Prometheus GET /metrics on this port; 0 = off
 };
 
 /// Event stream.
@@ -160,9 +160,9 @@ struct ConfigEntry {
     std::string env;     ///< the NAQ_* variable for this key
     std::string help;
     std::vector<std::string> env_aliases;  ///< the Python naq's variable names for it, if any
-    std::string type;      ///< integer | duration | bool | string | list | choice
-    std::string expected;  ///< accepted values and range, e.g. "an integer from 1 to 4096"
-    bool secret = false;   ///< a password or token: mask it when printing
+    std::string type;                      ///< integer | duration | bool | string | list | choice
+    std::string expected;                  ///< accepted values and range, e.g. "an integer from 1 to 4096"
+    bool secret = false;                   ///< a password or token: mask it when printing
 };
 
 /// Every key of the config with its effective value and origin, in file order.

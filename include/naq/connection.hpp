@@ -45,8 +45,7 @@ public:
 
 private:
     friend class Connection;
-    Subscription(natsSubscription* sub, std::unique_ptr<Handler> handler,
-                 std::shared_ptr<detail::ConnectionState> conn)
+    Subscription(natsSubscription* sub, std::unique_ptr<Handler> handler, std::shared_ptr<detail::ConnectionState> conn)
         : handler_(std::move(handler)), sub_(sub), conn_(std::move(conn)) {}
 
     std::unique_ptr<Handler> handler_;  // before sub_: destroyed after the subscription

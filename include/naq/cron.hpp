@@ -34,8 +34,8 @@ public:
     /// year after `after` (e.g. "0 0 30 2 *"; 8 years is the longest wait for a February 29) or
     /// the next fire time is beyond what system_clock can represent. Throws naq::InvalidArgument
     /// for an unknown time zone.
-    std::optional<std::chrono::system_clock::time_point> next_after(
-        std::chrono::system_clock::time_point after, std::string_view tz = "UTC") const;
+    std::optional<std::chrono::system_clock::time_point> next_after(std::chrono::system_clock::time_point after,
+                                                                    std::string_view tz = "UTC") const;
 
     /// The expression as written (surrounding whitespace removed).
     const std::string& text() const noexcept { return text_; }

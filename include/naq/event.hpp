@@ -20,7 +20,7 @@ enum class EventType {
     enqueued,
     started,
     succeeded,
-    failed,           ///< one attempt failed; a retry_scheduled or dead_lettered follows
+    failed,  ///< one attempt failed; a retry_scheduled or dead_lettered follows
     retry_scheduled,
     dead_lettered,
     cancelled,
@@ -43,20 +43,20 @@ const std::vector<EventType>& all_event_types();
 /// One event. The wire form is {"v":1,"type":...,"job_id":...,"at":...} (docs/wire-format.md).
 struct Event {
     EventType type = EventType::enqueued;
-    std::string job_id;       ///< job events
-    std::string queue;        ///< job events; the target queue of schedule events
+    std::string job_id;  ///< job events
+    std::string queue;   ///< job events; the target queue of schedule events
     std::string task;
-    std::string worker;       ///< the worker that ran the attempt / the worker of worker events
-    std::string schedule_id;  ///< schedule events
-    int attempt = 0;          ///< 1-based; 0 when not about an attempt
-    int64_t at_ms = 0;        ///< Unix milliseconds; publish() fills 0 with now
-    std::string error;        ///< failed, dead_lettered, cancelled
+    std::string worker;                  ///< the worker that ran the attempt / the worker of worker events
+    std::string schedule_id;             ///< schedule events
+    int attempt = 0;                     ///< 1-based; 0 when not about an attempt
+    int64_t at_ms = 0;                   ///< Unix milliseconds; publish() fills 0 with now
+    std::string error;                   ///< failed, dead_lettered, cancelled
     std::optional<int64_t> duration_ms;  ///< succeeded, failed: how long the attempt ran
     std::optional<int64_t> delay_ms;     ///< retry_scheduled: wait before the next attempt;
                                          ///< schedule_fired: lateness of the firing
-    Json data;                ///< anything else (an object), omitted when null
+    Json data;                           ///< anything else (an object), omitted when null
 
-    uint64_t sequence = 0;    ///< when read back: the stream sequence (not part of the record)
+    uint64_t sequence = 0;  ///< when read back: the stream sequence (not part of the record)
 };
 
 /// An event about `job` (queue, task, id filled in; at = now).

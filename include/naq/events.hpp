@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "naq/config.hpp"
-#include "naq/jetstream.hpp"
 #include "naq/event.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/job.hpp"
 #include "naq/json.hpp"
 
@@ -72,9 +72,9 @@ private:
 
 /// Which events to read. Empty fields match anything.
 struct EventFilter {
-    std::string queue;   ///< a queue, or names::kWorkerEventsQueue / kSchedulerEventsQueue
-    std::string type;    ///< an event type name ("succeeded"); checked
-    std::string job_id;  ///< a job id (or worker / schedule id)
+    std::string queue;                ///< a queue, or names::kWorkerEventsQueue / kSchedulerEventsQueue
+    std::string type;                 ///< an event type name ("succeeded"); checked
+    std::string job_id;               ///< a job id (or worker / schedule id)
     std::optional<int64_t> since_ms;  ///< from the first event stored at or after this time
     bool only_new = false;            ///< only events stored after the stream was opened
 };
@@ -105,7 +105,7 @@ private:
     EventFilter filter_;
     std::string filter_subject_;
     std::optional<StreamReader> reader_;
-    uint64_t remaining_ = 0;  // stored messages not yet read
+    uint64_t remaining_ = 0;   // stored messages not yet read
     std::deque<Event> ready_;  // matching events of messages already read
 };
 

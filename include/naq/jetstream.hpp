@@ -40,11 +40,11 @@ public:
     /// When the stream stored it (Unix milliseconds).
     int64_t stored_at_ms() const;
 
-    void ack();                       ///< Wraps natsMsg_Ack.
-    void nak();                       ///< Wraps natsMsg_Nak: redeliver now.
-    void nak(Millis delay);           ///< Wraps natsMsg_NakWithDelay.
-    void in_progress();               ///< Wraps natsMsg_InProgress: extends the ack wait.
-    void term();                      ///< Wraps natsMsg_Term: never redeliver.
+    void ack();              ///< Wraps natsMsg_Ack.
+    void nak();              ///< Wraps natsMsg_Nak: redeliver now.
+    void nak(Millis delay);  ///< Wraps natsMsg_NakWithDelay.
+    void in_progress();      ///< Wraps natsMsg_InProgress: extends the ack wait.
+    void term();             ///< Wraps natsMsg_Term: never redeliver.
 
     natsMsg* native_handle() const noexcept { return msg_.get(); }
 
@@ -81,9 +81,9 @@ struct StreamSpec {
     std::string name;
     std::vector<std::string> subjects;
     Retention retention = Retention::limits;
-    Millis max_age{0};        ///< 0 = keep forever
-    int64_t max_msgs = -1;    ///< -1 = unlimited
-    int64_t max_bytes = -1;   ///< -1 = unlimited
+    Millis max_age{0};           ///< 0 = keep forever
+    int64_t max_msgs = -1;       ///< -1 = unlimited
+    int64_t max_bytes = -1;      ///< -1 = unlimited
     Millis duplicate_window{0};  ///< 0 = server default (2 min)
     StorageType storage = StorageType::file;
     int replicas = 1;
@@ -102,10 +102,10 @@ struct StreamState {
 
 /// A durable consumer's delivery counts (consumer info).
 struct ConsumerState {
-    uint64_t pending = 0;        ///< not yet delivered
-    int64_t ack_pending = 0;     ///< delivered, not yet acknowledged (in flight)
+    uint64_t pending = 0;     ///< not yet delivered
+    int64_t ack_pending = 0;  ///< delivered, not yet acknowledged (in flight)
     int64_t redelivered = 0;
-    int64_t waiting = 0;         ///< pull requests waiting
+    int64_t waiting = 0;  ///< pull requests waiting
 };
 
 /// What a pull consumer should look like.
@@ -115,8 +115,8 @@ struct ConsumerSpec {
     std::string filter_subject;
     Millis ack_wait{30'000};
     int64_t max_ack_pending = 1000;
-    int64_t max_deliver = -1;    ///< -1 = unlimited (naq counts attempts itself)
-    int max_request_batch = 0;   ///< 0 = no limit
+    int64_t max_deliver = -1;   ///< -1 = unlimited (naq counts attempts itself)
+    int max_request_batch = 0;  ///< 0 = no limit
 };
 
 /// Publish acknowledgement.
@@ -127,7 +127,7 @@ struct PubAck {
 
 /// Headers and expectations of one JetStream publish.
 struct PublishOptions {
-    std::string msg_id;            ///< Nats-Msg-Id for deduplication; empty = none
+    std::string msg_id;  ///< Nats-Msg-Id for deduplication; empty = none
     std::map<std::string, std::string> headers;
     std::optional<uint64_t> expect_last_subject_sequence;
 };
@@ -144,10 +144,10 @@ struct StreamMessage {
 /// What a StreamReader reads and where it starts.
 struct ReadSpec {
     std::string stream;
-    std::string filter;          ///< subject filter, wildcards allowed; empty = every subject
-    int64_t start_time_ms = 0;   ///< > 0: from the first message stored at or after this time
-    uint64_t start_sequence = 0; ///< > 0 (and no start time): from this sequence
-    bool only_new = false;       ///< only messages stored after the reader was created
+    std::string filter;           ///< subject filter, wildcards allowed; empty = every subject
+    int64_t start_time_ms = 0;    ///< > 0: from the first message stored at or after this time
+    uint64_t start_sequence = 0;  ///< > 0 (and no start time): from this sequence
+    bool only_new = false;        ///< only messages stored after the reader was created
 };
 
 /// Reads a stream in order through an ephemeral pull consumer without acks: first what is
@@ -181,16 +181,14 @@ public:
     explicit JetStream(Connection conn);
 
     /// Synchronous publish: returns once the stream has stored the message.
-    PubAck publish(const std::string& subject, std::string_view data,
-                   const PublishOptions& options = {}) const;
+    PubAck publish(const std::string& subject, std::string_view data, const PublishOptions& options = {}) const;
 
     /// Creates the stream if missing; if present, adds missing subjects and raises ConflictError
     /// when retention differs. Returns its state.
     StreamState ensure_stream(const StreamSpec& spec) const;
     StreamState stream_state(const std::string& stream) const;
     /// Message count per subject matching `filter` (e.g. "naq.queue.*").
-    std::map<std::string, uint64_t> subject_counts(const std::string& stream,
-                                                   const std::string& filter) const;
+    std::map<std::string, uint64_t> subject_counts(const std::string& stream, const std::string& filter) const;
     /// Purges all messages, or only those on `subject` when given. Returns how many were removed.
     uint64_t purge(const std::string& stream, const std::string& subject = {}) const;
     void delete_stream(const std::string& stream) const;

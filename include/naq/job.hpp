@@ -19,9 +19,9 @@ inline constexpr int kWireVersion = 1;
 /// Delay before retry attempt n+1 after attempt n failed.
 struct Backoff {
     BackoffKind kind = BackoffKind::exponential;
-    Millis base{1000};      ///< fixed: every delay; linear: base * n; exponential: base * 2^(n-1)
-    Millis max{300'000};    ///< cap on any delay
-    bool jitter = true;     ///< spread delays uniformly over [delay/2, delay]
+    Millis base{1000};    ///< fixed: every delay; linear: base * n; exponential: base * 2^(n-1)
+    Millis max{300'000};  ///< cap on any delay
+    bool jitter = true;   ///< spread delays uniformly over [delay/2, delay]
 
     /// The delay after failed attempt `attempt` (1-based). `unit_random` in [0,1) drives jitter.
     Millis delay_after(int attempt, double unit_random) const;
@@ -29,11 +29,11 @@ struct Backoff {
 
 /// Per-job options; unset fields take the Config's queue defaults.
 struct EnqueueOptions {
-    std::string job_id;                 ///< empty = generated; set it to make enqueue idempotent
-    std::optional<int> max_attempts;    ///< 1 = no retry
+    std::string job_id;               ///< empty = generated; set it to make enqueue idempotent
+    std::optional<int> max_attempts;  ///< 1 = no retry
     std::optional<Backoff> backoff;
-    std::optional<Millis> timeout;      ///< 0 = none
-    std::optional<Millis> result_ttl;   ///< informational; the bucket TTL applies
+    std::optional<Millis> timeout;        ///< 0 = none
+    std::optional<Millis> result_ttl;     ///< informational; the bucket TTL applies
     std::vector<std::string> depends_on;  ///< job ids that must succeed first
 };
 
@@ -88,9 +88,9 @@ struct JobStatus {
 /// What a finished job ended with: a view of its record (result_of), as ResultStore returns it.
 struct JobResult {
     std::string id;
-    bool ok = false;          ///< "status": "succeeded" | "failed"
-    Json result;              ///< the handler's return value when ok
-    std::string error;        ///< the last error when !ok
+    bool ok = false;    ///< "status": "succeeded" | "failed"
+    Json result;        ///< the handler's return value when ok
+    std::string error;  ///< the last error when !ok
     int attempt = 0;
     std::string worker;
     int64_t started_at_ms = 0;
@@ -114,10 +114,10 @@ struct DeadLetter {
     std::string id;         ///< job id (empty for undecodable messages)
     std::string queue;
     std::string task;
-    std::string reason;     ///< failed | unknown_task | undecodable | dependency_failed
-    std::string error;      ///< the last error
+    std::string reason;  ///< failed | unknown_task | undecodable | dependency_failed
+    std::string error;   ///< the last error
     int64_t failed_at_ms = 0;
-    Json record;            ///< the whole record (docs/wire-format.md)
+    Json record;  ///< the whole record (docs/wire-format.md)
 };
 
 /// "fixed" | "linear" | "exponential"; backoff_kind_from_string throws SerializationError

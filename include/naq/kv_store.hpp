@@ -61,7 +61,7 @@ private:
 /// What a bucket should look like; kv_store() creates it or checks an existing one.
 struct BucketSpec {
     std::string name;
-    Millis ttl{0};     ///< 0 = values never expire
+    Millis ttl{0};  ///< 0 = values never expire
     int history = 1;
     StorageType storage = StorageType::file;
     int replicas = 1;

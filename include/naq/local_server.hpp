@@ -26,9 +26,9 @@ public:
     /// Number of client connections the server currently has (from its monitoring endpoint).
     int connection_count() const;
 
-    void stop();     ///< SIGTERM and wait (lame duck skipped)
-    void kill();     ///< SIGKILL, no cleanup: what a crash looks like
-    void start();    ///< starts again on the same port and store
+    void stop();   ///< SIGTERM and wait (lame duck skipped)
+    void kill();   ///< SIGKILL, no cleanup: what a crash looks like
+    void start();  ///< starts again on the same port and store
     bool running() const { return pid_ > 0; }
 
 private:

@@ -24,8 +24,7 @@ std::string all_failed_subject(const Config& config);
 
 /// Events: stream "<prefix>_events", subjects "<prefix>.events.<queue>.<type>.<job id>".
 std::string events_stream(const Config& config);
-std::string event_subject(const Config& config, std::string_view queue, std::string_view type,
-                          std::string_view id);
+std::string event_subject(const Config& config, std::string_view queue, std::string_view type, std::string_view id);
 std::string all_events_subject(const Config& config);
 /// Worker and scheduler events sit beside job events under reserved pseudo-queues:
 /// "<prefix>.events._worker.<type>.<worker id>", "<prefix>.events._scheduler.<type>.<schedule id>".
@@ -34,8 +33,7 @@ inline constexpr std::string_view kSchedulerEventsQueue = "_scheduler";
 std::string worker_event_subject(const Config& config, std::string_view type, std::string_view worker_id);
 std::string scheduler_event_subject(const Config& config, std::string_view type, std::string_view schedule_id);
 /// A filter on the events stream; an empty part matches anything ("*").
-std::string events_filter(const Config& config, std::string_view queue, std::string_view type,
-                          std::string_view id);
+std::string events_filter(const Config& config, std::string_view queue, std::string_view type, std::string_view id);
 /// `text` made into one subject token (and KV key): characters outside [A-Za-z0-9_-] become '_'.
 std::string to_token(std::string_view text);
 

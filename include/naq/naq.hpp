@@ -1,17 +1,17 @@
 // Everything a naq user needs: producing jobs, running workers, reading results.
 #pragma once
 
+#include "naq/async_publisher.hpp"
 #include "naq/codec.hpp"
 #include "naq/config.hpp"
-#include "naq/async_publisher.hpp"
 #include "naq/connection.hpp"
-#include "naq/jetstream.hpp"
-#include "naq/kv_store.hpp"
 #include "naq/cron.hpp"
 #include "naq/errors.hpp"
 #include "naq/events.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/job.hpp"
 #include "naq/json.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/metrics.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"

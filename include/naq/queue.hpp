@@ -27,7 +27,7 @@ struct JobSpec {
 /// What enqueue_many() did; every job is either in `ids` (acked or duplicate) or in `failures`.
 struct BatchResult {
     struct Failure {
-        std::size_t index;   ///< position in the input
+        std::size_t index;  ///< position in the input
         std::string id;
         std::string error;
     };
@@ -40,11 +40,11 @@ struct BatchResult {
 /// Live counts of a queue.
 struct QueueCounts {
     std::string queue;
-    uint64_t pending = 0;      ///< stored, not yet delivered to a worker
-    int64_t in_flight = 0;     ///< delivered, not yet acknowledged
+    uint64_t pending = 0;   ///< stored, not yet delivered to a worker
+    int64_t in_flight = 0;  ///< delivered, not yet acknowledged
     int64_t redelivered = 0;
-    uint64_t stored = 0;       ///< messages in the stream for this queue (pending + in flight + waiting retry)
-    bool has_consumer = false; ///< a worker has ever attached
+    uint64_t stored = 0;        ///< messages in the stream for this queue (pending + in flight + waiting retry)
+    bool has_consumer = false;  ///< a worker has ever attached
 };
 
 /// A producer's handle on one queue. Cheap to keep: it holds a copy of the Config and uses the
@@ -56,8 +56,7 @@ public:
 
     /// Enqueues one job; returns once the server has stored it (publish ack).
     /// Throws ApiError when the stream refuses it (e.g. full), ConnectionError, Timeout.
-    std::string enqueue(const std::string& task, const Json& args = Json::object(),
-                        const EnqueueOptions& options = {});
+    std::string enqueue(const std::string& task, const Json& args = Json::object(), const EnqueueOptions& options = {});
 
     /// Enqueues a fully built job (see make_job); reports duplicates.
     EnqueueResult submit(const Job& job);

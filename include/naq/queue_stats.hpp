@@ -13,8 +13,8 @@ namespace naq {
 /// One row of `naq queues`.
 struct QueueStats {
     QueueCounts counts;
-    uint64_t dead = 0;              ///< messages of this queue in the dead-letter stream
-    int workers = 0;                ///< live workers serving the queue
+    uint64_t dead = 0;  ///< messages of this queue in the dead-letter stream
+    int workers = 0;    ///< live workers serving the queue
     /// Jobs of the queue that live workers finished (succeeded, dead-lettered, cancelled) in their
     /// last minute, and the rate: each worker reports both in its status record (heartbeat
     /// samples of its own counters), and they are summed here. Workers that stopped do not count.

@@ -49,9 +49,9 @@ struct Schedule {
     std::optional<int64_t> repeat;  ///< total runs; nullopt = forever
     int64_t remaining = 0;          ///< runs left when repeat is set
     bool paused = false;
-    int64_t fired = 0;              ///< runs fired so far
-    int64_t last_fired_ms = 0;      ///< due time of the last run fired
-    int failures = 0;               ///< publish failures in a row
+    int64_t fired = 0;          ///< runs fired so far
+    int64_t last_fired_ms = 0;  ///< due time of the last run fired
+    int failures = 0;           ///< publish failures in a row
     std::string last_error;
     int64_t created_at_ms = 0;
     int64_t updated_at_ms = 0;

@@ -15,13 +15,13 @@ namespace naq {
 
 /// Tuning of one Scheduler; everything else comes from the Config's scheduler section.
 struct SchedulerOptions {
-    std::string name;          ///< id prefix; empty = host name
+    std::string name;                       ///< id prefix; empty = host name
     std::optional<MissedRuns> missed_runs;  ///< none = scheduler.missed_runs from the config
     /// A run due no longer than this ago fires as it is (e.g. the runs of a failover gap);
     /// an older backlog is "missed" and handled by missed_runs. Capped below
     /// jetstream.duplicate_window so that a run fired twice is always deduplicated.
     Millis catch_up{60'000};
-    Millis standby_poll{250};  ///< how often a standby checks whether the lease is free
+    Millis standby_poll{250};      ///< how often a standby checks whether the lease is free
     std::size_t max_batch = 4096;  ///< runs published per batch before watch changes are applied
 };
 

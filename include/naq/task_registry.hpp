@@ -19,7 +19,7 @@ namespace naq {
 struct CancelState {
     std::atomic<bool> cancelled{false};
     std::atomic<bool> by_request{false};  ///< `naq cancel`, not a deadline or a shutdown
-    std::string reason;  ///< written before `cancelled` is set
+    std::string reason;                   ///< written before `cancelled` is set
     std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 

@@ -22,9 +22,9 @@ struct WorkerOptions {
 /// Counters since start.
 struct WorkerStats {
     uint64_t succeeded = 0;
-    uint64_t failed = 0;     ///< attempts that failed (retried or not)
+    uint64_t failed = 0;  ///< attempts that failed (retried or not)
     uint64_t retried = 0;
-    uint64_t dead = 0;       ///< jobs dead-lettered
+    uint64_t dead = 0;  ///< jobs dead-lettered
     int64_t in_flight = 0;
 };
 

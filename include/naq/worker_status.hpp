@@ -32,7 +32,7 @@ struct WorkerStatus {
     int concurrency = 0;
     std::vector<std::string> in_flight;  ///< ids of the jobs running now
     uint64_t succeeded = 0;
-    uint64_t failed = 0;     ///< failed attempts (retried or not)
+    uint64_t failed = 0;  ///< failed attempts (retried or not)
     uint64_t retried = 0;
     uint64_t dead = 0;
     std::string version;

@@ -94,7 +94,8 @@ void setup_logging(const Config& config) {
     }();
     spdlog::set_level(spdlog::level::from_str(to_string(config.log.level)));
     if (config.log.format == LogFormat::json) {
-        spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+        spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})",
+                            spdlog::pattern_time_type::utc);
     } else {
         spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
     }

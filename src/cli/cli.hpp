@@ -18,8 +18,8 @@ namespace naq::cli {
 
 // Exit codes, the same for every command (docs/cli.md).
 inline constexpr int kOk = 0;
-inline constexpr int kFailed = 1;       ///< the job or operation failed
-inline constexpr int kUsage = 2;        ///< usage or config error
+inline constexpr int kFailed = 1;  ///< the job or operation failed
+inline constexpr int kUsage = 2;   ///< usage or config error
 inline constexpr int kNotFound = 3;
 inline constexpr int kTimedOut = 4;
 inline constexpr int kUnreachable = 5;  ///< cannot reach NATS
@@ -27,11 +27,11 @@ inline constexpr int kUnreachable = 5;  ///< cannot reach NATS
 /// Options every command accepts, and the Config they produce.
 struct Globals {
     std::optional<std::string> config_path;  ///< --config
-    std::vector<std::string> servers;         ///< --url (repeatable)
-    std::optional<std::string> prefix;        ///< --prefix
-    std::optional<std::string> log_level;     ///< --log-level
-    std::vector<std::string> overrides;       ///< --set key=value (repeatable)
-    bool json = false;                        ///< --json: machine-readable output
+    std::vector<std::string> servers;        ///< --url (repeatable)
+    std::optional<std::string> prefix;       ///< --prefix
+    std::optional<std::string> log_level;    ///< --log-level
+    std::vector<std::string> overrides;      ///< --set key=value (repeatable)
+    bool json = false;                       ///< --json: machine-readable output
 
     /// defaults < file < env < flags. Throws ConfigError.
     Config load_config() const;

@@ -16,9 +16,7 @@ namespace naq::cli {
 namespace {
 
 /// Passwords and tokens never reach the terminal.
-std::string shown_value(const ConfigEntry& entry) {
-    return entry.secret && !entry.value.empty() ? "***" : entry.value;
-}
+std::string shown_value(const ConfigEntry& entry) { return entry.secret && !entry.value.empty() ? "***" : entry.value; }
 
 std::vector<std::string> split_commas(const std::string& text) {
     std::vector<std::string> items;
@@ -124,12 +122,12 @@ int keys(const Globals& globals) {
         nlohmann::ordered_json out = nlohmann::ordered_json::array();
         for (const auto& entry : entries) {
             out.push_back(nlohmann::ordered_json{{"key", entry.key},
-                           {"type", entry.type},
-                           {"default", json_value(entry)},
-                           {"env", entry.env},
-                           {"env_aliases", entry.env_aliases},
-                           {"expected", entry.expected},
-                           {"help", entry.help}});
+                                                 {"type", entry.type},
+                                                 {"default", json_value(entry)},
+                                                 {"env", entry.env},
+                                                 {"env_aliases", entry.env_aliases},
+                                                 {"expected", entry.expected},
+                                                 {"help", entry.help}});
         }
         std::cout << out.dump(2) << "\n";
         return kOk;
@@ -160,9 +158,8 @@ void add_config_commands(CLI::App& app, Globals& globals, int& exit_code) {
     CLI::App* validate_cmd = config->add_subcommand(
         "validate", "check FILE over the defaults (exit 2 on error); without FILE, the effective config");
     validate_cmd->add_option("file", *file, "YAML config file");
-    validate_cmd->callback([&globals, &exit_code, file] {
-        exit_code = run_guarded([&] { return validate(globals, *file); });
-    });
+    validate_cmd->callback(
+        [&globals, &exit_code, file] { exit_code = run_guarded([&] { return validate(globals, *file); }); });
 
     CLI::App* keys_cmd = config->add_subcommand("keys", "every key with its default, NAQ_* variable and meaning");
     keys_cmd->callback([&globals, &exit_code] { exit_code = run_guarded([&] { return keys(globals); }); });

@@ -125,7 +125,8 @@ void add_dead_commands(CLI::App& app, Globals& g, int& exit_code) {
         exit_code = run_guarded([&] {
             const std::string queue = chosen_queue(purge_queue, pa->queue, pa->all_queues);
             DeadLetters dead(g.load_config());
-            if (!pa->yes && !confirm("Delete all dead letters" + (queue.empty() ? " of every queue" : " of " + queue) + "?")) {
+            if (!pa->yes &&
+                !confirm("Delete all dead letters" + (queue.empty() ? " of every queue" : " of " + queue) + "?")) {
                 std::cerr << "naq: not purged (pass --yes when not on a terminal)\n";
                 return kUsage;
             }

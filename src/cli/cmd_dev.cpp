@@ -129,8 +129,7 @@ void add_dev_commands(CLI::App& app, Globals& g, int& exit_code) {
                 std::string state = s ? to_string(s->state) : "?";
                 bool expect_dead = i + 1 == enqueued.ids.size();
                 as_expected &= expect_dead ? state == "dead" : state == "succeeded";
-                rows.push_back({id, batch[i].task, state,
-                                s ? std::to_string(s->attempt) : "-", outcome});
+                rows.push_back({id, batch[i].task, state, s ? std::to_string(s->attempt) : "-", outcome});
             }
             print_table({"JOB", "TASK", "STATE", "ATTEMPTS", "RESULT"}, rows);
             auto stats = worker.stats();

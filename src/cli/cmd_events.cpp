@@ -19,11 +19,14 @@ void add_events_commands(CLI::App& app, Globals& g, int& exit_code) {
     auto* cmd = app.add_subcommand("events", "Replay job, worker and scheduler events; --follow for new ones");
     cmd->add_flag("-f,--follow", ea->follow, "keep printing new events until Ctrl-C");
     cmd->add_option("-j,--job", ea->job, "only events of this job (or worker / schedule) id");
-    cmd->add_option("-q,--queue", ea->queue, "only events of this queue (_worker, _scheduler: worker / scheduler events)");
-    cmd->add_option("-t,--type", ea->type, "only events of this type (enqueued, started, succeeded, failed, "
-                                           "retry_scheduled, dead_lettered, cancelled, schedule_fired, ...)");
-    cmd->add_option("-s,--since", ea->since, "start this long ago (e.g. 10m, 2h, 1d); default: every stored "
-                                             "event, or only new ones with --follow");
+    cmd->add_option("-q,--queue", ea->queue,
+                    "only events of this queue (_worker, _scheduler: worker / scheduler events)");
+    cmd->add_option("-t,--type", ea->type,
+                    "only events of this type (enqueued, started, succeeded, failed, "
+                    "retry_scheduled, dead_lettered, cancelled, schedule_fired, ...)");
+    cmd->add_option("-s,--since", ea->since,
+                    "start this long ago (e.g. 10m, 2h, 1d); default: every stored "
+                    "event, or only new ones with --follow");
     cmd->callback([&g, &exit_code, ea] {
         exit_code = run_guarded([&] {
             Config config = g.load_config();

@@ -5,8 +5,8 @@
 
 #include "cli.hpp"
 #include "core/json_fields.hpp"
-#include "naq/durations.hpp"
 #include "naq/codec.hpp"
+#include "naq/durations.hpp"
 #include "naq/errors.hpp"
 #include "naq/queue.hpp"
 #include "naq/results.hpp"
@@ -136,8 +136,8 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
         exit_code = run_guarded([&] {
             Config config = g.load_config();
             ResultStore store(config);
-            JobResult r = ra->wait ? store.wait(ra->id, Millis(static_cast<int64_t>(ra->timeout_s * 1000)))
-                                   : store.get(ra->id);
+            JobResult r =
+                ra->wait ? store.wait(ra->id, Millis(static_cast<int64_t>(ra->timeout_s * 1000))) : store.get(ra->id);
             return print_result(r, g.json);
         });
     });
@@ -151,14 +151,16 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
             Config config = g.load_config();
             CancelResult r = cancel_job(*cancel_id, config);
             if (g.json) {
-                std::cout << Json{{"id", *cancel_id}, {"state_before", to_string(r.state_before)},
+                std::cout << Json{{"id", *cancel_id},
+                                  {"state_before", to_string(r.state_before)},
                                   {"requested", r.requested}}
                                  .dump()
                           << "\n";
             } else if (r.requested) {
                 std::cout << "cancel requested for " << *cancel_id << " (was " << to_string(r.state_before) << ")\n";
             } else {
-                std::cout << *cancel_id << " already finished (" << to_string(r.state_before) << "); nothing to cancel\n";
+                std::cout << *cancel_id << " already finished (" << to_string(r.state_before)
+                          << "); nothing to cancel\n";
             }
             return r.requested ? kOk : kFailed;
         });

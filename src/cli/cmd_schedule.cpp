@@ -90,8 +90,9 @@ void print_schedule(const Schedule& s, bool json) {
 }  // namespace
 
 void add_schedule_commands(CLI::App& app, Globals& g, int& exit_code) {
-    auto* schedule = app.add_subcommand("schedule", "Delayed, interval and cron jobs: add, list, show, pause, "
-                                                    "resume, modify, cancel (fired by `naq scheduler`)");
+    auto* schedule = app.add_subcommand("schedule",
+                                        "Delayed, interval and cron jobs: add, list, show, pause, "
+                                        "resume, modify, cancel (fired by `naq scheduler`)");
     schedule->require_subcommand(1);
 
     // ---- add

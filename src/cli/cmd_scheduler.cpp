@@ -18,8 +18,9 @@ void add_scheduler_commands(CLI::App& app, Globals& g, int& exit_code) {
                                    "Fire delayed, interval and cron jobs until SIGTERM/SIGINT (run several: "
                                    "one leads, the others stand by)");
     cmd->add_option("-n,--name", sa->name, "scheduler name prefix (default: host name)");
-    cmd->add_option("--missed-runs", sa->missed_runs, "once|skip: runs missed while no scheduler was up "
-                                                      "(default: scheduler.missed_runs)");
+    cmd->add_option("--missed-runs", sa->missed_runs,
+                    "once|skip: runs missed while no scheduler was up "
+                    "(default: scheduler.missed_runs)");
     cmd->add_option("--catch-up", sa->catch_up, "late runs younger than this fire as they are (default 60s)");
     cmd->add_option("--metrics-port", sa->metrics_port,
                     "serve Prometheus GET /metrics on this port (default: scheduler.metrics_port; 0 = off)");
@@ -39,7 +40,7 @@ void add_scheduler_commands(CLI::App& app, Globals& g, int& exit_code) {
             }
             Scheduler scheduler(config, options);
             SignalStopper stopper([&scheduler] { scheduler.stop(); });  // before run() opens connections
-            std::unique_ptr<metrics::MetricsServer> metrics_server;  // naq_scheduler_* metrics
+            std::unique_ptr<metrics::MetricsServer> metrics_server;     // naq_scheduler_* metrics
             if (config.scheduler.metrics_port > 0) {
                 metrics_server = std::make_unique<metrics::MetricsServer>(config.scheduler.metrics_port);
             }

@@ -15,7 +15,8 @@ void add_top_commands(CLI::App& app, Globals& g, int& exit_code) {
         std::string interval = "2s";
     };
     auto ta = std::make_shared<TopArgs>();
-    auto* cmd = app.add_subcommand("top", "Refreshing view of queues (pending, in flight, dead, throughput) and workers");
+    auto* cmd =
+        app.add_subcommand("top", "Refreshing view of queues (pending, in flight, dead, throughput) and workers");
     cmd->add_flag("--once", ta->once, "print one frame and exit (for scripts)");
     cmd->add_option("-i,--interval", ta->interval, "refresh interval (default 2s)");
     cmd->callback([&g, &exit_code, ta] {
@@ -29,7 +30,8 @@ void add_top_commands(CLI::App& app, Globals& g, int& exit_code) {
                 auto queues = queue_stats(config);
                 auto workers = WorkerStatusReader(config).list();
                 if (g.json) {
-                    Json out = {{"at", now_ms()}, {"queues", queue_stats_json(queues)}, {"workers", workers_json(workers)}};
+                    Json out = {
+                        {"at", now_ms()}, {"queues", queue_stats_json(queues)}, {"workers", workers_json(workers)}};
                     std::cout << out.dump(ta->once ? 2 : -1) << "\n";
                     return;
                 }

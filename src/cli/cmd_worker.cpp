@@ -35,8 +35,7 @@ void add_worker_commands(CLI::App& app, Globals& g, int& exit_code) {
     };
     auto wa = std::make_shared<WorkerArgs>();
     auto* worker = app.add_subcommand("worker", "Run jobs from one or more queues until SIGTERM/SIGINT");
-    worker->add_option("queues", wa->queues,
-                       "queues to serve; also a,b or a:b (default: queue.default_queue)");
+    worker->add_option("queues", wa->queues, "queues to serve; also a,b or a:b (default: queue.default_queue)");
     worker->add_option("-c,--concurrency", wa->concurrency, "jobs run at once (default: worker.concurrency)");
     worker->add_option("-n,--name", wa->name, "worker name prefix (default: host name)");
     worker->add_option("--plugin", wa->plugins, "task plugin .so exporting naq_register (repeatable)");
@@ -46,7 +45,8 @@ void add_worker_commands(CLI::App& app, Globals& g, int& exit_code) {
     worker->callback([&g, &exit_code, wa] {
         exit_code = run_guarded([&] {
             Config config = g.load_config();
-            if (wa->metrics_port) config.set("worker.metrics_port", std::to_string(*wa->metrics_port), "flag:--metrics-port");
+            if (wa->metrics_port)
+                config.set("worker.metrics_port", std::to_string(*wa->metrics_port), "flag:--metrics-port");
             TaskRegistry tasks;
             tasks.add_builtins(wa->allow_exec);
             for (const auto& p : wa->plugins) tasks.load_plugin(p);

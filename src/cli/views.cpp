@@ -83,15 +83,14 @@ void print_workers(const std::vector<WorkerStatus>& workers) {
     for (const auto& w : workers) {
         std::string queues;
         for (const auto& q : w.queues) queues += (queues.empty() ? "" : ",") + q;
-        rows.push_back({w.id, to_string(w.state), queues,
-                        std::to_string(w.in_flight.size()) + "/" + std::to_string(w.concurrency),
-                        std::to_string(w.succeeded), std::to_string(w.failed), std::to_string(w.retried),
-                        std::to_string(w.dead), format_age(now - w.heartbeat_at_ms) + " ago",
-                        format_age(now - w.started_at_ms), w.version});
+        rows.push_back(
+            {w.id, to_string(w.state), queues, std::to_string(w.in_flight.size()) + "/" + std::to_string(w.concurrency),
+             std::to_string(w.succeeded), std::to_string(w.failed), std::to_string(w.retried), std::to_string(w.dead),
+             format_age(now - w.heartbeat_at_ms) + " ago", format_age(now - w.started_at_ms), w.version});
     }
-    print_table({"WORKER", "STATE", "QUEUES", "BUSY", "SUCCEEDED", "FAILED", "RETRIED", "DEAD", "HEARTBEAT", "UP",
-                 "VERSION"},
-                rows);
+    print_table(
+        {"WORKER", "STATE", "QUEUES", "BUSY", "SUCCEEDED", "FAILED", "RETRIED", "DEAD", "HEARTBEAT", "UP", "VERSION"},
+        rows);
 }
 
 std::string format_event(const Event& e) {
@@ -107,8 +106,8 @@ std::string format_event(const Event& e) {
     if (e.attempt > 0) line += "  attempt=" + std::to_string(e.attempt);
     if (!e.worker.empty()) line += "  worker=" + e.worker;
     if (e.duration_ms) line += "  duration=" + std::to_string(*e.duration_ms) + "ms";
-    if (e.delay_ms) line += (e.type == EventType::retry_scheduled ? "  retry_in=" : "  late=") +
-                            std::to_string(*e.delay_ms) + "ms";
+    if (e.delay_ms)
+        line += (e.type == EventType::retry_scheduled ? "  retry_in=" : "  late=") + std::to_string(*e.delay_ms) + "ms";
     if (!e.error.empty()) line += "  error=" + Json(e.error).dump(-1, ' ', false, Json::error_handler_t::replace);
     if (!e.data.is_null()) line += "  " + e.data.dump(-1, ' ', false, Json::error_handler_t::replace);
     return line;

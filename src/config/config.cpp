@@ -13,7 +13,6 @@ namespace naq {
 
 namespace {
 
-
 /// Where `key` was set, as an error message prefix ("naq.yaml", "env NAQ_X"); "" for defaults
 /// and for values changed in code.
 std::string where_of(const Config& config, const std::string& key) {
@@ -40,8 +39,8 @@ void check_both_or_neither(const Config& config, const std::string& key_a, const
     }
 }
 
-void check_shorter(const Config& config, const std::string& short_key, Millis short_value,
-                   const std::string& long_key, Millis long_value, const std::string& why) {
+void check_shorter(const Config& config, const std::string& short_key, Millis short_value, const std::string& long_key,
+                   Millis long_value, const std::string& why) {
     if (short_value >= long_value) {
         cross_field_error(config, short_key, long_key,
                           short_key + " (" + format_duration(short_value) + ") must be shorter than " + long_key +
@@ -80,8 +79,8 @@ void Config::validate() const {
     }
     check_shorter(*this, "scheduler.lock_renew", scheduler.lock_renew, "scheduler.lock_ttl", scheduler.lock_ttl,
                   "the leader must renew its lease before it expires");
-    check_shorter(*this, "worker.heartbeat_interval", worker.heartbeat_interval, "worker.worker_ttl",
-                  worker.worker_ttl, "a live worker must heartbeat before its record expires");
+    check_shorter(*this, "worker.heartbeat_interval", worker.heartbeat_interval, "worker.worker_ttl", worker.worker_ttl,
+                  "a live worker must heartbeat before its record expires");
     if (queue.backoff_base > queue.backoff_max) {
         cross_field_error(*this, "queue.backoff_base", "queue.backoff_max",
                           "queue.backoff_base (" + format_duration(queue.backoff_base) + ") must not exceed " +

@@ -238,13 +238,17 @@ std::vector<KeyDescriptor> build_table() {
                 "runs of a job before it is dead-lettered; 1 = no retry"),
         choice("queue.backoff", Field{&C::queue, &QS::backoff}, detail::kBackoffNames,
                "how the delay between retries grows"),
-        duration("queue.backoff_base", Field{&C::queue, &QS::backoff_base}, 0 * ms, day, "delay before the first retry"),
-        duration("queue.backoff_max", Field{&C::queue, &QS::backoff_max}, 0 * ms, 7 * day, "longest delay between retries"),
-        boolean("queue.backoff_jitter", Field{&C::queue, &QS::backoff_jitter}, "randomise retry delays so failed jobs do not retry in lockstep"),
+        duration("queue.backoff_base", Field{&C::queue, &QS::backoff_base}, 0 * ms, day,
+                 "delay before the first retry"),
+        duration("queue.backoff_max", Field{&C::queue, &QS::backoff_max}, 0 * ms, 7 * day,
+                 "longest delay between retries"),
+        boolean("queue.backoff_jitter", Field{&C::queue, &QS::backoff_jitter},
+                "randomise retry delays so failed jobs do not retry in lockstep"),
         duration("queue.job_timeout", Field{&C::queue, &QS::job_timeout}, 0 * ms, 30 * day,
                  "default run time limit of a job; 0 = none"),
 
-        integer("worker.concurrency", Field{&C::worker, &WS::concurrency}, 1, 4096, "jobs run at once per worker process"),
+        integer("worker.concurrency", Field{&C::worker, &WS::concurrency}, 1, 4096,
+                "jobs run at once per worker process"),
         integer("worker.fetch_batch", Field{&C::worker, &WS::fetch_batch}, 1, 10'000, "most messages per pull request"),
         duration("worker.fetch_timeout", Field{&C::worker, &WS::fetch_timeout}, ms, 5 * min,
                  "how long one pull request waits for messages"),
@@ -283,14 +287,14 @@ std::vector<KeyDescriptor> build_table() {
                 "serve Prometheus GET /metrics on this port; 0 = off"),
 
         boolean("events.enabled", Field{&C::events, &ES::enabled}, "publish job lifecycle events"),
-        duration("events.max_age", Field{&C::events, &ES::max_age}, 100 * ms, 3650 * day,
-                 "how long events are kept"),
+        duration("events.max_age", Field{&C::events, &ES::max_age}, 100 * ms, 3650 * day, "how long events are kept"),
         duration("events.batch_window", Field{&C::events, &ES::batch_window}, 0 * ms, 10 * s,
                  "a worker gathers its events this long and sends them in batches; 0 = one message each"),
 
-        choice("log.level", Field{&C::log, &LS::level}, detail::kLogLevelNames,
-               "least severe message logged", {{"warning", "warn"}, {"fatal", "critical"}}),
-        choice("log.format", Field{&C::log, &LS::format}, detail::kLogFormatNames, "text lines or one JSON object per line"),
+        choice("log.level", Field{&C::log, &LS::level}, detail::kLogLevelNames, "least severe message logged",
+               {{"warning", "warn"}, {"fatal", "critical"}}),
+        choice("log.format", Field{&C::log, &LS::format}, detail::kLogFormatNames,
+               "text lines or one JSON object per line"),
     };
 }
 

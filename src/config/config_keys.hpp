@@ -19,11 +19,11 @@ struct KeyDescriptor {
     /// Earlier dotted names of this key ("results.result_ttl"), accepted with a warning in files,
     /// flags and as NAQ_<SECTION>_<FIELD> variables.
     std::vector<std::string> renamed_from;
-    std::string type;                      ///< integer | duration | bool | string | list | choice
-    std::string expected;                  ///< "an integer from 1 to 4096": for errors and docs
-    std::string help;                      ///< one line
-    bool is_list = false;                  ///< a YAML sequence is accepted
-    bool secret = false;                   ///< shown as *** by `naq config show`
+    std::string type;      ///< integer | duration | bool | string | list | choice
+    std::string expected;  ///< "an integer from 1 to 4096": for errors and docs
+    std::string help;      ///< one line
+    bool is_list = false;  ///< a YAML sequence is accepted
+    bool secret = false;   ///< shown as *** by `naq config show`
     /// Stores `text` in the field when acceptable; false (field untouched) when not.
     std::function<bool(Config&, std::string_view text)> parse;
     /// The field as text that `parse` accepts back.

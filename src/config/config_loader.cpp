@@ -95,7 +95,8 @@ void apply_yaml_file(Config& config, const std::string& path) {
     for (const auto& section_entry : root) {
         const YAML::Node& section_name = section_entry.first;
         const YAML::Node& section_body = section_entry.second;
-        if (!section_name.IsScalar()) throw ConfigError(file_where(path, section_name) + ": section names must be text");
+        if (!section_name.IsScalar())
+            throw ConfigError(file_where(path, section_name) + ": section names must be text");
         const std::string section = section_name.Scalar();
         if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
             throw ConfigError(file_where(path, section_name) + ": unknown section \"" + section + "\"" +
@@ -182,8 +183,7 @@ void Config::set(const std::string& key, const std::string& value, const std::st
     const std::string where = detail::where_from_origin(origin);
     const KeyDescriptor* d = find_key(*this, std::string(detail::trim(key)), where);
     if (d == nullptr) {
-        throw ConfigError(where + ": unknown key \"" + key + "\"" +
-                          did_you_mean(key, detail::config_key_names()));
+        throw ConfigError(where + ": unknown key \"" + key + "\"" + did_you_mean(key, detail::config_key_names()));
     }
     apply_text(*this, *d, value, origin, where);
 }

@@ -7,35 +7,40 @@
 
 namespace naq::detail {
 
-inline constexpr EnumNames<StorageType, 2> kStorageNames{"storage type", {{
-    {StorageType::file, "file"},
-    {StorageType::memory, "memory"},
-}}};
+inline constexpr EnumNames<StorageType, 2> kStorageNames{"storage type",
+                                                         {{
+                                                             {StorageType::file, "file"},
+                                                             {StorageType::memory, "memory"},
+                                                         }}};
 
-inline constexpr EnumNames<BackoffKind, 3> kBackoffNames{"backoff", {{
-    {BackoffKind::fixed, "fixed"},
-    {BackoffKind::linear, "linear"},
-    {BackoffKind::exponential, "exponential"},
-}}};
+inline constexpr EnumNames<BackoffKind, 3> kBackoffNames{"backoff",
+                                                         {{
+                                                             {BackoffKind::fixed, "fixed"},
+                                                             {BackoffKind::linear, "linear"},
+                                                             {BackoffKind::exponential, "exponential"},
+                                                         }}};
 
-inline constexpr EnumNames<MissedRuns, 2> kMissedRunsNames{"missed runs policy", {{
-    {MissedRuns::once, "once"},
-    {MissedRuns::skip, "skip"},
-}}};
+inline constexpr EnumNames<MissedRuns, 2> kMissedRunsNames{"missed runs policy",
+                                                           {{
+                                                               {MissedRuns::once, "once"},
+                                                               {MissedRuns::skip, "skip"},
+                                                           }}};
 
-inline constexpr EnumNames<LogLevel, 7> kLogLevelNames{"log level", {{
-    {LogLevel::trace, "trace"},
-    {LogLevel::debug, "debug"},
-    {LogLevel::info, "info"},
-    {LogLevel::warn, "warn"},
-    {LogLevel::error, "error"},
-    {LogLevel::critical, "critical"},
-    {LogLevel::off, "off"},
-}}};
+inline constexpr EnumNames<LogLevel, 7> kLogLevelNames{"log level",
+                                                       {{
+                                                           {LogLevel::trace, "trace"},
+                                                           {LogLevel::debug, "debug"},
+                                                           {LogLevel::info, "info"},
+                                                           {LogLevel::warn, "warn"},
+                                                           {LogLevel::error, "error"},
+                                                           {LogLevel::critical, "critical"},
+                                                           {LogLevel::off, "off"},
+                                                       }}};
 
-inline constexpr EnumNames<LogFormat, 2> kLogFormatNames{"log format", {{
-    {LogFormat::text, "text"},
-    {LogFormat::json, "json"},
-}}};
+inline constexpr EnumNames<LogFormat, 2> kLogFormatNames{"log format",
+                                                         {{
+                                                             {LogFormat::text, "text"},
+                                                             {LogFormat::json, "json"},
+                                                         }}};
 
 }  // namespace naq::detail

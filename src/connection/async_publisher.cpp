@@ -4,8 +4,8 @@
 #include <mutex>
 
 #include "connection_state.hpp"
-#include "naq/jetstream.hpp"
 #include "naq/async_publisher.hpp"
+#include "naq/jetstream.hpp"
 #include "nats_check.hpp"
 
 namespace naq {
@@ -88,8 +88,7 @@ AsyncPublisher::~AsyncPublisher() {
 
 void AsyncPublisher::publish(const std::string& subject, std::string_view data, const std::string& msg_id) {
     natsMsg* msg = nullptr;
-    check(natsMsg_Create(&msg, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size())),
-          "create message");
+    check(natsMsg_Create(&msg, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size())), "create message");
     if (!msg_id.empty()) natsMsgHeader_Set(msg, "Nats-Msg-Id", msg_id.c_str());
     // No per-message MaxWait: cnats would allocate and queue a timeout record per publish (kept
     // until it expires, acked or not); complete() bounds the wait for every ack instead.

@@ -3,8 +3,8 @@
 
 #include <nats/nats.h>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <unordered_map>
@@ -36,9 +36,7 @@ struct ConfirmedPublisherState {
     std::atomic<uint64_t> answered{0};
     std::atomic<int64_t> next_sweep_ms{0};  // steady-clock ms: publish() sweeps at most once a second
 
-    static int64_t now_ms() {
-        return std::chrono::duration_cast<Millis>(Clock::now().time_since_epoch()).count();
-    }
+    static int64_t now_ms() { return std::chrono::duration_cast<Millis>(Clock::now().time_since_epoch()).count(); }
 
     ~ConfirmedPublisherState() {
         if (js != nullptr) jsCtx_Destroy(js);
@@ -79,7 +77,7 @@ void on_ack(jsCtx*, natsMsg* msg, jsPubAck*, jsPubAckErr* pae, void* closure) {
     ConfirmedPublisher::Done done = state->take(msg);
     natsMsg_Destroy(msg);  // the handler owns the message
     state->answered.fetch_add(1, std::memory_order_release);
-    if (!done) return;     // expired already
+    if (!done) return;  // expired already
     if (pae == nullptr) {
         done({});
         return;
@@ -129,16 +127,16 @@ void ConfirmedPublisher::publish(const std::string& subject, std::string_view da
                   "create message");
     {
         std::lock_guard lock(state_->mutex);
-        state_->pending.emplace(msg, detail::ConfirmedPublisherState::Pending{
-                                         std::move(done), detail::ConfirmedPublisherState::Clock::now() +
-                                                              state_->ack_timeout});
+        state_->pending.emplace(
+            msg, detail::ConfirmedPublisherState::Pending{
+                     std::move(done), detail::ConfirmedPublisherState::Clock::now() + state_->ack_timeout});
     }
     // No per-message MaxWait (cnats would allocate a timer record per publish): expire() does it.
     natsMsg* sent = msg;
     natsStatus s = js_PublishMsgAsync(state_->js, &sent, nullptr);
     if (s == NATS_OK) state_->sent.fetch_add(1);
     if (s != NATS_OK) {
-        state_->take(msg);                      // never sent: its callback will not run
+        state_->take(msg);                           // never sent: its callback will not run
         if (sent != nullptr) natsMsg_Destroy(sent);  // not taken by cnats
         detail::throw_nats_error(s, "publish to " + subject);
     }

@@ -109,8 +109,8 @@ void Connection::publish(const std::string& subject, std::string_view data) cons
 
 std::string Connection::request(const std::string& subject, std::string_view data, Millis timeout) const {
     natsMsg* reply = nullptr;
-    check(natsConnection_Request(&reply, state_->nc, subject.c_str(), data.data(),
-                                 static_cast<int>(data.size()), timeout.count()),
+    check(natsConnection_Request(&reply, state_->nc, subject.c_str(), data.data(), static_cast<int>(data.size()),
+                                 timeout.count()),
           "request on " + subject);
     std::unique_ptr<natsMsg, detail::MsgDeleter> owned(reply);
     return std::string(natsMsg_GetData(reply), static_cast<std::size_t>(natsMsg_GetDataLength(reply)));

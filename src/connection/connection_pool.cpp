@@ -43,8 +43,8 @@ ConnectionState::~ConnectionState() {
 
 namespace {
 
-using detail::check;
 using detail::CallbackContext;
+using detail::check;
 using detail::ConnectionState;
 
 struct OptionsDeleter {
@@ -79,8 +79,7 @@ void on_closed(natsConnection*, void* closure) {
 void on_async_error(natsConnection*, natsSubscription* sub, natsStatus err, void*) {
     if (g_exiting.load()) return;
     const char* subject = sub != nullptr ? natsSubscription_GetSubject(sub) : nullptr;
-    spdlog::error("nats: async error on {}: {}", subject != nullptr ? subject : "connection",
-                  natsStatus_GetText(err));
+    spdlog::error("nats: async error on {}: {}", subject != nullptr ? subject : "connection", natsStatus_GetText(err));
 }
 
 void on_publish_failed(jsCtx*, jsPubAckErr* pae, void* closure) {
@@ -94,8 +93,8 @@ void on_publish_failed(jsCtx*, jsPubAckErr* pae, void* closure) {
 std::string pool_key(const NatsSettings& n) {
     std::string key;
     for (const auto& s : n.servers) key += s + ",";
-    for (const auto* part : {&n.user, &n.password, &n.token, &n.creds_file, &n.tls_ca,
-                             &n.tls_cert, &n.tls_key, &n.connection_name}) {
+    for (const auto* part :
+         {&n.user, &n.password, &n.token, &n.creds_file, &n.tls_ca, &n.tls_cert, &n.tls_key, &n.connection_name}) {
         key += "|" + *part;
     }
     return key;

@@ -12,7 +12,6 @@
 #include <string>
 
 #include "naq/kv_store.hpp"
-#include "naq/kv_store.hpp"
 
 namespace naq::detail {
 

@@ -29,24 +29,18 @@ using ConsumerInfoPtr = Owned<jsConsumerInfo, jsConsumerInfo_Destroy>;
 
 jsRetentionPolicy to_native(Retention r) {
     switch (r) {
-        case Retention::work_queue:
-            return js_WorkQueuePolicy;
-        case Retention::interest:
-            return js_InterestPolicy;
-        case Retention::limits:
-            break;
+        case Retention::work_queue: return js_WorkQueuePolicy;
+        case Retention::interest: return js_InterestPolicy;
+        case Retention::limits: break;
     }
     return js_LimitsPolicy;
 }
 
 const char* retention_name(jsRetentionPolicy r) {
     switch (r) {
-        case js_WorkQueuePolicy:
-            return "work_queue";
-        case js_InterestPolicy:
-            return "interest";
-        default:
-            return "limits";
+        case js_WorkQueuePolicy: return "work_queue";
+        case js_InterestPolicy: return "interest";
+        default: return "limits";
     }
 }
 
@@ -73,8 +67,7 @@ JetStream::JetStream(Connection conn) : conn_(std::move(conn)) {}
 
 jsCtx* JetStream::native_handle() const { return detail::state_of(conn_)->js; }
 
-PubAck JetStream::publish(const std::string& subject, std::string_view data,
-                          const PublishOptions& options) const {
+PubAck JetStream::publish(const std::string& subject, std::string_view data, const PublishOptions& options) const {
     MsgOwner m;
     check(natsMsg_Create(&m.msg, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size())),
           "create message");
@@ -126,8 +119,8 @@ StreamState JetStream::ensure_stream(const StreamSpec& spec) const {
     const jsStreamConfig* have = si->Config;
     if (have->Retention != cfg.Retention) {
         throw Conflict("stream " + spec.name + " exists with retention " + retention_name(have->Retention) +
-                       " but naq needs " + retention_name(cfg.Retention) +
-                       "; delete it (nats stream rm " + spec.name + ") or use another jetstream.prefix");
+                       " but naq needs " + retention_name(cfg.Retention) + "; delete it (nats stream rm " + spec.name +
+                       ") or use another jetstream.prefix");
     }
     bool missing_subject = false;
     for (const auto& want : spec.subjects) {
@@ -147,13 +140,11 @@ StreamState JetStream::ensure_stream(const StreamSpec& spec) const {
 StreamState JetStream::stream_state(const std::string& stream) const {
     StreamInfoPtr si;
     jsErrCode code = static_cast<jsErrCode>(0);
-    check(js_GetStreamInfo(&si.ptr, native_handle(), stream.c_str(), nullptr, &code),
-          "stream info " + stream, code);
+    check(js_GetStreamInfo(&si.ptr, native_handle(), stream.c_str(), nullptr, &code), "stream info " + stream, code);
     return to_state(si.ptr);
 }
 
-std::map<std::string, uint64_t> JetStream::subject_counts(const std::string& stream,
-                                                          const std::string& filter) const {
+std::map<std::string, uint64_t> JetStream::subject_counts(const std::string& stream, const std::string& filter) const {
     jsOptions o;
     jsOptions_Init(&o);
     o.Stream.Info.SubjectsFilter = filter.c_str();
@@ -218,8 +209,8 @@ void JetStream::ensure_consumer(const ConsumerSpec& spec) const {
     if (!spec.filter_subject.empty()) cc.FilterSubject = spec.filter_subject.c_str();
     ConsumerInfoPtr ci;
     jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s = js_GetConsumerInfo(&ci.ptr, native_handle(), spec.stream.c_str(), spec.durable.c_str(),
-                                      nullptr, &code);
+    natsStatus s =
+        js_GetConsumerInfo(&ci.ptr, native_handle(), spec.stream.c_str(), spec.durable.c_str(), nullptr, &code);
     if (s == NATS_NOT_FOUND) {
         ConsumerInfoPtr created;
         code = static_cast<jsErrCode>(0);

@@ -30,14 +30,9 @@ KvEntry to_entry(kvEntry* e) {
     out.created = std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(kvEntry_Created(e))));
     switch (kvEntry_Operation(e)) {
-        case kvOp_Delete:
-            out.op = KvOp::erase;
-            break;
-        case kvOp_Purge:
-            out.op = KvOp::purge;
-            break;
-        default:
-            out.op = KvOp::put;
+        case kvOp_Delete: out.op = KvOp::erase; break;
+        case kvOp_Purge: out.op = KvOp::purge; break;
+        default: out.op = KvOp::put;
     }
     return out;
 }
@@ -54,8 +49,8 @@ struct EntryOwner {
 [[noreturn]] void throw_kv_write_error(natsStatus s, const std::string& what) {
     natsStatus last = NATS_OK;
     const char* text = nats_GetLastError(&last);
-    bool race = text != nullptr && (std::strstr(text, "wrong last sequence") != nullptr ||
-                                    std::strstr(text, "key exists") != nullptr);
+    bool race = text != nullptr &&
+                (std::strstr(text, "wrong last sequence") != nullptr || std::strstr(text, "key exists") != nullptr);
     detail::throw_nats_error(s, what, race ? kWrongLastSequence : 0);
 }
 
@@ -69,9 +64,9 @@ void reconcile(jsCtx* js, const BucketSpec& spec) {
     jsStreamConfig cfg = *si->Config;
     jsStorageType want_storage = spec.storage == StorageType::memory ? js_MemoryStorage : js_FileStorage;
     if (cfg.Storage != want_storage) {
-        throw Conflict("bucket " + spec.name + " exists with " +
-                       (cfg.Storage == js_MemoryStorage ? "memory" : "file") + " storage but the config asks for " +
-                       to_string(spec.storage) + "; delete the bucket or change jetstream.storage");
+        throw Conflict("bucket " + spec.name + " exists with " + (cfg.Storage == js_MemoryStorage ? "memory" : "file") +
+                       " storage but the config asks for " + to_string(spec.storage) +
+                       "; delete the bucket or change jetstream.storage");
     }
     int64_t want_age = spec.ttl.count() * kNanosPerMilli;
     if (cfg.MaxAge == want_age && cfg.MaxMsgsPerSubject == spec.history) return;
@@ -228,13 +223,15 @@ uint64_t KvStore::put(const std::string& key, std::string_view value) const {
 
 void KvStore::put_async(const std::string& key, std::string_view value) const {
     std::string subject = names::kv_subject(bucket_, key);
-    check(js_PublishAsync(detail::state_of(conn_)->js, subject.c_str(), value.data(), static_cast<int>(value.size()), nullptr),
+    check(js_PublishAsync(detail::state_of(conn_)->js, subject.c_str(), value.data(), static_cast<int>(value.size()),
+                          nullptr),
           "put " + key + " in " + bucket_);
 }
 
 void KvStore::put_nowait(const std::string& key, std::string_view value) const {
     std::string subject = names::kv_subject(bucket_, key);
-    check(natsConnection_Publish(detail::state_of(conn_)->nc, subject.c_str(), value.data(), static_cast<int>(value.size())),
+    check(natsConnection_Publish(detail::state_of(conn_)->nc, subject.c_str(), value.data(),
+                                 static_cast<int>(value.size())),
           "put " + key + " in " + bucket_);
 }
 
@@ -265,8 +262,7 @@ uint64_t KvStore::create(const std::string& key, std::string_view value) const {
 
 uint64_t KvStore::update(const std::string& key, std::string_view value, uint64_t last_revision) const {
     uint64_t rev = 0;
-    natsStatus s =
-        kvStore_Update(&rev, kv_, key.c_str(), value.data(), static_cast<int>(value.size()), last_revision);
+    natsStatus s = kvStore_Update(&rev, kv_, key.c_str(), value.data(), static_cast<int>(value.size()), last_revision);
     if (s != NATS_OK) throw_kv_write_error(s, "update " + key + " in " + bucket_);
     return rev;
 }

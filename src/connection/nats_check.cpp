@@ -37,10 +37,8 @@ std::string message(natsStatus status, std::string_view what, int js_code) {
 void throw_nats_error(natsStatus status, std::string_view what, int js_code) {
     std::string text = message(status, what, js_code);
     switch (status) {
-        case NATS_TIMEOUT:
-            throw Timeout(text);
-        case NATS_NOT_FOUND:
-            throw NotFound(text);
+        case NATS_TIMEOUT: throw Timeout(text);
+        case NATS_NOT_FOUND: throw NotFound(text);
         case NATS_NO_SERVER:
         case NATS_CONNECTION_CLOSED:
         case NATS_CONNECTION_DISCONNECTED:
@@ -49,28 +47,22 @@ void throw_nats_error(natsStatus status, std::string_view what, int js_code) {
         case NATS_IO_ERROR:
         case NATS_SSL_ERROR:
         case NATS_STALE_CONNECTION:
-        case NATS_SECURE_CONNECTION_REQUIRED:
-            throw ConnectionError(text);
+        case NATS_SECURE_CONNECTION_REQUIRED: throw ConnectionError(text);
         case NATS_NO_RESPONDERS:
             // Nobody answered: JetStream is off on the server, or no stream takes this subject.
             throw NotFound(text + " — is the server started with JetStream (-js)?");
         case NATS_INVALID_ARG:
-        case NATS_INVALID_SUBJECT:
-            throw InvalidArgument(text);
-        default:
-            break;
+        case NATS_INVALID_SUBJECT: throw InvalidArgument(text);
+        default: break;
     }
     switch (js_code) {
         case kStreamNotFound:
         case kConsumerNotFound:
-        case kNoMessageFound:
-            throw NotFound(text);
+        case kNoMessageFound: throw NotFound(text);
         case kWrongLastSequence:
         case kStreamNameInUse:
-        case kStreamSubjectOverlap:
-            throw Conflict(text);
-        default:
-            break;
+        case kStreamSubjectOverlap: throw Conflict(text);
+        default: break;
     }
     if (js_code != 0 || status == NATS_ERR) throw ApiError(text, js_code);
     throw Error(text);

@@ -30,9 +30,7 @@ struct ConsumerInfoOwner {
 // cnats 3.4 encodes a start time's fraction of a second without leading zeros (50 ms is sent
 // as ".05" → ".5"), so a start time is only sent as is when its fraction has three digits;
 // otherwise the reader starts at the whole second and drops the older messages itself.
-int64_t encodable_start_ms(int64_t start_ms) {
-    return start_ms % 1000 >= 100 ? start_ms : start_ms - start_ms % 1000;
-}
+int64_t encodable_start_ms(int64_t start_ms) { return start_ms % 1000 >= 100 ? start_ms : start_ms - start_ms % 1000; }
 
 void init_reader_config(jsConsumerConfig& cc, const ReadSpec& spec) {
     cc.AckPolicy = js_AckNone;
@@ -110,8 +108,8 @@ StreamReader JetStream::read(const ReadSpec& spec) const {
     natsSubscription* raw = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
     const char* subject = spec.filter.empty() ? nullptr : spec.filter.c_str();
-    check(js_PullSubscribe(&raw, native_handle(), subject, nullptr, nullptr, &so, &code),
-          "read stream " + spec.stream, code);
+    check(js_PullSubscribe(&raw, native_handle(), subject, nullptr, nullptr, &so, &code), "read stream " + spec.stream,
+          code);
     std::unique_ptr<natsSubscription, detail::SubscriptionDeleter> owned(raw);
     ConsumerInfoOwner info;
     code = static_cast<jsErrCode>(0);

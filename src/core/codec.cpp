@@ -53,9 +53,12 @@ Json to_json(const Job& job) {
                     {"timeout_ms", job.timeout.count()}};
     if (job.result_ttl) options["result_ttl_ms"] = job.result_ttl->count();
     if (!job.depends_on.empty()) options["depends_on"] = job.depends_on;
-    Json j = {{"v", kWireVersion},         {"id", job.id},
-              {"queue", job.queue},        {"task", job.task},
-              {"args", job.args},          {"enqueued_at", job.enqueued_at_ms},
+    Json j = {{"v", kWireVersion},
+              {"id", job.id},
+              {"queue", job.queue},
+              {"task", job.task},
+              {"args", job.args},
+              {"enqueued_at", job.enqueued_at_ms},
               {"options", std::move(options)}};
     if (!job.history.empty()) j["history"] = job.history;
     return j;
@@ -220,9 +223,11 @@ JobStatus decode_status(std::string_view text) {
 }
 
 Json to_json(const JobResult& r) {
-    Json j = {{"v", kWireVersion},         {"id", r.id},
+    Json j = {{"v", kWireVersion},
+              {"id", r.id},
               {"status", r.ok ? "succeeded" : "failed"},
-              {"attempt", r.attempt},      {"started_at", r.started_at_ms},
+              {"attempt", r.attempt},
+              {"started_at", r.started_at_ms},
               {"finished_at", r.finished_at_ms}};
     if (r.ok) j["result"] = r.result;
     if (!r.error.empty()) j["error"] = r.error;

@@ -20,15 +20,14 @@ namespace {
 
 constexpr std::array<std::string_view, 12> month_names{"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                                                        "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
-constexpr std::array<std::string_view, 7> weekday_names{"SUN", "MON", "TUE", "WED",
-                                                        "THU", "FRI", "SAT"};
+constexpr std::array<std::string_view, 7> weekday_names{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
 
 struct FieldSpec {
     std::string_view name;  // as it appears in error messages
     int min;
     int max;
-    std::span<const std::string_view> names;  // names[i] stands for value min + i; empty = none
-    std::string_view what;                    // "a month (1-12 or JAN-DEC)" for "not a ..." errors
+    std::span<const std::string_view> names;    // names[i] stands for value min + i; empty = none
+    std::string_view what;                      // "a month (1-12 or JAN-DEC)" for "not a ..." errors
     bool sunday_is_seven_at_range_end = false;  // day-of-week: "FRI-SUN" is 5-7
 };
 
@@ -38,8 +37,7 @@ constexpr FieldSpec hour_field{"hour", 0, 23, {}, "a number"};
 constexpr FieldSpec day_of_month_field{"day-of-month", 1, 31, {}, "a number"};
 constexpr FieldSpec month_field{"month", 1, 12, month_names, "a month (1-12 or JAN-DEC)"};
 // 7 is Sunday too, as in Vixie cron; it is folded onto 0 after parsing.
-constexpr FieldSpec day_of_week_field{
-    "day-of-week", 0, 7, weekday_names, "a day of the week (0-7 or SUN-SAT)", true};
+constexpr FieldSpec day_of_week_field{"day-of-week", 0, 7, weekday_names, "a day of the week (0-7 or SUN-SAT)", true};
 
 struct Macro {
     std::string_view name;
@@ -56,9 +54,7 @@ constexpr std::array<Macro, 7> macros{{
     {"@hourly", "0 * * * *"},
 }};
 
-bool is_space(char c) {
-    return std::isspace(static_cast<unsigned char>(c)) != 0;
-}
+bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
@@ -80,20 +76,16 @@ std::vector<std::string_view> split_fields(std::string_view text) {
 
 bool iequals(std::string_view a, std::string_view b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return std::toupper(static_cast<unsigned char>(x)) ==
-               std::toupper(static_cast<unsigned char>(y));
+        return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
     });
 }
 
 bool all_digits(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c)) != 0;
-    });
+    return !text.empty() && std::all_of(text.begin(), text.end(),
+                                        [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
-std::string quoted(std::string_view text) {
-    return "\"" + std::string(text) + "\"";
-}
+std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 /// Builds the messages of one expression's errors: `cron "<expr>": <field>: <problem>`.
 class ErrorReporter {
@@ -114,16 +106,15 @@ private:
 /// Parses one field, e.g. "1-5,10/15,JAN", into a bit set of allowed values.
 class FieldParser {
 public:
-    FieldParser(const FieldSpec& field, const ErrorReporter& errors)
-        : field_(field), errors_(errors) {}
+    FieldParser(const FieldSpec& field, const ErrorReporter& errors) : field_(field), errors_(errors) {}
 
     std::uint64_t parse(std::string_view text) const {
         std::uint64_t bits = 0;
         std::size_t start = 0;
         while (true) {
             const std::size_t comma = text.find(',', start);
-            const std::string_view item = text.substr(
-                start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+            const std::string_view item =
+                text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
             if (item.empty()) errors_.fail(field_, "empty list item in " + quoted(text));
             bits |= parse_item(item);
             if (comma == std::string_view::npos) break;
@@ -162,13 +153,12 @@ private:
                 first = parse_value(first_text);
                 last = parse_value(last_text);
                 // "FRI-SUN" reads naturally as Friday through Sunday: SUN at a range's end is 7.
-                if (field_.sunday_is_seven_at_range_end && first > 0 && last == 0 &&
-                    !all_digits(last_text)) {
+                if (field_.sunday_is_seven_at_range_end && first > 0 && last == 0 && !all_digits(last_text)) {
                     last = 7;
                 }
                 if (first > last) {
-                    errors_.fail(field_, "range " + std::string(base) +
-                                             " is reversed (the start must not exceed the end)");
+                    errors_.fail(field_,
+                                 "range " + std::string(base) + " is reversed (the start must not exceed the end)");
                 }
             }
         }
@@ -181,14 +171,13 @@ private:
         const int span = field_.max - field_.min + 1;
         if (text.empty()) errors_.fail(field_, "missing step after '/' in " + quoted(item));
         if (!all_digits(text)) {
-            errors_.fail(field_,
-                         "step " + quoted(text) + " in " + quoted(item) + " is not a number");
+            errors_.fail(field_, "step " + quoted(text) + " in " + quoted(item) + " is not a number");
         }
         int step = 0;
         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), step);
         if (ec != std::errc{} || step > span) {
-            errors_.fail(field_, "step " + std::string(text) + " in " + quoted(item) +
-                                     " is out of range 1-" + std::to_string(span));
+            errors_.fail(field_, "step " + std::string(text) + " in " + quoted(item) + " is out of range 1-" +
+                                     std::to_string(span));
         }
         if (step == 0) {
             errors_.fail(field_, "step 0 in " + quoted(item) + " must be at least 1");
@@ -201,8 +190,7 @@ private:
             int value = 0;
             const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
             if (ec != std::errc{} || value < field_.min || value > field_.max) {
-                errors_.fail(field_, std::string(text) + " is out of range " +
-                                         std::to_string(field_.min) + "-" +
+                errors_.fail(field_, std::string(text) + " is out of range " + std::to_string(field_.min) + "-" +
                                          std::to_string(field_.max));
             }
             return value;
@@ -256,8 +244,7 @@ CronExpression CronExpression::parse(std::string_view expr) {
     cron.seconds_ = cron.has_seconds_ ? parse_field(second_field, fields[0]) : 1;
     cron.minutes_ = parse_field(minute_field, fields[first]);
     cron.hours_ = static_cast<std::uint32_t>(parse_field(hour_field, fields[first + 1]));
-    cron.days_of_month_ =
-        static_cast<std::uint32_t>(parse_field(day_of_month_field, fields[first + 2]));
+    cron.days_of_month_ = static_cast<std::uint32_t>(parse_field(day_of_month_field, fields[first + 2]));
     cron.months_ = static_cast<std::uint16_t>(parse_field(month_field, fields[first + 3]));
     std::uint64_t weekdays = parse_field(day_of_week_field, fields[first + 4]);
     if (weekdays & (std::uint64_t{1} << 7)) weekdays |= 1;  // 7 is Sunday

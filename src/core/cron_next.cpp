@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "naq/cron.hpp"
 #include "cron_zone.hpp"
+#include "naq/cron.hpp"
 
 namespace naq {
 namespace {
@@ -48,15 +48,13 @@ CivilTime to_civil(local_seconds time) {
 }
 
 local_seconds to_local(const CivilTime& time) {
-    const local_days day{std::chrono::year{time.year} / std::chrono::month{time.month} /
-                         std::chrono::day{time.day}};
-    return day + std::chrono::hours{time.hour} + std::chrono::minutes{time.minute} +
-           seconds{time.second};
+    const local_days day{std::chrono::year{time.year} / std::chrono::month{time.month} / std::chrono::day{time.day}};
+    return day + std::chrono::hours{time.hour} + std::chrono::minutes{time.minute} + seconds{time.second};
 }
 
 unsigned days_in_month(int year, unsigned month) {
-    const std::chrono::year_month_day_last last{std::chrono::year{year} /
-                                                std::chrono::month{month} / std::chrono::last};
+    const std::chrono::year_month_day_last last{std::chrono::year{year} / std::chrono::month{month} /
+                                                std::chrono::last};
     return static_cast<unsigned>(last.day());
 }
 
@@ -82,8 +80,8 @@ struct FieldSets {
     /// Vixie cron: when either day field starts with '*', a day must satisfy both fields (the
     /// '*' one allows every day, or every n-th for "*/n"); when both are restricted, either.
     bool day_matches(int year, unsigned month, unsigned day) const {
-        const std::chrono::weekday weekday{local_days{
-            std::chrono::year{year} / std::chrono::month{month} / std::chrono::day{day}}};
+        const std::chrono::weekday weekday{
+            local_days{std::chrono::year{year} / std::chrono::month{month} / std::chrono::day{day}}};
         const bool by_month_day = (days_of_month >> day) & 1;
         const bool by_weekday = (days_of_week >> weekday.c_encoding()) & 1;
         if (day_of_month_star || day_of_week_star) return by_month_day && by_weekday;
@@ -179,8 +177,7 @@ std::optional<system_clock::time_point> CronExpression::next_after(system_clock:
             // `after` is in the second pass of this overlap: every reading of the overlap up to
             // `after`'s own (in the first pass's offset) has fired already; the readings after
             // the overlap have not.
-            const local_seconds overlap_end{
-                (resolved.transition + resolved.offset).time_since_epoch()};
+            const local_seconds overlap_end{(resolved.transition + resolved.offset).time_since_epoch()};
             const local_seconds past_after = local_reading(resolved.offset) + seconds{1};
             from = std::max(from, std::min(past_after, overlap_end));
         }

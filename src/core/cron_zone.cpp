@@ -129,20 +129,17 @@ local_days day_of(const PosixTimeZone::DayRule& rule, int year) {
     using Kind = PosixTimeZone::DayRule::Kind;
     const local_days new_year{std::chrono::year{year} / January / 1};
     switch (rule.kind) {
-    case Kind::julian_no_leap: {
-        const bool after_leap_day = std::chrono::year{year}.is_leap() && rule.day >= 60;
-        return new_year + days{rule.day - 1 + (after_leap_day ? 1 : 0)};
-    }
-    case Kind::zero_based:
-        return new_year + days{rule.day};
-    case Kind::month_week_day:
-        break;
+        case Kind::julian_no_leap: {
+            const bool after_leap_day = std::chrono::year{year}.is_leap() && rule.day >= 60;
+            return new_year + days{rule.day - 1 + (after_leap_day ? 1 : 0)};
+        }
+        case Kind::zero_based: return new_year + days{rule.day};
+        case Kind::month_week_day: break;
     }
     const std::chrono::month month{static_cast<unsigned>(rule.month)};
     const local_days first{std::chrono::year{year} / month / 1};
     const local_days last{std::chrono::year{year} / month / std::chrono::last};
-    const days to_weekday =
-        std::chrono::weekday{static_cast<unsigned>(rule.weekday)} - std::chrono::weekday{first};
+    const days to_weekday = std::chrono::weekday{static_cast<unsigned>(rule.weekday)} - std::chrono::weekday{first};
     local_days day = first + to_weekday + weeks{rule.week - 1};
     while (day > last) day -= weeks{1};  // week 5 means the last one
     return day;
@@ -154,8 +151,7 @@ std::optional<PosixTimeZone> read_footer(const std::string& zone_name) {
     if (!file) return std::nullopt;
     const std::string data{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
     // Version 2+ files end with "\n<TZ string>\n"; the TZ string contains no newline.
-    if (data.size() < 6 || data.compare(0, 4, "TZif") != 0 || data[4] < '2' ||
-        data.back() != '\n') {
+    if (data.size() < 6 || data.compare(0, 4, "TZif") != 0 || data[4] < '2' || data.back() != '\n') {
         return std::nullopt;
     }
     const std::size_t start = data.rfind('\n', data.size() - 2);
@@ -215,18 +211,16 @@ OffsetPeriod period_at(const PosixTimeZone& rule, sys_seconds instant) {
     // The transitions of the year before, this year and the next, in order; for zones on
     // permanent DST written as "start Jan 1, end Dec 31 25:00" an end and the next start
     // coincide, and the start (listed later) must win.
-    const int year =
-        static_cast<int>(std::chrono::year_month_day{std::chrono::floor<days>(instant)}.year());
+    const int year = static_cast<int>(std::chrono::year_month_day{std::chrono::floor<days>(instant)}.year());
     std::array<OffsetPeriod, 6> transitions;
     for (int i = 0; i < 3; ++i) {
-        transitions[2 * i] = {dst.offset, to_sys(day_of(dst.start, year - 1 + i), dst.start_time,
-                                                 rule.standard_offset)};
+        transitions[2 * i] = {dst.offset,
+                              to_sys(day_of(dst.start, year - 1 + i), dst.start_time, rule.standard_offset)};
         transitions[2 * i + 1] = {rule.standard_offset,
                                   to_sys(day_of(dst.end, year - 1 + i), dst.end_time, dst.offset)};
     }
-    std::stable_sort(
-        transitions.begin(), transitions.end(),
-        [](const OffsetPeriod& a, const OffsetPeriod& b) { return a.begin < b.begin; });
+    std::stable_sort(transitions.begin(), transitions.end(),
+                     [](const OffsetPeriod& a, const OffsetPeriod& b) { return a.begin < b.begin; });
     OffsetPeriod current{rule.standard_offset, sys_seconds::min()};
     for (const OffsetPeriod& transition : transitions) {
         if (transition.begin <= instant) current = transition;
@@ -259,8 +253,7 @@ OffsetPeriod TimeZoneRules::period_at(sys_seconds instant) const {
     if (zone_ == nullptr) return {seconds{0}, sys_seconds::min()};
     const date::sys_info info = zone_->get_info(instant);
     // date/tz reports the period after the file's last transition as lasting forever.
-    const bool past_last_transition =
-        info.end >= date::sys_days{date::year{9999} / date::January / 1};
+    const bool past_last_transition = info.end >= date::sys_days{date::year{9999} / date::January / 1};
     if (past_last_transition && footer_ && footer_->daylight_saving) {
         OffsetPeriod period = detail::period_at(*footer_, instant);
         period.begin = std::max(period.begin, info.begin);
@@ -300,8 +293,6 @@ LocalResolution TimeZoneRules::resolve(std::chrono::local_seconds local) const {
 
 namespace naq {
 
-void check_time_zone(std::string_view tz) {
-    detail::TimeZoneRules::find(tz);
-}
+void check_time_zone(std::string_view tz) { detail::TimeZoneRules::find(tz); }
 
 }  // namespace naq

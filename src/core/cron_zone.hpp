@@ -61,7 +61,7 @@ struct LocalResolution {
     };
     Kind kind = Kind::unique;
     std::chrono::sys_seconds instant;
-    std::chrono::seconds offset{0};  // the offset `instant` is read with (after the gap if skipped)
+    std::chrono::seconds offset{0};       // the offset `instant` is read with (after the gap if skipped)
     std::chrono::sys_seconds transition;  // skipped or repeated: when the offset changed
 };
 

@@ -69,7 +69,10 @@ std::string encode(const BatchManifest& m) {
     for (const auto& r : m.runs) {
         runs.push_back({{"first", r.first}, {"last", r.last}, {"task", r.task}, {"max_attempts", r.max_attempts}});
     }
-    Json j = {{"v", kWireVersion}, {"kind", "batch"}, {"queue", m.queue}, {"enqueued_at", m.enqueued_at_ms},
+    Json j = {{"v", kWireVersion},
+              {"kind", "batch"},
+              {"queue", m.queue},
+              {"enqueued_at", m.enqueued_at_ms},
               {"runs", std::move(runs)}};
     return j.dump();
 }

@@ -14,20 +14,21 @@ namespace {
 
 constexpr std::string_view kWhat = "event";
 
-constexpr detail::EnumNames<EventType, 12> kTypes{"event type", {{
-    {EventType::enqueued, "enqueued"},
-    {EventType::started, "started"},
-    {EventType::succeeded, "succeeded"},
-    {EventType::failed, "failed"},
-    {EventType::retry_scheduled, "retry_scheduled"},
-    {EventType::dead_lettered, "dead_lettered"},
-    {EventType::cancelled, "cancelled"},
-    {EventType::schedule_fired, "schedule_fired"},
-    {EventType::schedule_paused, "schedule_paused"},
-    {EventType::schedule_resumed, "schedule_resumed"},
-    {EventType::worker_started, "worker_started"},
-    {EventType::worker_stopped, "worker_stopped"},
-}}};
+constexpr detail::EnumNames<EventType, 12> kTypes{"event type",
+                                                  {{
+                                                      {EventType::enqueued, "enqueued"},
+                                                      {EventType::started, "started"},
+                                                      {EventType::succeeded, "succeeded"},
+                                                      {EventType::failed, "failed"},
+                                                      {EventType::retry_scheduled, "retry_scheduled"},
+                                                      {EventType::dead_lettered, "dead_lettered"},
+                                                      {EventType::cancelled, "cancelled"},
+                                                      {EventType::schedule_fired, "schedule_fired"},
+                                                      {EventType::schedule_paused, "schedule_paused"},
+                                                      {EventType::schedule_resumed, "schedule_resumed"},
+                                                      {EventType::worker_started, "worker_started"},
+                                                      {EventType::worker_stopped, "worker_stopped"},
+                                                  }}};
 
 bool is_worker_event(EventType t) { return t == EventType::worker_started || t == EventType::worker_stopped; }
 bool is_schedule_event(EventType t) {
@@ -117,7 +118,8 @@ std::string encode_event_batch(const std::vector<std::string_view>& encoded_even
 
 std::vector<Event> decode_event_message(std::string_view payload) {
     std::size_t first = payload.find_first_not_of(" \t\r\n");
-    if (first != std::string_view::npos && payload[first] == '{' && payload.find("\"events\"") != std::string_view::npos) {
+    if (first != std::string_view::npos && payload[first] == '{' &&
+        payload.find("\"events\"") != std::string_view::npos) {
         Json j = json_fields::parse_value(payload, "event batch");
         if (j.is_object() && j.contains("events") && j["events"].is_array()) {
             std::vector<Event> out;

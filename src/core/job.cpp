@@ -13,18 +13,18 @@ namespace naq {
 
 namespace {
 
-constexpr detail::EnumNames<JobState, 9> kStateNames{"job state", {{
-    {JobState::queued, "queued"},
-    {JobState::waiting, "waiting"},
-    {JobState::running, "running"},
-    {JobState::retrying, "retrying"},
-    {JobState::succeeded, "succeeded"},
-    {JobState::failed, "failed"},
-    {JobState::dead, "dead"},
-    {JobState::cancelled, "cancelled"},
-    {JobState::dependency_failed, "dependency_failed"},
-}}};
-
+constexpr detail::EnumNames<JobState, 9> kStateNames{"job state",
+                                                     {{
+                                                         {JobState::queued, "queued"},
+                                                         {JobState::waiting, "waiting"},
+                                                         {JobState::running, "running"},
+                                                         {JobState::retrying, "retrying"},
+                                                         {JobState::succeeded, "succeeded"},
+                                                         {JobState::failed, "failed"},
+                                                         {JobState::dead, "dead"},
+                                                         {JobState::cancelled, "cancelled"},
+                                                         {JobState::dependency_failed, "dependency_failed"},
+                                                     }}};
 
 }  // namespace
 
@@ -32,14 +32,9 @@ Millis Backoff::delay_after(int attempt, double unit_random) const {
     double base_ms = static_cast<double>(base.count());
     double delay = base_ms;
     switch (kind) {
-        case BackoffKind::fixed:
-            break;
-        case BackoffKind::linear:
-            delay = base_ms * std::max(attempt, 1);
-            break;
-        case BackoffKind::exponential:
-            delay = base_ms * std::pow(2.0, std::clamp(attempt - 1, 0, 62));
-            break;
+        case BackoffKind::fixed: break;
+        case BackoffKind::linear: delay = base_ms * std::max(attempt, 1); break;
+        case BackoffKind::exponential: delay = base_ms * std::pow(2.0, std::clamp(attempt - 1, 0, 62)); break;
     }
     delay = std::min(delay, static_cast<double>(max.count()));
     if (jitter) delay = delay / 2 + delay / 2 * unit_random;
@@ -48,9 +43,7 @@ Millis Backoff::delay_after(int attempt, double unit_random) const {
 
 const char* to_string(JobState state) { return kStateNames.name(state); }
 
-JobState job_state_from_string(const std::string& name) {
-    return kStateNames.parse<SerializationError>(name);
-}
+JobState job_state_from_string(const std::string& name) { return kStateNames.parse<SerializationError>(name); }
 
 bool is_final(JobState state) {
     return state == JobState::succeeded || state == JobState::dead || state == JobState::cancelled ||
@@ -60,10 +53,9 @@ bool is_final(JobState state) {
 std::optional<JobResult> result_of(const JobStatus& s) {
     if (!is_final(s.state)) return std::nullopt;
     const bool ok = s.state == JobState::succeeded;
-    return JobResult{s.id, ok, ok ? s.result : Json(), ok ? std::string() : s.error, s.attempt, s.worker,
-                     s.started_at_ms, s.finished_at_ms};
+    return JobResult{s.id,      ok,       ok ? s.result : Json(), ok ? std::string() : s.error,
+                     s.attempt, s.worker, s.started_at_ms,        s.finished_at_ms};
 }
-
 
 BackoffKind backoff_kind_from_string(const std::string& name) {
     return detail::kBackoffNames.parse<SerializationError>(name);

@@ -11,9 +11,8 @@ constexpr std::string_view kWhat = "scheduler lease";
 }  // namespace
 
 std::string encode_lease(const LeaseRecord& r) {
-    return Json{{"v", kWireVersion},     {"holder", r.holder},         {"pid", r.pid},
-                {"host", r.host},        {"since", r.since_ms},        {"renewed", r.renewed_ms},
-                {"released", r.released}}
+    return Json{{"v", kWireVersion},   {"holder", r.holder},      {"pid", r.pid},          {"host", r.host},
+                {"since", r.since_ms}, {"renewed", r.renewed_ms}, {"released", r.released}}
         .dump();
 }
 

@@ -11,10 +11,10 @@ namespace naq {
 /// The lease record (JSON in the lease key): who holds it, so operators and tests can find the
 /// leader process.
 struct LeaseRecord {
-    std::string holder;     ///< the scheduler's id
+    std::string holder;  ///< the scheduler's id
     int64_t pid = 0;
     std::string host;
-    int64_t since_ms = 0;   ///< when this holder acquired it
+    int64_t since_ms = 0;  ///< when this holder acquired it
     int64_t renewed_ms = 0;
     bool released = false;  ///< the holder stepped down: anyone may take it at once
 };

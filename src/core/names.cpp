@@ -13,23 +13,16 @@ std::string join(const Config& c, std::string_view sep, std::string_view rest) {
 }  // namespace
 
 std::string jobs_stream(const Config& c) { return join(c, "_", "jobs"); }
-std::string queue_subject(const Config& c, std::string_view queue) {
-    return join(c, ".queue.", queue);
-}
+std::string queue_subject(const Config& c, std::string_view queue) { return join(c, ".queue.", queue); }
 std::string all_queues_subject(const Config& c) { return join(c, ".queue.", "*"); }
-std::string worker_consumer(const Config& c, std::string_view queue) {
-    return join(c, "-worker-", queue);
-}
+std::string worker_consumer(const Config& c, std::string_view queue) { return join(c, "-worker-", queue); }
 
 std::string failed_stream(const Config& c) { return join(c, "_", "failed_jobs"); }
-std::string failed_subject(const Config& c, std::string_view queue) {
-    return join(c, ".failed.", queue);
-}
+std::string failed_subject(const Config& c, std::string_view queue) { return join(c, ".failed.", queue); }
 std::string all_failed_subject(const Config& c) { return join(c, ".failed.", "*"); }
 
 std::string events_stream(const Config& c) { return join(c, "_", "events"); }
-std::string event_subject(const Config& c, std::string_view queue, std::string_view type,
-                          std::string_view id) {
+std::string event_subject(const Config& c, std::string_view queue, std::string_view type, std::string_view id) {
     std::string s = join(c, ".events.", queue);
     s.append(".").append(type).append(".").append(id);
     return s;
@@ -48,8 +41,8 @@ std::string events_filter(const Config& c, std::string_view queue, std::string_v
 std::string to_token(std::string_view text) {
     std::string out(text.empty() ? std::string_view("_") : text);
     for (char& ch : out) {
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-                  ch == '-';
+        bool ok =
+            (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
         if (!ok) ch = '_';
     }
     return out;

@@ -6,8 +6,8 @@
 #include <cctype>
 #include <cstdio>
 
-#include "naq/durations.hpp"
 #include "config/enum_names.hpp"
+#include "naq/durations.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
 
@@ -20,19 +20,18 @@ using std::chrono::system_clock;
 constexpr std::size_t kMaxScheduleId = 100;  // "<id>_<13 digits>" stays within the 128 of a job id
 constexpr int64_t kMinIntervalMs = 100;
 
-constexpr detail::EnumNames<ScheduleKind, 3> kKindNames{"schedule kind", {{
-    {ScheduleKind::once, "once"},
-    {ScheduleKind::interval, "interval"},
-    {ScheduleKind::cron, "cron"},
-}}};
+constexpr detail::EnumNames<ScheduleKind, 3> kKindNames{"schedule kind",
+                                                        {{
+                                                            {ScheduleKind::once, "once"},
+                                                            {ScheduleKind::interval, "interval"},
+                                                            {ScheduleKind::cron, "cron"},
+                                                        }}};
 
 system_clock::time_point to_time(int64_t ms) {
     return system_clock::time_point(std::chrono::duration_cast<system_clock::duration>(Millis(ms)));
 }
 
-int64_t to_ms(system_clock::time_point tp) {
-    return std::chrono::duration_cast<Millis>(tp.time_since_epoch()).count();
-}
+int64_t to_ms(system_clock::time_point tp) { return std::chrono::duration_cast<Millis>(tp.time_since_epoch()).count(); }
 
 std::string iso(int64_t ms) {
     auto days = std::chrono::floor<std::chrono::days>(to_time(ms));
@@ -64,18 +63,13 @@ void check_schedule_id(const std::string& id) {
 
 const char* to_string(ScheduleKind kind) { return kKindNames.name(kind); }
 
-ScheduleKind schedule_kind_from_string(const std::string& name) {
-    return kKindNames.parse<SerializationError>(name);
-}
+ScheduleKind schedule_kind_from_string(const std::string& name) { return kKindNames.parse<SerializationError>(name); }
 
 std::string describe(const Schedule& s) {
     switch (s.kind) {
-        case ScheduleKind::once:
-            return "once at " + iso(s.next_run_ms);
-        case ScheduleKind::interval:
-            return "every " + format_duration(s.interval);
-        case ScheduleKind::cron:
-            break;
+        case ScheduleKind::once: return "once at " + iso(s.next_run_ms);
+        case ScheduleKind::interval: return "every " + format_duration(s.interval);
+        case ScheduleKind::cron: break;
     }
     return "cron " + s.cron + (s.tz.empty() || s.tz == "UTC" ? "" : " (" + s.tz + ")");
 }
@@ -111,27 +105,22 @@ void validate(const Schedule& s) {
 
 std::optional<int64_t> next_run_after(const Schedule& s, int64_t due_ms) {
     switch (s.kind) {
-        case ScheduleKind::once:
-            return std::nullopt;
-        case ScheduleKind::interval:
-            return due_ms + s.interval.count();
-        case ScheduleKind::cron:
-            break;
+        case ScheduleKind::once: return std::nullopt;
+        case ScheduleKind::interval: return due_ms + s.interval.count();
+        case ScheduleKind::cron: break;
     }
     return cron_next(s, due_ms);
 }
 
 std::optional<int64_t> first_run_after(const Schedule& s, int64_t now_ms) {
     switch (s.kind) {
-        case ScheduleKind::once:
-            return std::nullopt;
+        case ScheduleKind::once: return std::nullopt;
         case ScheduleKind::interval: {
             int64_t step = s.interval.count();
             if (s.next_run_ms > now_ms) return s.next_run_ms;
             return s.next_run_ms + ((now_ms - s.next_run_ms) / step + 1) * step;
         }
-        case ScheduleKind::cron:
-            break;
+        case ScheduleKind::cron: break;
     }
     return cron_next(s, now_ms);
 }

@@ -98,9 +98,7 @@ Json to_json(const Schedule& s) {
     return j;
 }
 
-std::string encode(const Schedule& schedule) {
-    return json_fields::dump(to_json(schedule));
-}
+std::string encode(const Schedule& schedule) { return json_fields::dump(to_json(schedule)); }
 
 Schedule decode_schedule(std::string_view text) {
     Json j = json_fields::parse(text, kWhat, json_fields::kMaxDepth + json_fields::kEmbeddedJobDepth);

@@ -14,12 +14,13 @@ namespace {
 
 constexpr std::string_view kWhat = "worker status";
 
-constexpr detail::EnumNames<WorkerState, 4> kStates{"worker state", {{
-    {WorkerState::starting, "starting"},
-    {WorkerState::idle, "idle"},
-    {WorkerState::busy, "busy"},
-    {WorkerState::stopping, "stopping"},
-}}};
+constexpr detail::EnumNames<WorkerState, 4> kStates{"worker state",
+                                                    {{
+                                                        {WorkerState::starting, "starting"},
+                                                        {WorkerState::idle, "idle"},
+                                                        {WorkerState::busy, "busy"},
+                                                        {WorkerState::stopping, "stopping"},
+                                                    }}};
 
 }  // namespace
 

@@ -3,8 +3,8 @@
 #include "devserver/net_probe.hpp"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -124,8 +124,8 @@ void LocalNatsServer::start() {
         ::dup2(devnull, STDIN_FILENO);
         ::dup2(devnull, STDOUT_FILENO);
         ::dup2(devnull, STDERR_FILENO);
-        execlp("nats-server", "nats-server", "-js", "-a", "127.0.0.1", "-p", port.c_str(), "-m", mport.c_str(),
-               "-sd", store_dir_.c_str(), "-l", log_file_.c_str(), static_cast<char*>(nullptr));
+        execlp("nats-server", "nats-server", "-js", "-a", "127.0.0.1", "-p", port.c_str(), "-m", mport.c_str(), "-sd",
+               store_dir_.c_str(), "-l", log_file_.c_str(), static_cast<char*>(nullptr));
         ::_exit(127);
     }
     wait_ready();
@@ -137,8 +137,8 @@ void LocalNatsServer::wait_ready() {
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
-            throw Error(
-                "nats-server exited at start (is it installed? apt-get install nats-server); log: " + log_file_);
+            throw Error("nats-server exited at start (is it installed? apt-get install nats-server); log: " +
+                        log_file_);
         }
         // /healthz answers ok once JetStream is up, not just the client port.
         if (can_connect(port_) && http_get(monitor_port_, "/healthz").find("ok") != std::string::npos) return;

@@ -35,5 +35,4 @@ struct Outgoing {
 std::vector<Outgoing> group(const Config& config, const std::vector<Item>& items, std::size_t max_events = 1000,
                             std::size_t max_bytes = 512 * 1024);
 
-
 }  // namespace naq::detail

@@ -131,8 +131,7 @@ struct EventPublisher::Batcher {
     std::thread thread;
 };
 
-EventPublisher::EventPublisher(const Config& config, bool batched)
-    : config_(std::make_shared<const Config>(config)) {
+EventPublisher::EventPublisher(const Config& config, bool batched) : config_(std::make_shared<const Config>(config)) {
     if (!config.events.enabled) return;
     try {
         ensure_events_stream(config);

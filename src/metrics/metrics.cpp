@@ -16,12 +16,9 @@ enum class Kind { counter, gauge, histogram };
 
 const char* kind_name(Kind k) {
     switch (k) {
-        case Kind::counter:
-            return "counter";
-        case Kind::gauge:
-            return "gauge";
-        case Kind::histogram:
-            break;
+        case Kind::counter: return "counter";
+        case Kind::gauge: return "gauge";
+        case Kind::histogram: break;
     }
     return "histogram";
 }
@@ -226,12 +223,14 @@ Registry& registry() {
 }
 
 void record_schedule_fired(std::string_view queue, std::chrono::milliseconds lateness) {
-    static Histogram& late = registry().histogram(
-        "naq_scheduler_lateness_seconds", "How late schedules fired (fire time minus due time)", {},
-        {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 60, 300});
+    static Histogram& late =
+        registry().histogram("naq_scheduler_lateness_seconds", "How late schedules fired (fire time minus due time)",
+                             {}, {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 60, 300});
     late.observe(std::chrono::duration<double>(std::max(lateness, std::chrono::milliseconds(0))).count());
-    registry().counter("naq_schedules_fired_total", "Schedule firings (jobs enqueued by the scheduler)",
-                       {{"queue", std::string(queue)}}).inc();
+    registry()
+        .counter("naq_schedules_fired_total", "Schedule firings (jobs enqueued by the scheduler)",
+                 {{"queue", std::string(queue)}})
+        .inc();
 }
 
 }  // namespace naq::metrics

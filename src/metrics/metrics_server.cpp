@@ -1,7 +1,7 @@
 // MetricsServer: GET /metrics over HTTP (cpp-httplib), one listener thread, one handler thread.
 #include <httplib.h>
-#include <sys/socket.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <thread>
 

@@ -1,6 +1,6 @@
 #include "naq/codec.hpp"
-#include "naq/kv_store.hpp"
 #include "naq/errors.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
 #include "results/job_records.hpp"

@@ -1,8 +1,8 @@
 #include "naq/dead_letters.hpp"
 
 #include "naq/codec.hpp"
-#include "naq/jetstream.hpp"
 #include "naq/errors.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
 #include "results/job_records.hpp"
@@ -42,7 +42,8 @@ void DeadLetters::requeue(const DeadLetter& d) const {
     if (record.contains("job") && record["job"].is_object()) {
         Job job = codec::decode_job(record["job"].dump(), queue);
         // The earlier life's errors travel with the job; attempts start again from 1.
-        Json life = {{"requeued_at", now_ms()}, {"reason", d.reason}, {"errors", record.value("errors", Json::array())}};
+        Json life = {
+            {"requeued_at", now_ms()}, {"reason", d.reason}, {"errors", record.value("errors", Json::array())}};
         job.history.push_back(std::move(life));
         body = codec::encode(job);
         msg_id = job.id + ":requeue:" + std::to_string(d.sequence);

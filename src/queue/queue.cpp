@@ -7,11 +7,11 @@
 #include <unordered_map>
 
 #include "core/enqueue_batch.hpp"
-#include "naq/codec.hpp"
-#include "naq/jetstream.hpp"
 #include "naq/async_publisher.hpp"
+#include "naq/codec.hpp"
 #include "naq/errors.hpp"
 #include "naq/events.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/names.hpp"
 #include "results/job_records.hpp"
 

@@ -76,14 +76,13 @@ std::string Queue::enqueue_at(std::chrono::system_clock::time_point when, const 
     return delayed(*this, at, task, args, options);
 }
 
-std::string Queue::enqueue_in(Millis delay, const std::string& task, const Json& args,
-                              const EnqueueOptions& options) {
+std::string Queue::enqueue_in(Millis delay, const std::string& task, const Json& args, const EnqueueOptions& options) {
     if (delay < Millis(0)) throw InvalidArgument("the delay must not be negative");
     return delayed(*this, now_ms() + delay.count(), task, args, options);
 }
 
-std::string Queue::schedule(const Cron& cron, const std::string& task, const Json& args,
-                            const EnqueueOptions& options, const ScheduleOptions& so) {
+std::string Queue::schedule(const Cron& cron, const std::string& task, const Json& args, const EnqueueOptions& options,
+                            const ScheduleOptions& so) {
     Schedule s = recurring_schedule_of(*this, task, args, options, so);
     s.kind = ScheduleKind::cron;
     s.cron = cron.expr;

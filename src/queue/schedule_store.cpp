@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "naq/kv_store.hpp"
 #include "naq/errors.hpp"
 #include "naq/events.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/schedule.hpp"
 #include "naq/schedule_store.hpp"
 

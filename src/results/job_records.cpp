@@ -23,8 +23,8 @@ JobStatus unstarted_status(const Job& job, JobState state, int64_t at_ms) {
 
 JobRecords::JobRecords(const Config& config, int64_t confirmed_window) : kv_(kv_store(Bucket::job_status, config)) {
     if (confirmed_window > 0) {
-        confirmed_ = std::make_unique<ConfirmedPublisher>(kv_.connection(), confirmed_window,
-                                                          config.nats.request_timeout);
+        confirmed_ =
+            std::make_unique<ConfirmedPublisher>(kv_.connection(), confirmed_window, config.nats.request_timeout);
     }
 }
 
@@ -48,8 +48,7 @@ std::vector<AttemptError> JobRecords::earlier_errors(const std::string& job_id) 
     if (auto prev = kv_.try_get(job_id)) {
         try {
             return codec::decode_status(prev->value).errors;
-        } catch (const SerializationError&) {
-        }
+        } catch (const SerializationError&) {}
     }
     return {};
 }

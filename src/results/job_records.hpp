@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "naq/config.hpp"
-#include "naq/kv_store.hpp"
 #include "naq/job.hpp"
+#include "naq/kv_store.hpp"
 
 namespace naq {
 class ConfirmedPublisher;

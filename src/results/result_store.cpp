@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "naq/codec.hpp"
-#include "naq/kv_store.hpp"
 #include "naq/errors.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/names.hpp"
 #include "results/job_records.hpp"
 
@@ -14,8 +14,7 @@ namespace {
 
 // Watches `key` until `accept` takes an entry's value, or `timeout` passes.
 template <class T, class Decode, class Accept>
-T watch_for(const KvStore& kv, const std::string& key, Millis timeout, Decode decode, Accept accept,
-            const char* what) {
+T watch_for(const KvStore& kv, const std::string& key, Millis timeout, Decode decode, Accept accept, const char* what) {
     auto watcher = kv.watch(key);
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
@@ -27,8 +26,7 @@ T watch_for(const KvStore& kv, const std::string& key, Millis timeout, Decode de
         T value = decode(entry->value);
         if (accept(value)) return value;
     }
-    throw Timeout(std::string("no ") + what + " for job " + key + " within " + std::to_string(timeout.count()) +
-                  " ms");
+    throw Timeout(std::string("no ") + what + " for job " + key + " within " + std::to_string(timeout.count()) + " ms");
 }
 
 }  // namespace

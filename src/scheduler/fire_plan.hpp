@@ -12,12 +12,12 @@ namespace naq {
 
 /// Fire the run due at `due_ms` or not, and the record after.
 struct FirePlan {
-    bool fire = false;     ///< publish the job of the run due at due_ms
-    bool missed = false;   ///< the backlog was older than the catch-up window
+    bool fire = false;    ///< publish the job of the run due at due_ms
+    bool missed = false;  ///< the backlog was older than the catch-up window
     int64_t due_ms = 0;
-    int64_t skipped = 0;   ///< runs not fired (missed runs with policy skip, or collapsed by once)
-    bool done = false;     ///< no runs left: delete the schedule after firing
-    Schedule next;         ///< the record to store after firing (next run, remaining, last fired)
+    int64_t skipped = 0;  ///< runs not fired (missed runs with policy skip, or collapsed by once)
+    bool done = false;    ///< no runs left: delete the schedule after firing
+    Schedule next;        ///< the record to store after firing (next run, remaining, last fired)
 };
 
 /// Plans one step for a schedule whose next run is due (next_run_ms <= now_ms; paused

@@ -24,8 +24,7 @@ std::string host_name() {
 
 }  // namespace
 
-LeaderLease::LeaderLease(const Config& config, std::string holder)
-    : config_(config), holder_(std::move(holder)) {}
+LeaderLease::LeaderLease(const Config& config, std::string holder) : config_(config), holder_(std::move(holder)) {}
 
 const KvStore& LeaderLease::kv() {
     if (!kv_) kv_.emplace(kv_store(Bucket::scheduler_lock, config_));
@@ -45,7 +44,8 @@ LeaseRecord LeaderLease::record(bool released) const {
 
 bool LeaderLease::tick() {
     const int64_t sent = steady_ns();
-    const int64_t safe = std::chrono::duration_cast<std::chrono::nanoseconds>(config_.scheduler.lock_ttl).count() / 10 * 9;
+    const int64_t safe =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(config_.scheduler.lock_ttl).count() / 10 * 9;
     try {
         if (holding_) {
             revision_ = kv().update(kLeaseKey, encode_lease(record(false)), revision_);

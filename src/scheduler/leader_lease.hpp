@@ -10,8 +10,8 @@
 #include <optional>
 #include <string>
 
-#include "naq/config.hpp"
 #include "core/lease_record.hpp"
+#include "naq/config.hpp"
 #include "naq/kv_store.hpp"
 
 namespace naq {

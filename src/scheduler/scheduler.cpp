@@ -57,8 +57,7 @@ void Scheduler::Impl::run() {
         started_cv.notify_all();
         throw;
     }
-    log(spdlog::level::info, "started (missed runs: {}, catch-up {} ms)",
-        to_string(policy), options.catch_up.count());
+    log(spdlog::level::info, "started (missed runs: {}, catch-up {} ms)", to_string(policy), options.catch_up.count());
     io.run();
     stopping = true;
     {
@@ -165,9 +164,8 @@ void Scheduler::stop() {
 
 void Scheduler::wait_started() const {
     std::unique_lock lock(impl_->started_mutex);
-    impl_->started_cv.wait(lock, [this] {
-        return (impl_->synced && impl_->lease_checked) || impl_->start_error != nullptr;
-    });
+    impl_->started_cv.wait(lock,
+                           [this] { return (impl_->synced && impl_->lease_checked) || impl_->start_error != nullptr; });
     if (impl_->start_error) std::rethrow_exception(impl_->start_error);
 }
 

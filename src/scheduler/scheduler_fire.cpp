@@ -222,9 +222,7 @@ void Scheduler::Impl::on_outcome(const Outcome& o) {
     e.in_flight = false;
     e.not_before = o.not_before;
     switch (o.kind) {
-        case Outcome::Kind::erased:
-            remove_entry(o.key, /*keep_tombstone=*/true);
-            break;
+        case Outcome::Kind::erased: remove_entry(o.key, /*keep_tombstone=*/true); break;
         case Outcome::Kind::reread:
             if (!o.schedule) {
                 remove_entry(o.key);

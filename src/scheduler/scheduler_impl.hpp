@@ -27,13 +27,13 @@
 #include <vector>
 
 #include "leader_lease.hpp"
-#include "naq/kv_store.hpp"
 #include "naq/events.hpp"
+#include "naq/kv_store.hpp"
 #include "naq/queue.hpp"
 #include "naq/schedule.hpp"
 #include "naq/schedule_store.hpp"
-#include "scheduler/fire_plan.hpp"
 #include "naq/scheduler.hpp"
+#include "scheduler/fire_plan.hpp"
 
 namespace naq {
 
@@ -78,10 +78,10 @@ struct Scheduler::Impl {
         int64_t not_before = 0;
     };
     std::map<std::string, Entry> entries;
-    std::size_t tombstones = 0;                       // entries with erased set
-    std::optional<std::set<std::string>> loading;     // keys seen since a (re)started watch
+    std::size_t tombstones = 0;                      // entries with erased set
+    std::optional<std::set<std::string>> loading;    // keys seen since a (re)started watch
     std::set<std::pair<int64_t, std::string>> heap;  // (when to fire, schedule id)
-    int64_t armed_for = 0;                            // heap time the timer waits for; 0 = idle
+    int64_t armed_for = 0;                           // heap time the timer waits for; 0 = idle
     std::optional<KvStore> kv;
 
     // ---- firing pipeline (scheduler_fire.cpp)
@@ -135,10 +135,10 @@ struct Scheduler::Impl {
     void on_timer();
 
     // scheduler_fire.cpp
-    void fire_due();                          // io thread: due runs into the pipeline
-    void publish_loop();                      // publisher thread
+    void fire_due();      // io thread: due runs into the pipeline
+    void publish_loop();  // publisher thread
     void publish(std::vector<Firing>& batch);
-    void advance_loop();                      // advancer thread
+    void advance_loop();  // advancer thread
     Outcome advance(Firing& firing);
     void on_outcome(const Outcome& outcome);  // io thread
     void drain_pipeline();                    // run(), after the io thread stopped

@@ -45,8 +45,8 @@ Json exec(JobContext& ctx, const Json& args) {
     auto r = detail::run_process(argv, ctx, grace);
     if (r.killed_for_cancel) ctx.check_cancelled();
     if (r.exit_code != 0) {
-        std::string why = r.signal != 0 ? "killed by signal " + std::to_string(r.signal)
-                                        : "exit code " + std::to_string(r.exit_code);
+        std::string why =
+            r.signal != 0 ? "killed by signal " + std::to_string(r.signal) : "exit code " + std::to_string(r.exit_code);
         throw JobFailed("exec " + argv[0] + ": " + why + (r.output.empty() ? "" : ": " + r.output.substr(0, 500)));
     }
     return {{"exit_code", r.exit_code}, {"output", r.output}};

@@ -33,7 +33,12 @@ public:
     /// `records` (null: results off) gets the "waiting" record of parked jobs.
     DependencyParking(const Config& config, const WorkerLog& log, detail::JobRecords* records, asio::thread_pool& pool,
                       const std::atomic<bool>& stopping, Resume resume)
-        : config_(config), log_(log), records_(records), lookup_(config), pool_(pool), stopping_(stopping),
+        : config_(config),
+          log_(log),
+          records_(records),
+          lookup_(config),
+          pool_(pool),
+          stopping_(stopping),
           resume_(std::move(resume)) {}
     DependencyParking(const DependencyParking&) = delete;
     DependencyParking& operator=(const DependencyParking&) = delete;

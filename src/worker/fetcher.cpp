@@ -1,8 +1,8 @@
 // Fetching and prefetching (see fetcher.hpp).
 #include "fetcher.hpp"
 
-#include <asio/post.hpp>
 #include <algorithm>
+#include <asio/post.hpp>
 #include <optional>
 
 #include "naq/errors.hpp"
@@ -10,10 +10,15 @@
 
 namespace naq {
 
-Fetcher::Fetcher(const Config& config, const WorkerOptions& options, std::atomic<bool>& stopping,
-                 const WorkerLog& log, Process process)
-    : config_(config), options_(options), stopping_(stopping), log_(log), process_(std::move(process)),
-      free_slots_(options.concurrency), idle_runners_(options.concurrency) {}
+Fetcher::Fetcher(const Config& config, const WorkerOptions& options, std::atomic<bool>& stopping, const WorkerLog& log,
+                 Process process)
+    : config_(config),
+      options_(options),
+      stopping_(stopping),
+      log_(log),
+      process_(std::move(process)),
+      free_slots_(options.concurrency),
+      idle_runners_(options.concurrency) {}
 
 void Fetcher::start(JetStream& js, asio::thread_pool& pool, WorkerTelemetry& telemetry, OnBound on_bound) {
     js_ = &js;

@@ -37,7 +37,8 @@ void JobRunner::process(const std::string& queue, Message& msg) {
         // next best time, and its record says so instead of 1970.
         if (job.enqueued_at_ms <= 0) job.enqueued_at_ms = msg.stored_at_ms();
     } catch (const SerializationError& e) {
-        recorder_.record_undecodable(queue, msg, decide_outcome({Happened::undecodable, e.what()}, Job{}, 0, now_ms(), 0));
+        recorder_.record_undecodable(queue, msg,
+                                     decide_outcome({Happened::undecodable, e.what()}, Job{}, 0, now_ms(), 0));
         return;
     } catch (const Error& e) {
         log_(spdlog::level::warn, "job {}: no stream timestamp for its record ({})", job.id, e.what());

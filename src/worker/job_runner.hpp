@@ -22,8 +22,14 @@ public:
     JobRunner(const TaskRegistry& tasks, const WorkerLog& log, bool stores_records, LeaseKeeper& leases,
               const CancelWatch& cancels, DependencyParking& parking, OutcomeRecorder& recorder,
               WorkerTelemetry& telemetry)
-        : tasks_(tasks), log_(log), stores_records_(stores_records), leases_(leases), cancels_(cancels), parking_(parking),
-          recorder_(recorder), telemetry_(telemetry) {}
+        : tasks_(tasks),
+          log_(log),
+          stores_records_(stores_records),
+          leases_(leases),
+          cancels_(cancels),
+          parking_(parking),
+          recorder_(recorder),
+          telemetry_(telemetry) {}
 
     /// Runs one fetched job. `msg` is left empty when the job was parked (it took the message).
     void process(const std::string& queue, Message& msg);

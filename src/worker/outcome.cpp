@@ -16,9 +16,7 @@ OutcomeDecision decide_outcome(const WhatHappened& what, const Job& job, int att
     OutcomeDecision d;
     d.at_ms = now_ms;
     switch (what.kind) {
-        case Happened::succeeded:
-            d.attempted = true;
-            return d;
+        case Happened::succeeded: d.attempted = true; return d;
         case Happened::cancelled_before_start:
             d.state = JobState::cancelled;
             d.error = "cancelled by request";
@@ -37,8 +35,7 @@ OutcomeDecision decide_outcome(const WhatHappened& what, const Job& job, int att
         case Happened::cancelled:
         case Happened::unknown_task:
         case Happened::failed:
-        case Happened::timed_out:
-            break;
+        case Happened::timed_out: break;
     }
     // The attempt ran (or tried to) and did not succeed.
     d.attempted = true;
@@ -56,12 +53,8 @@ OutcomeDecision decide_outcome(const WhatHappened& what, const Job& job, int att
             d.error = "unknown task '" + job.task + "' (not registered in this worker)";
             d.dead_letter_reason = "unknown_task";
             return d;
-        case Happened::timed_out:
-            d.error = "timed out after " + std::to_string(job.timeout.count()) + " ms";
-            break;
-        default:
-            d.error = what.error;
-            break;
+        case Happened::timed_out: d.error = "timed out after " + std::to_string(job.timeout.count()) + " ms"; break;
+        default: d.error = what.error; break;
     }
     // A failure or a timeout: retried while attempts are left, then dead-lettered with its history.
     if (attempt < job.max_attempts) {

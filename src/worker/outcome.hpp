@@ -47,17 +47,17 @@ struct OutcomeDecision {
     /// The state to record: succeeded, retrying, dead, cancelled or dependency_failed.
     JobState state = JobState::succeeded;
     MessageAction action = MessageAction::ack;
-    Millis retry_delay{0};            ///< nak: wait this long before the next attempt
-    int64_t next_attempt_at_ms = 0;   ///< retrying: at_ms + retry_delay
+    Millis retry_delay{0};           ///< nak: wait this long before the next attempt
+    int64_t next_attempt_at_ms = 0;  ///< retrying: at_ms + retry_delay
     /// Empty: no dead letter. Else the dead letter's reason: "failed", "unknown_task",
     /// "dependency_failed" or "undecodable"; the dead letter is stored before the ack.
     std::string dead_letter_reason;
-    std::string error;                ///< the status record's error; empty on success
+    std::string error;                   ///< the status record's error; empty on success
     bool records_attempt_error = false;  ///< append {attempt, error, at_ms} to the record's errors
     bool keeps_earlier_errors = false;   ///< ... after those of earlier attempts (from the stored record)
     bool counts_failed_attempt = false;  ///< WorkerStats::failed
-    bool attempted = false;  ///< the job was taken to run: its attempt's events and metrics apply
-    int64_t at_ms = 0;       ///< when it was decided: the record's finished_at / updated_at
+    bool attempted = false;              ///< the job was taken to run: its attempt's events and metrics apply
+    int64_t at_ms = 0;                   ///< when it was decided: the record's finished_at / updated_at
 };
 
 /// The decision for `what` happening to attempt `attempt` (1-based, the delivery count) of `job`

@@ -12,8 +12,8 @@
 
 namespace naq {
 
-OutcomeRecorder::OutcomeRecorder(const Config& config, const WorkerLog& log, JetStream& js,
-                                 detail::JobRecords* records, WorkerCounters& counters, WorkerTelemetry& telemetry)
+OutcomeRecorder::OutcomeRecorder(const Config& config, const WorkerLog& log, JetStream& js, detail::JobRecords* records,
+                                 WorkerCounters& counters, WorkerTelemetry& telemetry)
     : config_(config), log_(log), js_(js), records_(records), counters_(counters), telemetry_(telemetry) {}
 
 void OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, const OutcomeDecision& decision,
@@ -76,8 +76,9 @@ void OutcomeRecorder::record_success(Message& msg, const Job& job, JobStatus& st
         bool fits = records_->publish_succeeded(
             status, [this, held, id = job.id](const std::string& error) { confirmed(*held, id, error); });
         if (!fits) {
-            log_(spdlog::level::err, "job {}: its result does not fit the server's max_payload ({} bytes); stored without it",
-                 job.id, js_.connection().max_payload());
+            log_(spdlog::level::err,
+                 "job {}: its result does not fit the server's max_payload ({} bytes); stored without it", job.id,
+                 js_.connection().max_payload());
         }
     } catch (const Error& e) {
         confirmed(*held, job.id, e.what());  // not even sent: hand it back now

@@ -35,7 +35,8 @@ void JobContext::sleep_for(std::chrono::milliseconds d) const {
         check_cancelled();
         auto now = std::chrono::steady_clock::now();
         if (now >= until) return;
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - now, std::chrono::milliseconds(5)));
+        std::this_thread::sleep_for(
+            std::min<std::chrono::steady_clock::duration>(until - now, std::chrono::milliseconds(5)));
     }
 }
 

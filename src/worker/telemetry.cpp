@@ -141,8 +141,11 @@ void WorkerTelemetry::started() {
     running_ = true;
     Event e;
     e.type = EventType::worker_started;
-    e.data = Json{{"queues", sources_.queues}, {"concurrency", sources_.concurrency},
-                  {"host", host_}, {"pid", static_cast<int64_t>(::getpid())}, {"version", std::string(kVersion)}};
+    e.data = Json{{"queues", sources_.queues},
+                  {"concurrency", sources_.concurrency},
+                  {"host", host_},
+                  {"pid", static_cast<int64_t>(::getpid())},
+                  {"version", std::string(kVersion)}};
     publish(std::move(e));
     heartbeat_->poke();
 }
@@ -151,8 +154,10 @@ void WorkerTelemetry::stopped(bool online) {
     running_ = false;
     Event e;
     e.type = EventType::worker_stopped;
-    e.data = Json{{"succeeded", sources_.counters.succeeded.load()}, {"failed", sources_.counters.failed.load()},
-                  {"retried", sources_.counters.retried.load()}, {"dead", sources_.counters.dead.load()}};
+    e.data = Json{{"succeeded", sources_.counters.succeeded.load()},
+                  {"failed", sources_.counters.failed.load()},
+                  {"retried", sources_.counters.retried.load()},
+                  {"dead", sources_.counters.dead.load()}};
     publish(std::move(e));
     heartbeat_->stop(online);
     if (online) events_.flush(Millis(2000));
@@ -166,8 +171,7 @@ void WorkerTelemetry::job_unrun(const Job& job, int attempt, JobState state, con
         auto& m = job_metrics(job.queue, job.task);
         (cancelled ? m.cancelled : m.dead).inc();
         m.finished.fetch_add(1, std::memory_order_relaxed);
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     publish(std::move(e));
 }
 

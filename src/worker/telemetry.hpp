@@ -9,8 +9,8 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -31,9 +31,9 @@ struct JobMetrics;
 /// Counters since start: Worker::stats(), the worker_stopped event and the status heartbeat.
 struct WorkerCounters {
     std::atomic<uint64_t> succeeded{0};
-    std::atomic<uint64_t> failed{0};   ///< attempts that failed (retried or not)
+    std::atomic<uint64_t> failed{0};  ///< attempts that failed (retried or not)
     std::atomic<uint64_t> retried{0};
-    std::atomic<uint64_t> dead{0};     ///< jobs dead-lettered
+    std::atomic<uint64_t> dead{0};  ///< jobs dead-lettered
 };
 
 /// All the telemetry reads of its worker (the status record and the worker events).

@@ -26,7 +26,8 @@ Worker::Impl::Impl(const Config& cfg, const TaskRegistry& t, WorkerOptions opts)
       tasks(t),
       options(with_defaults(std::move(opts), config)),
       log(detail::make_instance_id(options.name)),
-      fetcher(config, options, stopping, log, [this](const std::string& queue, Message& msg) { runner->process(queue, msg); }),
+      fetcher(config, options, stopping, log,
+              [this](const std::string& queue, Message& msg) { runner->process(queue, msg); }),
       leases(config, log),
       cancels(config, log, [this](const std::string& job_id) { leases.cancel(job_id); }) {}
 
@@ -44,8 +45,7 @@ void Worker::Impl::run() {
         fetcher.extend_leases();
         parking->extend_leases();
     });
-    log(spdlog::level::info, "started: queues {}, concurrency {}", fmt::join(options.queues, ","),
-        options.concurrency);
+    log(spdlog::level::info, "started: queues {}, concurrency {}", fmt::join(options.queues, ","), options.concurrency);
     telemetry->started();  // observability: worker_started event, status idle
     shut_down();
     if (std::string lost = fetcher.connection_lost(); !lost.empty()) {

@@ -73,8 +73,8 @@ TEST_CASE("fault: workers killed with SIGKILL mid-run lose no job", "[fault]") {
     }
 
     ResultStore results(c);
-    bool all_done = test::eventually(
-        [&] { return q.counts().stored == 0; }, 60s);  // redelivered after the 2 s ack wait
+    bool all_done =
+        test::eventually([&] { return q.counts().stored == 0; }, 60s);  // redelivered after the 2 s ack wait
     stop(steady, SIGTERM);
 
     auto counts = executions(record_file);

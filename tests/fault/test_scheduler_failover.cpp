@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "naq/codec.hpp"
+#include "naq/errors.hpp"
 #include "naq/jetstream.hpp"
 #include "naq/kv_store.hpp"
-#include "naq/errors.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
 #include "naq/schedule.hpp"
@@ -60,8 +60,7 @@ std::map<std::string, int> stored_counts(const Config& c) {
     for (uint64_t seq = state.first_sequence; state.messages > 0 && seq <= state.last_sequence; ++seq) {
         try {
             ++counts[codec::decode_job(js.get_message(stream, seq)).id];
-        } catch (const NotFound&) {
-        }
+        } catch (const NotFound&) {}
     }
     return counts;
 }
@@ -117,10 +116,12 @@ TEST_CASE("scheduler failover: leader SIGKILLed twice, every due run fires exact
             auto killed_at = std::chrono::steady_clock::now();
             ::waitpid(victim, nullptr, 0);
             children[victim] = false;
-            REQUIRE(test::eventually([&] {
-                auto now = leader_pid(c);
-                return now && *now != victim;
-            }, 20s));
+            REQUIRE(test::eventually(
+                [&] {
+                    auto now = leader_pid(c);
+                    return now && *now != victim;
+                },
+                20s));
             takeovers.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count());
             std::printf("fault: killed leader pid %d; pid %d took over after %.2f s\n", static_cast<int>(victim),
                         static_cast<int>(*leader_pid(c)), takeovers.back());

@@ -4,8 +4,8 @@
 
 #include <atomic>
 
-#include "naq/jetstream.hpp"
 #include "naq/errors.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
 #include "naq/results.hpp"
@@ -33,8 +33,8 @@ TEST_CASE("batch status: enqueue_many stores one queued record per 512 jobs, eac
     test::QueueWithWorker bulk("bulk");
     const Config& c = bulk.config;
     auto specs = counted(600, "echo");
-    specs[10].options.job_id = "named-job";               // an id of its own: a record of its own
-    specs[11].options.max_attempts = 7;                   // same batch, another run
+    specs[10].options.job_id = "named-job";  // an id of its own: a record of its own
+    specs[11].options.max_attempts = 7;      // same batch, another run
     specs[599].task = "other";
     BatchResult r = bulk.queue.enqueue_many(specs);
     REQUIRE(r.ok());

@@ -18,11 +18,12 @@ TEST_CASE("cli: naq enqueue --wait round trip through naq worker", "[cli]") {
     Config c = test::test_config();
     test::ChildProcess worker(naq_cmd(c, "worker clijobs --concurrency 2"));
     std::string out;
-    int code = test::run_command(naq_cmd(c, "enqueue echo --queue clijobs --arg name=ada --arg n=3 --wait --timeout 20"), &out);
+    int code = test::run_command(
+        naq_cmd(c, "enqueue echo --queue clijobs --arg name=ada --arg n=3 --wait --timeout 20"), &out);
     CHECK(code == 0);
     auto result = Json::parse(out);
     CHECK(result["name"] == "ada");
-    CHECK(result["n"] == 3);  // --arg values that are JSON stay JSON
+    CHECK(result["n"] == 3);    // --arg values that are JSON stay JSON
     CHECK(worker.stop() == 0);  // SIGTERM is a graceful stop with exit 0
 }
 
@@ -66,7 +67,8 @@ TEST_CASE("cli: a failed job exits 1 with --wait, bad input exits 2, no server e
     Config c = test::test_config();
     test::ChildProcess worker(naq_cmd(c, "worker failing"));
     std::string out;
-    CHECK(test::run_command(naq_cmd(c, "enqueue fail --queue failing --arg message=nope --wait --timeout 20"), &out) == 1);
+    CHECK(test::run_command(naq_cmd(c, "enqueue fail --queue failing --arg message=nope --wait --timeout 20"), &out) ==
+          1);
     CHECK(out.find("nope") != std::string::npos);
     CHECK(test::run_command(naq_cmd(c, "enqueue echo --args '{broken' 2>/dev/null")) == 2);
     CHECK(test::run_command(naq_cmd(c, "enqueue echo --queue 'bad.name' 2>/dev/null")) == 2);
@@ -132,7 +134,8 @@ TEST_CASE("cli: naq dev runs the demo to completion", "[cli][dev]") {
     CHECK(out.find("dead") != std::string::npos);
 }
 
-TEST_CASE("cli: wildcards and empty names never reach a key or subject (dead letters, results, jobs)", "[cli][hostile]") {
+TEST_CASE("cli: wildcards and empty names never reach a key or subject (dead letters, results, jobs)",
+          "[cli][hostile]") {
     Config c = test::test_config();
     // Two queues with a dead letter each.
     for (const char* q : {"wild1", "wild2"}) {
@@ -140,10 +143,12 @@ TEST_CASE("cli: wildcards and empty names never reach a key or subject (dead let
     }
     {
         test::ChildProcess worker(naq_cmd(c, "worker wild1,wild2"));
-        REQUIRE(test::eventually([&] {
-            std::string out;
-            return test::run_command(naq_cmd(c, "--json dead list"), &out) == 0 && Json::parse(out).size() == 2;
-        }, 20s));
+        REQUIRE(test::eventually(
+            [&] {
+                std::string out;
+                return test::run_command(naq_cmd(c, "--json dead list"), &out) == 0 && Json::parse(out).size() == 2;
+            },
+            20s));
     }
     std::string out;
     // Purging or requeueing "*", ">", "" or "a b" is a usage error, and nothing is deleted.
@@ -179,9 +184,12 @@ TEST_CASE("cli: wildcards and empty names never reach a key or subject (dead let
 
 TEST_CASE("cli: text from a stored record cannot repaint the terminal (naq job, naq result)", "[cli][hostile]") {
     Config c = test::test_config();
-    const std::string evil = "boom\x1b[2J\x1b]0;owned\x07\r\xc2\x9b" "31m";
+    const std::string evil =
+        "boom\x1b[2J\x1b]0;owned\x07\r\xc2\x9b"
+        "31m";
     std::string id;
-    REQUIRE(test::run_command(naq_cmd(c, "enqueue fail --queue esc --args '" + Json{{"message", evil}}.dump() + "'"), &id) == 0);
+    REQUIRE(test::run_command(naq_cmd(c, "enqueue fail --queue esc --args '" + Json{{"message", evil}}.dump() + "'"),
+                              &id) == 0);
     id.erase(id.find_last_not_of('\n') + 1);
     {
         test::ChildProcess worker(naq_cmd(c, "worker esc"));
@@ -207,10 +215,12 @@ TEST_CASE("cli: a worker whose connection closes for good exits 5 instead of sta
         code = test::run_command("NAQ_NATS_MAX_RECONNECT_ATTEMPTS=2 NAQ_NATS_RECONNECT_WAIT=100ms timeout 60 " +
                                  naq_cmd(c, "worker gone"));
     });
-    REQUIRE(test::eventually([&] {
-        std::string out;
-        return test::run_command(naq_cmd(c, "--json workers"), &out) == 0 && Json::parse(out).size() == 1;
-    }, 20s));
+    REQUIRE(test::eventually(
+        [&] {
+            std::string out;
+            return test::run_command(naq_cmd(c, "--json workers"), &out) == 0 && Json::parse(out).size() == 1;
+        },
+        20s));
     server.kill();  // no server comes back: cnats gives up after two attempts
     worker.join();
     CHECK(code == 5);  // before: it stayed up logging "fetch failed: Connection Closed" until SIGTERM (timeout: 124)

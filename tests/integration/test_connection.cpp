@@ -4,9 +4,9 @@
 #include <atomic>
 #include <thread>
 
+#include "naq/errors.hpp"
 #include "naq/jetstream.hpp"
 #include "naq/kv_store.hpp"
-#include "naq/errors.hpp"
 #include "support/test_env.hpp"
 
 using namespace naq;
@@ -146,8 +146,7 @@ TEST_CASE("connection: an existing stream with another retention is a Conflict",
     CHECK_THROWS_AS(js.stream_state(c.jetstream.prefix + "_missing"), NotFound);
 }
 
-TEST_CASE("connection: a reader from a start time early in a second gets exactly the newer messages",
-          "[connection]") {
+TEST_CASE("connection: a reader from a start time early in a second gets exactly the newer messages", "[connection]") {
     // cnats 3.4 sends 20 ms past a second as ".2": the reader must not skip what came after.
     Config c = test::test_config();
     auto js = jetstream(c);

@@ -70,8 +70,8 @@ TEST_CASE("events: a retried-then-dead job shows every attempt, failure, retry a
     opts.backoff = Backoff{BackoffKind::fixed, 0ms, 0ms, false};
     std::string id = ev_dead.enqueue("fail", {{"message", "boom"}}, opts);
     auto events = job_events(ev_dead.config, id, 7);
-    REQUIRE(types_of(events) == std::vector<std::string>{"enqueued", "started", "failed", "retry_scheduled",
-                                                         "started", "failed", "dead_lettered"});
+    REQUIRE(types_of(events) == std::vector<std::string>{"enqueued", "started", "failed", "retry_scheduled", "started",
+                                                         "failed", "dead_lettered"});
     CHECK(events[1].attempt == 1);
     CHECK(events[2].attempt == 1);
     CHECK(events[2].error == "boom");

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "naq/codec.hpp"
-#include "naq/jetstream.hpp"
 #include "naq/errors.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
 #include "naq/results.hpp"
@@ -26,8 +26,7 @@ std::vector<Json> dead_letters(const Config& c) {
     for (uint64_t seq = state.first_sequence; seq <= state.last_sequence && state.messages > 0; ++seq) {
         try {
             out.push_back(Json::parse(js.get_message(names::failed_stream(c), seq)));
-        } catch (const NotFound&) {
-        }
+        } catch (const NotFound&) {}
     }
     return out;
 }
@@ -87,14 +86,14 @@ TEST_CASE("jobs: two workers on one queue run every job exactly once", "[jobs]")
     const int n = 400;
     for (int i = 0; i < n; ++i) batch.push_back({"record", {{"n", i}}});
     REQUIRE(shared.queue.enqueue_many(batch).ok());
-    REQUIRE(test::eventually([&] {
-        std::lock_guard lock(mutex);
-        return seen.size() >= static_cast<std::size_t>(n);
-    }, 30s));
+    REQUIRE(test::eventually(
+        [&] {
+            std::lock_guard lock(mutex);
+            return seen.size() >= static_cast<std::size_t>(n);
+        },
+        30s));
     // A success counts once its record is confirmed and the job acked, a moment after the handler.
-    CHECK(test::eventually([&] {
-        return w1.stats().succeeded + w2.stats().succeeded == static_cast<uint64_t>(n);
-    }));
+    CHECK(test::eventually([&] { return w1.stats().succeeded + w2.stats().succeeded == static_cast<uint64_t>(n); }));
     std::lock_guard lock(mutex);
     CHECK(seen.size() == static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) CHECK(seen.count(i) == 1);
@@ -124,8 +123,9 @@ TEST_CASE("jobs: malformed job JSON is dead-lettered and the worker keeps runnin
     CHECK(test::eventually([&] { return bad.queue.counts().stored == 0; }));
 }
 
-TEST_CASE("jobs: hostile envelopes (deep nesting, huge or wildcard ids, bad queues) are dead-lettered once, good jobs run",
-          "[jobs][hostile]") {
+TEST_CASE(
+    "jobs: hostile envelopes (deep nesting, huge or wildcard ids, bad queues) are dead-lettered once, good jobs run",
+    "[jobs][hostile]") {
     test::QueueWithWorker hostile("hostile");
     const Config& c = hostile.config;
     auto js = jetstream(c);

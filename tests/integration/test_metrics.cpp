@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 #include "devserver/net_probe.hpp"
 #include "naq/local_server.hpp"
 #include "naq/metrics.hpp"
@@ -64,9 +63,8 @@ TEST_CASE("metrics: a scrape shows job counters, durations and fetches moving", 
     CHECK(text.find("# TYPE naq_job_duration_seconds histogram") != std::string::npos);
 
     mjobs.wait_result(mjobs.enqueue("echo"));
-    REQUIRE(test::eventually([&] {
-        return sample(http_get(server.port(), "/metrics"), "naq_jobs_succeeded_total" + ok) == 4;
-    }));
+    REQUIRE(test::eventually(
+        [&] { return sample(http_get(server.port(), "/metrics"), "naq_jobs_succeeded_total" + ok) == 4; }));
 }
 
 TEST_CASE("metrics: the scheduler's lateness is recorded for its scrape", "[metrics]") {

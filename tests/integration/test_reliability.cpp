@@ -72,7 +72,7 @@ TEST_CASE("reliability: cancelling a running job stops it at once", "[reliabilit
     CHECK(s.state == JobState::cancelled);
     // Stopped at once, not at the end of its nap: a loose bound, a sixth of the 120 s nap.
     CHECK(std::chrono::steady_clock::now() - start < 20s);
-    CHECK(runs == 1);  // cancelled is final: not retried
+    CHECK(runs == 1);                                            // cancelled is final: not retried
     CHECK(cancel_job(id, cancelrun.config).requested == false);  // already finished: nothing to do
 }
 

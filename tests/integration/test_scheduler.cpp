@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "naq/codec.hpp"
-#include "naq/jetstream.hpp"
 #include "naq/errors.hpp"
 #include "naq/events.hpp"
+#include "naq/jetstream.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
 #include "naq/results.hpp"
@@ -65,8 +65,7 @@ std::vector<std::string> stored_ids(const Config& c, const std::string& queue) {
         try {
             Job job = codec::decode_job(js.get_message(stream, seq));
             if (job.queue == queue) ids.push_back(job.id);
-        } catch (const NotFound&) {
-        }
+        } catch (const NotFound&) {}
     }
     return ids;
 }
@@ -232,8 +231,7 @@ TEST_CASE("scheduler: a second scheduler stands by and fires nothing", "[schedul
     CHECK_FALSE(b->is_leader());
 }
 
-TEST_CASE("scheduler: when the leader stops, the standby takes over and no run is lost or doubled",
-          "[scheduler][ha]") {
+TEST_CASE("scheduler: when the leader stops, the standby takes over and no run is lost or doubled", "[scheduler][ha]") {
     Config c = test::test_config();
     c.scheduler.lock_ttl = 2s;
     c.scheduler.lock_renew = 500ms;
@@ -259,8 +257,10 @@ TEST_CASE("scheduler: when the leader stops, the standby takes over and no run i
 TEST_CASE("scheduler cli: add, list, show, pause, resume, modify, cancel with --json", "[scheduler][cli]") {
     Config c = test::test_config();
     std::string out;
-    REQUIRE(test::run_command(naq_cmd(c, "--json schedule add echo --every 30s --repeat 2 --queue reports "
-                                         "--id nightly --arg k=1"), &out) == 0);
+    REQUIRE(test::run_command(naq_cmd(c,
+                                      "--json schedule add echo --every 30s --repeat 2 --queue reports "
+                                      "--id nightly --arg k=1"),
+                              &out) == 0);
     Json added = Json::parse(out);
     CHECK(added["id"] == "nightly");
     CHECK(added["kind"] == "interval");
@@ -289,8 +289,10 @@ TEST_CASE("scheduler cli: add, list, show, pause, resume, modify, cancel with --
     CHECK_FALSE(ScheduleStore(c).get("nightly").paused);
 
     out.clear();
-    REQUIRE(test::run_command(naq_cmd(c, "--json schedule modify nightly --cron '0 9 * * MON' --tz America/New_York "
-                                         "--repeat 0"), &out) == 0);
+    REQUIRE(test::run_command(naq_cmd(c,
+                                      "--json schedule modify nightly --cron '0 9 * * MON' --tz America/New_York "
+                                      "--repeat 0"),
+                              &out) == 0);
     Json modified = Json::parse(out);
     CHECK(modified["kind"] == "cron");
     CHECK(modified["tz"] == "America/New_York");

@@ -14,15 +14,14 @@
 #include "naq/results.hpp"
 #include "naq/worker_status.hpp"
 #include "naq/workers.hpp"
-#include "worker/status/worker_status_writer.hpp"
 #include "support/test_env.hpp"
+#include "worker/status/worker_status_writer.hpp"
 
 using namespace naq;
 using namespace std::chrono_literals;
 using test::naq_cmd;
 
 namespace {
-
 
 std::optional<WorkerStatus> find(const std::vector<WorkerStatus>& all, const std::string& id) {
     for (const auto& w : all) {

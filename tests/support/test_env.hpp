@@ -3,8 +3,8 @@
 // small helpers to wait on conditions instead of sleeping.
 #pragma once
 
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <string>
 
@@ -12,12 +12,12 @@
 #include <thread>
 #include <vector>
 
+#include "devserver/net_probe.hpp"
 #include "naq/config.hpp"
+#include "naq/local_server.hpp"
 #include "naq/queue.hpp"
 #include "naq/results.hpp"
 #include "naq/worker.hpp"
-#include "devserver/net_probe.hpp"
-#include "naq/local_server.hpp"
 
 namespace naq::test {
 using naq::LocalNatsServer;
@@ -42,8 +42,7 @@ Config test_config();
 Config config_for(const std::string& url);
 
 /// Polls `condition` (cheaply, every few ms) until true or `timeout`; returns its last value.
-bool eventually(const std::function<bool()>& condition,
-                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 /// A Worker running on its own thread for the length of a scope; stops gracefully on exit.
 class RunningWorker {

@@ -21,7 +21,9 @@ TEST_CASE("codec writer: job envelopes match nlohmann's output", "[codec]") {
     job.history = Json::array({{{"requeued_at", 12}, {"reason", "dead"}}});
     CHECK(codec::encode(job) == reference(codec::to_json(job)));
 
-    job.task = "quote\" back\\slash\ttab\nnew \x01 ctrl é ü \xff" "\xfe bad";
+    job.task =
+        "quote\" back\\slash\ttab\nnew \x01 ctrl é ü \xff"
+        "\xfe bad";
     job.queue = "";
     job.depends_on.clear();
     job.result_ttl.reset();
@@ -42,7 +44,9 @@ TEST_CASE("codec writer: result records match nlohmann's output", "[codec]") {
     CHECK(codec::encode(r) == reference(codec::to_json(r)));
     r.ok = true;
     CHECK(codec::encode(r) == reference(codec::to_json(r)));  // "result": null
-    r.result = {{"sent", true}, {"out", std::string("bin\xc3" "(ary")}};
+    r.result = {{"sent", true},
+                {"out", std::string("bin\xc3"
+                                    "(ary")}};
     r.attempt = 1;
     r.worker = "w";
     r.started_at_ms = 100;

@@ -16,10 +16,10 @@
 #include "naq/errors.hpp"
 
 namespace fs = std::filesystem;
+using Catch::Matchers::Contains;
 using naq::Config;
 using naq::ConfigError;
 using naq::Millis;
-using Catch::Matchers::Contains;
 
 namespace {
 
@@ -76,7 +76,8 @@ struct CleanEnv {
         saved.push_back(std::make_unique<ScopedEnv>("NAQ_CONFIG", std::nullopt));
         for (const auto& entry : naq::describe(Config{})) {
             saved.push_back(std::make_unique<ScopedEnv>(entry.env, std::nullopt));
-            for (const auto& alias : entry.env_aliases) saved.push_back(std::make_unique<ScopedEnv>(alias, std::nullopt));
+            for (const auto& alias : entry.env_aliases)
+                saved.push_back(std::make_unique<ScopedEnv>(alias, std::nullopt));
         }
     }
 };
@@ -156,9 +157,9 @@ TEST_CASE("config: precedence is default < file < env < flag", "[config]") {
     Config config = Config::load(path);
     config.set("worker.concurrency", "40", "flag:--set");
 
-    CHECK(config.worker.concurrency == 40);          // flag over env over file
-    CHECK(config.worker.fetch_batch == 48);          // env over file
-    CHECK(config.queue.max_attempts == 3);           // file over default
+    CHECK(config.worker.concurrency == 40);           // flag over env over file
+    CHECK(config.worker.fetch_batch == 48);           // env over file
+    CHECK(config.queue.max_attempts == 3);            // file over default
     CHECK(config.worker.ack_wait == Millis{30'000});  // default
     CHECK(config.origins.at("worker.concurrency") == "flag:--set");
     CHECK(config.origins.at("worker.fetch_batch") == "env:NAQ_WORKER_FETCH_BATCH");
@@ -222,34 +223,35 @@ TEST_CASE("config: wrong types name file, line, key and what was expected", "[co
     const std::string path = (dir.path / "naq.yaml").string();
     CHECK(load_error(dir, "# workers\nworker:\n  concurrency: lots\n") ==
           path + ":3: worker.concurrency: expected an integer from 1 to 4096, got \"lots\"");
-    check_refusals(dir, {
-        {"worker:\n  concurrency: 2.5\n", {"worker.concurrency"}},
-        {"worker:\n  store_results: maybe\n", {path + ":2:", "worker.store_results: expected true/false"}},
-        {"worker:\n  concurrency:\n    a: 1\n", {"worker.concurrency", "got a mapping"}},
-        {"worker:\n  concurrency: [1, 2]\n", {"got a list"}},
-        {"worker: 5\n", {path + ":1:", "worker: expected a mapping"}},
-        {"- nats\n- worker\n", {"expected a mapping of sections"}},
-        {"worker:\n  concurrency:\n", {"worker.concurrency", "got \"\""}},
-    });
+    check_refusals(
+        dir, {
+                 {"worker:\n  concurrency: 2.5\n", {"worker.concurrency"}},
+                 {"worker:\n  store_results: maybe\n", {path + ":2:", "worker.store_results: expected true/false"}},
+                 {"worker:\n  concurrency:\n    a: 1\n", {"worker.concurrency", "got a mapping"}},
+                 {"worker:\n  concurrency: [1, 2]\n", {"got a list"}},
+                 {"worker: 5\n", {path + ":1:", "worker: expected a mapping"}},
+                 {"- nats\n- worker\n", {"expected a mapping of sections"}},
+                 {"worker:\n  concurrency:\n", {"worker.concurrency", "got \"\""}},
+             });
 }
 
 TEST_CASE("config: out-of-range values are refused", "[config]") {
     CleanEnv clean;
     TempDir dir;
     check_refusals(dir, {
-        {"worker:\n  concurrency: 0\n", {"from 1 to 4096, got \"0\""}},
-        {"worker:\n  concurrency: 5000\n", {"worker.concurrency"}},
-        {"worker:\n  fetch_batch: 10001\n", {"worker.fetch_batch"}},
-        {"worker:\n  max_ack_pending: 0\n", {"worker.max_ack_pending: expected -1"}},
-        {"jetstream:\n  replicas: 2\n", {"jetstream.replicas: expected one of 1, 3, 5"}},
-        {"jetstream:\n  prefix: a.b\n", {"jetstream.prefix"}},
-        {"jetstream:\n  max_jobs: -2\n", {"jetstream.max_jobs"}},
-        {"queue:\n  max_attempts: 0\n", {"queue.max_attempts"}},
-        {"queue:\n  default_queue: \"my queue\"\n", {"queue.default_queue"}},
-        {"nats:\n  servers: http://a:4222\n", {"nats.servers"}},
-        {"nats:\n  servers: []\n", {"nats.servers"}},
-        {"nats:\n  max_reconnect_attempts: -2\n", {"nats.max_reconnect_attempts"}},
-    });
+                            {"worker:\n  concurrency: 0\n", {"from 1 to 4096, got \"0\""}},
+                            {"worker:\n  concurrency: 5000\n", {"worker.concurrency"}},
+                            {"worker:\n  fetch_batch: 10001\n", {"worker.fetch_batch"}},
+                            {"worker:\n  max_ack_pending: 0\n", {"worker.max_ack_pending: expected -1"}},
+                            {"jetstream:\n  replicas: 2\n", {"jetstream.replicas: expected one of 1, 3, 5"}},
+                            {"jetstream:\n  prefix: a.b\n", {"jetstream.prefix"}},
+                            {"jetstream:\n  max_jobs: -2\n", {"jetstream.max_jobs"}},
+                            {"queue:\n  max_attempts: 0\n", {"queue.max_attempts"}},
+                            {"queue:\n  default_queue: \"my queue\"\n", {"queue.default_queue"}},
+                            {"nats:\n  servers: http://a:4222\n", {"nats.servers"}},
+                            {"nats:\n  servers: []\n", {"nats.servers"}},
+                            {"nats:\n  max_reconnect_attempts: -2\n", {"nats.max_reconnect_attempts"}},
+                        });
 
     Config ok = Config::from_file(dir.write("ok.yaml", "worker:\n  max_ack_pending: -1\njetstream:\n  replicas: 3\n"));
     CHECK(ok.worker.max_ack_pending == -1);
@@ -260,13 +262,14 @@ TEST_CASE("config: bad durations are refused", "[config]") {
     CleanEnv clean;
     TempDir dir;
     const std::string path = (dir.path / "naq.yaml").string();
-    check_refusals(dir, {
-        {"worker:\n  ack_wait: soon\n", {path + ":2: worker.ack_wait: expected a duration", "got \"soon\""}},
-        {"worker:\n  ack_wait: -5s\n", {"worker.ack_wait"}},
-        {"worker:\n  ack_wait: 5x\n", {"worker.ack_wait"}},
-        {"worker:\n  ack_wait: 0\n", {"worker.ack_wait"}},  // 0 makes no sense
-        {"nats:\n  request_timeout: 0.0001\n", {"nats.request_timeout"}},
-    });
+    check_refusals(
+        dir, {
+                 {"worker:\n  ack_wait: soon\n", {path + ":2: worker.ack_wait: expected a duration", "got \"soon\""}},
+                 {"worker:\n  ack_wait: -5s\n", {"worker.ack_wait"}},
+                 {"worker:\n  ack_wait: 5x\n", {"worker.ack_wait"}},
+                 {"worker:\n  ack_wait: 0\n", {"worker.ack_wait"}},  // 0 makes no sense
+                 {"nats:\n  request_timeout: 0.0001\n", {"nats.request_timeout"}},
+             });
     CHECK(Config::from_file(dir.write("ok.yaml", "queue:\n  job_timeout: 0\n")).queue.job_timeout == Millis{0});
 }
 
@@ -274,12 +277,13 @@ TEST_CASE("config: enumerated values are checked", "[config]") {
     CleanEnv clean;
     TempDir dir;
     check_refusals(dir, {
-        {"log:\n  level: loud\n", {"log.level: expected one of trace, debug, info, warn, error, critical, off"}},
-        {"log:\n  format: xml\n", {"log.format: expected one of text, json"}},
-        {"queue:\n  backoff: random\n", {"queue.backoff"}},
-        {"scheduler:\n  missed_runs: all\n", {"scheduler.missed_runs"}},
-        {"jetstream:\n  storage: disk\n", {"jetstream.storage: expected one of file, memory"}},
-    });
+                            {"log:\n  level: loud\n",
+                             {"log.level: expected one of trace, debug, info, warn, error, critical, off"}},
+                            {"log:\n  format: xml\n", {"log.format: expected one of text, json"}},
+                            {"queue:\n  backoff: random\n", {"queue.backoff"}},
+                            {"scheduler:\n  missed_runs: all\n", {"scheduler.missed_runs"}},
+                            {"jetstream:\n  storage: disk\n", {"jetstream.storage: expected one of file, memory"}},
+                        });
 
     Config config;
     config.set("log.level", "WARNING");  // the Python naq's spelling
@@ -294,26 +298,27 @@ TEST_CASE("config: malformed YAML names the file and line", "[config]") {
     TempDir dir;
     const std::string path = (dir.path / "naq.yaml").string();
     check_refusals(dir, {
-        {"worker:\n  concurrency: 3\n  fetch_batch: [1, 2\n", {path + ":", "malformed YAML"}},
-        {"worker:\n  concurrency: 3\n bad indent: 4\n", {path + ":3: malformed YAML"}},
-    });
+                            {"worker:\n  concurrency: 3\n  fetch_batch: [1, 2\n", {path + ":", "malformed YAML"}},
+                            {"worker:\n  concurrency: 3\n bad indent: 4\n", {path + ":3: malformed YAML"}},
+                        });
 }
 
 TEST_CASE("config: cross-field rules", "[config]") {
     CleanEnv clean;
     TempDir dir;
     const std::string path = (dir.path / "naq.yaml").string();
-    check_refusals(dir, {
-        {"nats:\n  tls_cert: /etc/naq/client.pem\n", {path, "nats.tls_cert is set but nats.tls_key is not"}},
-        {"nats:\n  tls_key: /etc/naq/client.key\n", {"nats.tls_key is set but nats.tls_cert is not"}},
-        {"nats:\n  password: secret\n", {"nats.password is set but nats.user is not"}},
-        {"scheduler:\n  lock_ttl: 2s\n  lock_renew: 2s\n",
-         {"scheduler.lock_renew (2s) must be shorter than scheduler.lock_ttl (2s)"}},
-        {"worker:\n  heartbeat_interval: 20s\n",
-         {"worker.heartbeat_interval (20s) must be shorter than worker.worker_ttl (15s)"}},
-        {"queue:\n  backoff_base: 10m\n  backoff_max: 1m\n",
-         {"queue.backoff_base (10m) must not exceed queue.backoff_max (1m)"}},
-    });
+    check_refusals(
+        dir, {
+                 {"nats:\n  tls_cert: /etc/naq/client.pem\n", {path, "nats.tls_cert is set but nats.tls_key is not"}},
+                 {"nats:\n  tls_key: /etc/naq/client.key\n", {"nats.tls_key is set but nats.tls_cert is not"}},
+                 {"nats:\n  password: secret\n", {"nats.password is set but nats.user is not"}},
+                 {"scheduler:\n  lock_ttl: 2s\n  lock_renew: 2s\n",
+                  {"scheduler.lock_renew (2s) must be shorter than scheduler.lock_ttl (2s)"}},
+                 {"worker:\n  heartbeat_interval: 20s\n",
+                  {"worker.heartbeat_interval (20s) must be shorter than worker.worker_ttl (15s)"}},
+                 {"queue:\n  backoff_base: 10m\n  backoff_max: 1m\n",
+                  {"queue.backoff_base (10m) must not exceed queue.backoff_max (1m)"}},
+             });
 
     Config config;
     config.set("scheduler.lock_ttl", "1s", "flag:--set");
@@ -328,7 +333,8 @@ TEST_CASE("config: validate() checks values changed in code", "[config]") {
     Config config;
     config.validate();
     config.worker.concurrency = 0;
-    CHECK_THAT(error_of([&] { config.validate(); }), Contains("worker.concurrency: expected an integer from 1 to 4096"));
+    CHECK_THAT(error_of([&] { config.validate(); }),
+               Contains("worker.concurrency: expected an integer from 1 to 4096"));
     config.worker.concurrency = 10;
     config.nats.servers.clear();
     CHECK_THAT(error_of([&] { config.validate(); }), Contains("nats.servers"));
@@ -497,7 +503,8 @@ TEST_CASE("config: YAML forms: lists, empty sections, empty file", "[config]") {
     CHECK(Config::from_file(dir.write("section.yaml", "worker:\n")).origins.empty());
     const Config flow = Config::from_file(dir.write("flow.yaml", "nats: {servers: [nats://x:1, nats://y:2]}\n"));
     CHECK(flow.nats.servers == std::vector<std::string>{"nats://x:1", "nats://y:2"});
-    const Config quoted = Config::from_file(dir.write("quoted.yaml", "worker:\n  ack_wait: \"90\"\n  store_results: no\n"));
+    const Config quoted =
+        Config::from_file(dir.write("quoted.yaml", "worker:\n  ack_wait: \"90\"\n  store_results: no\n"));
     CHECK(quoted.worker.ack_wait == Millis{90'000});
     CHECK_FALSE(quoted.worker.store_results);
 }

@@ -182,15 +182,15 @@ TEST_CASE("events: many jobs' events share few messages and each job keeps its o
 TEST_CASE("events: a job with repeated types in one slice keeps its order", "[events]") {
     Config c;
     std::vector<detail::Item> items{
-        item("q", EventType::started, "a"),         item("q", EventType::started, "b"),
-        item("q", EventType::failed, "a"),          item("q", EventType::retry_scheduled, "a"),
-        item("q", EventType::succeeded, "b"),       item("q", EventType::started, "a"),
-        item("q", EventType::failed, "a"),          item("q", EventType::dead_lettered, "a"),
+        item("q", EventType::started, "a"),      item("q", EventType::started, "b"),
+        item("q", EventType::failed, "a"),       item("q", EventType::retry_scheduled, "a"),
+        item("q", EventType::succeeded, "b"),    item("q", EventType::started, "a"),
+        item("q", EventType::failed, "a"),       item("q", EventType::dead_lettered, "a"),
         item("other", EventType::enqueued, "x"),
     };
     auto seq = replay(detail::group(c, items));
-    CHECK(of_id(seq, "a") == std::vector<std::string>{"started", "failed", "retry_scheduled", "started", "failed",
-                                                      "dead_lettered"});
+    CHECK(of_id(seq, "a") ==
+          std::vector<std::string>{"started", "failed", "retry_scheduled", "started", "failed", "dead_lettered"});
     CHECK(of_id(seq, "b") == std::vector<std::string>{"started", "succeeded"});
     CHECK(of_id(seq, "x") == std::vector<std::string>{"enqueued"});
 }
@@ -204,6 +204,5 @@ TEST_CASE("events: batches are split at the size limits", "[events]") {
     CHECK(msgs[0].events == 10);
     CHECK(msgs[2].events == 5);
     CHECK(replay(msgs).size() == 25);
-    CHECK_THROWS_AS(decode_event_message(R"({"v":1,"events":[{"v":1,"type":"bogus"}]})"),
-                    SerializationError);
+    CHECK_THROWS_AS(decode_event_message(R"({"v":1,"events":[{"v":1,"type":"bogus"}]})"), SerializationError);
 }

@@ -77,15 +77,15 @@ TEST_CASE("errors: every natsStatus maps to the right naq exception", "[errors]"
     CHECK_THROWS_AS(throw_nats_error(NATS_NO_SERVER, "op"), ConnectionError);
     CHECK_THROWS_AS(throw_nats_error(NATS_CONNECTION_CLOSED, "op"), ConnectionError);
     CHECK_THROWS_AS(throw_nats_error(NATS_NO_RESPONDERS, "op"), NotFound);
-    CHECK_THROWS_AS(throw_nats_error(NATS_ERR, "op", 10059), NotFound);   // stream not found
-    CHECK_THROWS_AS(throw_nats_error(NATS_ERR, "op", 10071), Conflict);   // wrong last sequence
-    CHECK_THROWS_AS(throw_nats_error(NATS_ERR, "op", 10077), ApiError);   // maximum messages exceeded
+    CHECK_THROWS_AS(throw_nats_error(NATS_ERR, "op", 10059), NotFound);  // stream not found
+    CHECK_THROWS_AS(throw_nats_error(NATS_ERR, "op", 10071), Conflict);  // wrong last sequence
+    CHECK_THROWS_AS(throw_nats_error(NATS_ERR, "op", 10077), ApiError);  // maximum messages exceeded
     try {
         throw_nats_error(NATS_ERR, "publish to x", 10077);
     } catch (const ApiError& e) {
         CHECK(e.js_code() == 10077);
         CHECK(std::string(e.what()).find("publish to x") != std::string::npos);
     }
-    CHECK_THROWS_WITH(throw_nats_error(NATS_TIMEOUT, "get key"), Catch::Matchers::Contains("get key") &&
-                                                                      Catch::Matchers::Contains("Timeout"));
+    CHECK_THROWS_WITH(throw_nats_error(NATS_TIMEOUT, "get key"),
+                      Catch::Matchers::Contains("get key") && Catch::Matchers::Contains("Timeout"));
 }

@@ -1,8 +1,8 @@
 // The metrics registry's Prometheus text format, and the HTTP endpoint serving it.
 #include <catch2/catch.hpp>
 
-#include "naq/errors.hpp"
 #include "devserver/net_probe.hpp"
+#include "naq/errors.hpp"
 #include "naq/local_server.hpp"
 #include "naq/metrics.hpp"
 

@@ -85,11 +85,11 @@ TEST_CASE("outcome: backoff delays are capped at max", "[outcome]") {
 
 TEST_CASE("outcome: jitter spreads the delay over [delay/2, delay] by the draw passed in", "[outcome]") {
     Backoff jittered{BackoffKind::exponential, Millis(1000), Millis(60'000), true};
-    check_retry(failed_attempt(job_with(5, jittered), 2, 0.0), Millis(1000));   // 2000 / 2
+    check_retry(failed_attempt(job_with(5, jittered), 2, 0.0), Millis(1000));  // 2000 / 2
     check_retry(failed_attempt(job_with(5, jittered), 2, 0.5), Millis(1500));
     check_retry(failed_attempt(job_with(5, jittered), 2, 0.999), Millis(1999));
     Backoff capped{BackoffKind::linear, Millis(1000), Millis(2000), true};
-    check_retry(failed_attempt(job_with(9, capped), 5, 0.5), Millis(1500));     // cap first, then jitter
+    check_retry(failed_attempt(job_with(9, capped), 5, 0.5), Millis(1500));  // cap first, then jitter
 }
 
 TEST_CASE("outcome: the last attempt's failure is dead-lettered and acked", "[outcome]") {

@@ -51,7 +51,8 @@ TEST_CASE("records: a dead letter of a job round-trips with its job and every er
 }
 
 TEST_CASE("records: an undecodable message's dead letter keeps its text, unreadable letters still show", "[records]") {
-    DeadLetter d = codec::decode_dead_letter(3, codec::encode_undecodable_dead_letter("q", "{oops", "job: not valid JSON", "w", 5));
+    DeadLetter d = codec::decode_dead_letter(
+        3, codec::encode_undecodable_dead_letter("q", "{oops", "job: not valid JSON", "w", 5));
     CHECK(d.reason == "undecodable");
     CHECK(d.id.empty());
     CHECK(d.record["raw"] == "{oops");
@@ -134,7 +135,8 @@ TEST_CASE("records: a result may carry args as deep as a job's", "[records][limi
 
 TEST_CASE("records: one enum table names every value both ways", "[records]") {
     enum class Colour { red, green, blue };
-    constexpr detail::EnumNames<Colour, 3> names{"colour", {{{Colour::red, "red"}, {Colour::green, "green"}, {Colour::blue, "blue"}}}};
+    constexpr detail::EnumNames<Colour, 3> names{
+        "colour", {{{Colour::red, "red"}, {Colour::green, "green"}, {Colour::blue, "blue"}}}};
     CHECK(std::string(names.name(Colour::green)) == "green");
     CHECK(std::string(names.name(static_cast<Colour>(9))) == "unknown");
     CHECK(names.find("blue") == Colour::blue);

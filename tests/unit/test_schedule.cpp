@@ -304,4 +304,3 @@ TEST_CASE("schedule: ISO 8601 times with Z or an offset", "[schedule]") {
     CHECK_THROWS_AS(parse_iso8601("2026-01-01"), InvalidArgument);
     CHECK_THROWS_AS(parse_iso8601("2026-01-01T00:00:00Zjunk"), InvalidArgument);
 }
-

@@ -39,8 +39,8 @@ void WorkerHeartbeat::stop(bool remove_record) {
     try {
         store_.remove(worker_id_);
     } catch (const Error& e) {
-        spdlog::warn("[worker {}] cannot remove its status record ({}); it expires after worker.worker_ttl",
-                     worker_id_, e.what());
+        spdlog::warn("[worker {}] cannot remove its status record ({}); it expires after worker.worker_ttl", worker_id_,
+                     e.what());
     }
 }
 

@@ -21,8 +21,7 @@ void WorkerStatusWriter::batch_update(const std::vector<WorkerStatus>& statuses)
 void WorkerStatusWriter::remove(const std::string& worker_id) const {
     try {
         kv_.erase(names::worker_key(worker_id));
-    } catch (const NotFound&) {
-    }
+    } catch (const NotFound&) {}
 }
 
 }  // namespace naq
