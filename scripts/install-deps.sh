@@ -9,10 +9,10 @@ packages=(
   nats-server libnats-dev libssl-dev
   libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev
   catch2 libcli11-dev libhowardhinnant-date-dev libcpp-httplib-dev
-  clang-format-14
+  clang-format-14 clang-14 libclang-rt-14-dev
 )
 # Only what the build and the tests use (clang-format-14: the rule "sources are
-# clang-formatted"). cereal, rapidjson and google-benchmark are not used (docs/performance.md).
+# clang-formatted"; clang-14 and its libFuzzer runtime: scripts/fuzz.sh). cereal, rapidjson and google-benchmark are not used (docs/performance.md).
 
 missing=()
 for p in "${packages[@]}"; do

@@ -103,6 +103,10 @@ std::string fire_job_id(const Schedule& schedule, int64_t due_ms);
 /// "...18:00+0100"; a space may replace the T. Throws InvalidArgument naming the text.
 std::chrono::system_clock::time_point parse_iso8601(std::string_view text);
 
+/// The latest time naq schedules (2200-01-01T00:00:00Z, Unix ms): later ones are refused, as
+/// std::chrono's clocks end in 2262.
+inline constexpr int64_t kLatestTimeMs = 7'258'118'400'000;
+
 namespace codec {
 /// The schedule record as stored in the schedules bucket (docs/wire-format.md).
 std::string encode(const Schedule& schedule);

@@ -27,6 +27,9 @@ struct Field {
     T& of(Config& config) const { return (config.*section).*member; }
     const T& of(const Config& config) const { return (config.*section).*member; }
 };
+// Spelled out for compilers without aggregate deduction (clang before 17, used for fuzzing).
+template <class Section, class T>
+Field(Section Config::*, T Section::*) -> Field<Section, T>;
 
 KeyDescriptor row(std::string key, std::string type, std::string expected, std::string help) {
     KeyDescriptor d;

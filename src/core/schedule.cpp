@@ -42,10 +42,17 @@ std::string iso(int64_t ms) {
                        in_day / 60'000 % 60, in_day / 1000 % 60, in_day % 1000);
 }
 
+// Past kLatestTimeMs a schedule has no next run (the clock would overflow).
+std::optional<int64_t> within_range(int64_t ms) {
+    if (ms < 0 || ms > kLatestTimeMs) return std::nullopt;
+    return ms;
+}
+
 std::optional<int64_t> cron_next(const Schedule& s, int64_t after_ms) {
+    if (!within_range(after_ms)) return std::nullopt;
     auto next = CronExpression::parse(s.cron).next_after(to_time(after_ms), s.tz);
     if (!next) return std::nullopt;
-    return to_ms(*next);
+    return within_range(to_ms(*next));
 }
 
 }  // namespace
@@ -87,12 +94,17 @@ void validate(const Schedule& s) {
                 throw InvalidArgument("interval " + format_duration(s.interval) +
                                       " is too short: the minimum is 100ms");
             }
+            if (s.interval.count() > kLatestTimeMs) {
+                throw InvalidArgument("interval " + format_duration(s.interval) +
+                                      " is too long: the maximum is 230 years");
+            }
             break;
         case ScheduleKind::cron:
             CronExpression::parse(s.cron);  // throws InvalidArgument naming field and token
             check_time_zone(s.tz);
             break;
     }
+    if (s.next_run_ms > kLatestTimeMs) throw InvalidArgument("the next run is after 2200");
     if (s.repeat && *s.repeat < 1) throw InvalidArgument("repeat must be at least 1");
     if (s.repeat && (s.remaining < 0 || s.remaining > *s.repeat)) {
         throw InvalidArgument("remaining runs must be between 0 and repeat");
@@ -106,7 +118,7 @@ void validate(const Schedule& s) {
 std::optional<int64_t> next_run_after(const Schedule& s, int64_t due_ms) {
     switch (s.kind) {
         case ScheduleKind::once: return std::nullopt;
-        case ScheduleKind::interval: return due_ms + s.interval.count();
+        case ScheduleKind::interval: return within_range(due_ms + s.interval.count());
         case ScheduleKind::cron: break;
     }
     return cron_next(s, due_ms);
@@ -118,7 +130,7 @@ std::optional<int64_t> first_run_after(const Schedule& s, int64_t now_ms) {
         case ScheduleKind::interval: {
             int64_t step = s.interval.count();
             if (s.next_run_ms > now_ms) return s.next_run_ms;
-            return s.next_run_ms + ((now_ms - s.next_run_ms) / step + 1) * step;
+            return within_range(s.next_run_ms + ((now_ms - s.next_run_ms) / step + 1) * step);
         }
         case ScheduleKind::cron: break;
     }
@@ -198,6 +210,8 @@ system_clock::time_point parse_iso8601(std::string_view text) {
     std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
                                     std::chrono::day{static_cast<unsigned>(day)}};
     if (!ymd.ok()) throw bad("is not a calendar date");
+    // system_clock counts nanoseconds in 64 bits: about 1678 to 2261. A job's time is in this era.
+    if (year < 1970 || year > 2200) throw bad("has a year outside 1970-2200");
     if (hour > 23 || minute > 59 || second > 59) throw bad("has an invalid time of day");
     return system_clock::time_point(std::chrono::sys_days{ymd}) + std::chrono::hours{hour} +
            std::chrono::minutes{minute - offset_minutes} + std::chrono::seconds{second} +

@@ -115,13 +115,18 @@ Schedule decode_schedule(std::string_view text) {
     s.kind = schedule_kind_from_string(kind);
     if (s.kind == ScheduleKind::interval) {
         s.interval = Millis(json_fields::req_int(j, "interval_ms", kWhat));
-        if (s.interval.count() <= 0) bad_field(kWhat, "interval_ms", "must be positive");
+        if (s.interval.count() <= 0 || s.interval.count() > kLatestTimeMs) {
+            bad_field(kWhat, "interval_ms", "must be positive and at most 230 years");
+        }
     }
     if (s.kind == ScheduleKind::cron) {
         s.cron = json_fields::req_string(j, "cron", kWhat);
         s.tz = json_fields::opt_string(j, "tz", kWhat, "UTC");
     }
     s.next_run_ms = json_fields::req_int(j, "next_run", kWhat);
+    // A time a clock can hold: the scheduler computes with it.
+    if (s.next_run_ms < 0 || s.next_run_ms > kLatestTimeMs)
+        bad_field(kWhat, "next_run", "must be a time from 1970 to 2200");
     s.repeat = json_fields::maybe_int(j, "repeat", kWhat);
     if (s.repeat && *s.repeat < 1) bad_field(kWhat, "repeat", "must be at least 1 or null");
     s.remaining = json_fields::opt_int(j, "remaining", kWhat, s.repeat.value_or(0));

@@ -131,6 +131,16 @@ TEST_CASE("schedule codec: bad records name the field", "[schedule][codec]") {
           "schedule options: field 'max_attempts' must be at least 1");
     CHECK(error_of(R"({"v":2,"id":"a","queue":"q","task":"t","kind":"once","next_run":1})").find("'v'") !=
           std::string::npos);
+    // Times past what a clock holds (the fuzzer's schedule with next_run in the year 13,000).
+    CHECK(
+        error_of(R"({"id":"a","queue":"q","task":"t","kind":"cron","cron":"0 9 * * *","next_run":351763971200000})") ==
+        "schedule: field 'next_run' must be a time from 1970 to 2200");
+    CHECK(error_of(R"({"id":"a","queue":"q","task":"t","kind":"once","next_run":-5})") ==
+          "schedule: field 'next_run' must be a time from 1970 to 2200");
+    CHECK(
+        error_of(
+            R"({"id":"a","queue":"q","task":"t","kind":"interval","interval_ms":9223372036854775807,"next_run":1})") ==
+        "schedule: field 'interval_ms' must be positive and at most 230 years");
     // Unknown fields are ignored.
     CHECK(codec::decode_schedule(R"({"id":"a","queue":"q","task":"t","kind":"once","next_run":5,"x":1})").next_run_ms ==
           5);
@@ -174,6 +184,17 @@ TEST_CASE("schedule: next runs keep the interval's phase and follow cron in its 
 
     CHECK_FALSE(next_run_after(once(kT0), kT0).has_value());
     CHECK_FALSE(next_run_after(cron("0 0 30 2 *"), kT0).has_value());
+}
+
+TEST_CASE("schedule: a schedule has no run after 2200", "[schedule]") {
+    Schedule s;
+    s.kind = ScheduleKind::interval;
+    s.interval = Millis(86'400'000);
+    CHECK(next_run_after(s, kLatestTimeMs - 1000) == std::nullopt);
+    CHECK(next_run_after(s, 1000) == std::optional<int64_t>(86'401'000));
+    s.kind = ScheduleKind::cron;
+    s.cron = "0 9 * * *";
+    CHECK(next_run_after(s, kLatestTimeMs) == std::nullopt);
 }
 
 TEST_CASE("schedule: fire job ids are the schedule id for a delayed job, id_<due ms> otherwise", "[schedule]") {
@@ -299,6 +320,9 @@ TEST_CASE("schedule: ISO 8601 times with Z or an offset", "[schedule]") {
     CHECK(ms("2026-01-01T00:00:01,5z") == kT0 + 1500);
     CHECK_THROWS_WITH(parse_iso8601("2026-01-01T00:00:00"), Catch::Contains("no time zone"));
     CHECK_THROWS_WITH(parse_iso8601("2026-02-30T00:00:00Z"), Catch::Contains("not a calendar date"));
+    CHECK_THROWS_WITH(parse_iso8601("1026-11-23T18:00:00Z"),
+                      Catch::Contains("year outside 1970-2200"));  // fuzz regression
+    CHECK_THROWS_WITH(parse_iso8601("9999-12-31T23:59:59Z"), Catch::Contains("year outside 1970-2200"));
     CHECK_THROWS_WITH(parse_iso8601("2026-01-01T24:00:00Z"), Catch::Contains("invalid time of day"));
     CHECK_THROWS_AS(parse_iso8601("tomorrow"), InvalidArgument);
     CHECK_THROWS_AS(parse_iso8601("2026-01-01"), InvalidArgument);
