@@ -48,7 +48,7 @@ void DeadLetters::requeue(const DeadLetter& d) const {
         body = codec::encode(job);
         msg_id = job.id + ":requeue:" + std::to_string(d.sequence);
         // The new life starts with a queued record: no result, no error yet.
-        detail::JobRecords(config_).put(detail::unstarted_status(job, JobState::queued, now_ms()));
+        detail::JobRecords(config_).put(detail::status_for(job, JobState::queued, now_ms()));
     } else if (record.contains("raw") && record["raw"].is_string()) {
         body = record["raw"].get<std::string>();  // undecodable: put back exactly as published
         msg_id = "requeue:" + std::to_string(d.sequence);

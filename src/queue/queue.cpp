@@ -23,7 +23,7 @@ namespace {
 // before any worker can see the job and write "running".
 void record_queued(const detail::JobRecords& records, const Job& job) {
     JobState state = job.depends_on.empty() ? JobState::queued : JobState::waiting;
-    records.create_first(detail::unstarted_status(job, state, job.enqueued_at_ms));
+    records.create_first(detail::status_for(job, state, job.enqueued_at_ms));
 }
 
 // The job's envelope, refused here when the server would refuse it: nothing (no record, no

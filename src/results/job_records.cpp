@@ -9,7 +9,7 @@
 
 namespace naq::detail {
 
-JobStatus unstarted_status(const Job& job, JobState state, int64_t at_ms) {
+JobStatus status_for(const Job& job, JobState state, int64_t at_ms) {
     JobStatus s;
     s.id = job.id;
     s.queue = job.queue;

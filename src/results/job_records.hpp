@@ -28,8 +28,9 @@ struct StoredStatus {
     uint64_t revision = 0;  ///< of the job's own record; 0 when it comes from its batch's record
 };
 
-/// The record of a job that has not started yet: `state` is queued or waiting.
-JobStatus unstarted_status(const Job& job, JobState state, int64_t at_ms);
+/// A job's record in `state` at `at_ms`, with nothing else that happened to it yet (no
+/// attempt, error or result): queued, waiting, or the start of a run.
+JobStatus status_for(const Job& job, JobState state, int64_t at_ms);
 
 class JobRecords {
 public:

@@ -46,7 +46,7 @@ void DependencyParking::park(const std::string& queue, Message msg, Job job, con
         std::lock_guard lock(mutex_);
         raw->watches.push_back(std::move(sub));
     }
-    if (records_ != nullptr) records_->put_async(detail::unstarted_status(raw->job, JobState::waiting, now_ms()));
+    if (records_ != nullptr) records_->put_async(detail::status_for(raw->job, JobState::waiting, now_ms()));
     log_(spdlog::level::debug, "job {}: waiting for {} dependenc(ies)", raw->job.id, pending.size());
     asio::post(pool_, [this, token] { recheck(token); });
 }

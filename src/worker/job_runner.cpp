@@ -5,6 +5,7 @@
 
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
+#include "results/job_records.hpp"
 
 namespace naq {
 
@@ -15,15 +16,10 @@ double unit_random() {
     return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
-JobStatus status_of(const Job& job, int attempt, const std::string& worker) {
-    JobStatus s;
-    s.id = job.id;
-    s.queue = job.queue;
-    s.task = job.task;
+JobStatus status_of(const Job& job, JobState state, int attempt, const std::string& worker) {
+    JobStatus s = detail::status_for(job, state, now_ms());
     s.attempt = attempt;
-    s.max_attempts = job.max_attempts;
     s.worker = worker;
-    s.enqueued_at_ms = job.enqueued_at_ms;
     return s;
 }
 
@@ -79,7 +75,7 @@ void JobRunner::finish_unrun(Message& msg, const Job& job, const WhatHappened& w
              e.what());
         return;
     }
-    JobStatus status = status_of(job, attempt, log_.id());
+    JobStatus status = status_of(job, JobState::queued, attempt, log_.id());  // the decision sets its end
     recorder_.record(msg, job, status, decide_outcome(what, job, attempt, now_ms(), 0), Json(), nullptr);
 }
 
@@ -88,10 +84,8 @@ void JobRunner::run(Message& msg, const Job& job) {
     auto cancel = std::make_shared<CancelState>();
     if (job.timeout.count() > 0) cancel->deadline = std::chrono::steady_clock::now() + job.timeout;
 
-    JobStatus status = status_of(job, attempt, log_.id());
-    status.started_at_ms = now_ms();
-    status.state = JobState::running;
-    status.updated_at_ms = status.started_at_ms;
+    JobStatus status = status_of(job, JobState::running, attempt, log_.id());
+    status.started_at_ms = status.updated_at_ms;
 
     // The lease keeper writes the "running" status if the job is still running after
     // kRunningStatusDelay: a short job costs one status write (its final state), not two.
