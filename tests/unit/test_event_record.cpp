@@ -9,12 +9,19 @@
 
 using namespace naq;
 
-TEST_CASE("events: the record is versioned JSON with the documented fields", "[events]") {
+namespace {
+// The "failed" event of attempt `attempt` of job `id` (queue "emails", task "send").
+Event failed_event(const std::string& id, int attempt) {
     Job job;
-    job.id = "job-1";
+    job.id = id;
     job.queue = "emails";
     job.task = "send";
-    Event e = job_event(EventType::failed, job, 2);
+    return job_event(EventType::failed, job, attempt);
+}
+}  // namespace
+
+TEST_CASE("events: the record is versioned JSON with the documented fields", "[events]") {
+    Event e = failed_event("job-1", 2);
     e.at_ms = 1763911200150;
     e.worker = "host-1-abc";
     e.error = "SMTP \"timeout\"\nline 2";
@@ -42,11 +49,7 @@ TEST_CASE("events: the record is versioned JSON with the documented fields", "[e
 }
 
 TEST_CASE("events: an error text that is not UTF-8 still makes a valid event", "[events][hostile]") {
-    Job job;
-    job.id = "job-2";
-    job.queue = "q";
-    job.task = "t";
-    Event e = job_event(EventType::failed, job, 1);
+    Event e = failed_event("job-2", 1);
     e.error = std::string("bad \xff\xfe bytes, ok \xc3\xa9, ctl \x01");
     std::string text = encode_event(e);
     Json j = Json::parse(text);  // throws on invalid UTF-8: the event would be unreadable
