@@ -1,7 +1,9 @@
 #include "cli.hpp"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <signal.h>
 #include <unistd.h>
@@ -48,11 +50,12 @@ SignalStopper::SignalStopper(std::function<void()> on_first) {
         int sig = 0;
         sigwait(&set, &sig);
         if (sig == SIGUSR2) return;
-        std::cerr << "naq: " << strsignal(sig) << ": stopping gracefully (again to exit now)\n";
+        // Through the log, so that log.format=json keeps every stderr line JSON.
+        spdlog::warn("{}: stopping gracefully (again to exit now)", strsignal(sig));
         on_first();
         sigwait(&set, &sig);
         if (sig == SIGUSR2) return;
-        std::cerr << "naq: second signal: exiting now\n";
+        spdlog::warn("second signal: exiting now");
         ::_exit(130);
     });
 }
@@ -86,6 +89,22 @@ int run_guarded(const std::function<int()>& body) {
     }
 }
 
+namespace {
+
+// %* in a pattern: the message as a JSON string (quoted, escaped; bytes that are not UTF-8
+// become U+FFFD), so a job's error text cannot break a JSON log line.
+class JsonMessageFlag : public spdlog::custom_flag_formatter {
+public:
+    void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+        const std::string text = nlohmann::json(std::string(msg.payload.data(), msg.payload.size()))
+                                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        dest.append(text.data(), text.data() + text.size());
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonMessageFlag>(); }
+};
+
+}  // namespace
+
 void setup_logging(const Config& config) {
     static auto logger = [] {
         auto l = spdlog::stderr_color_mt("naq");
@@ -94,8 +113,10 @@ void setup_logging(const Config& config) {
     }();
     spdlog::set_level(spdlog::level::from_str(to_string(config.log.level)));
     if (config.log.format == LogFormat::json) {
-        spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})",
-                            spdlog::pattern_time_type::utc);
+        auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+        formatter->add_flag<JsonMessageFlag>('*').set_pattern(
+            R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":%*})");
+        spdlog::set_formatter(std::move(formatter));
     } else {
         spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
     }

@@ -2,8 +2,10 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
+#include <fstream>
 
 #include "naq/errors.hpp"
 #include "naq/queue.hpp"
@@ -224,4 +226,32 @@ TEST_CASE("cli: a worker whose connection closes for good exits 5 instead of sta
     server.kill();  // no server comes back: cnats gives up after two attempts
     worker.join();
     CHECK(code == 5);  // before: it stayed up logging "fetch failed: Connection Closed" until SIGTERM (timeout: 124)
+}
+
+TEST_CASE("cli: log.format=json writes one JSON object per line, whatever a job's error says", "[cli][hostile]") {
+    Config c = test::test_config();
+    const std::string log = "/tmp/naq-json-log-" + c.jetstream.prefix + ".log";
+    {
+        test::ChildProcess worker(naq_cmd(c, "--set log.format=json worker jsonlog") + " 2>" + log);
+        Queue q("jsonlog", c);
+        // Quotes, a backslash, a newline and a byte that is not UTF-8: each would break a naive line.
+        std::string id = q.enqueue("fail", {{"message", std::string("say \"hi\" \\ then\nbye \xff")}});
+        CHECK(ResultStore(c).wait_final(id, 20s).state == JobState::dead);
+        CHECK(worker.stop() == 0);
+    }
+    std::ifstream in(log);
+    std::string line;
+    int lines = 0;
+    bool saw_error = false;
+    while (std::getline(in, line)) {
+        ++lines;
+        Json j;
+        REQUIRE_NOTHROW(j = Json::parse(line));
+        CHECK(j.contains("time"));
+        CHECK(j.contains("level"));
+        if (j["msg"].get<std::string>().find("say \"hi\" \\ then\nbye") != std::string::npos) saw_error = true;
+    }
+    std::remove(log.c_str());
+    CHECK(lines > 0);
+    CHECK(saw_error);
 }
