@@ -5,7 +5,8 @@
 #
 #   bench/run.sh                      # N = 100k, backlogs 10k / 100k
 #   bench/run.sh --peers              # + BullMQ (needs redis-server, node, npm: --install-peers)
-#   bench/run.sh --install-peers      # apt-get install redis-server nodejs npm; npm ci in bench/peers
+#   bench/run.sh --install-peers      # apt-get install what is missing of redis-server, redis-tools,
+#                                     # nodejs, npm (a node already there is kept); npm ci in bench/peers
 #   bench/run.sh --backlog-1m         # + the 1M backlog row (slow: ~2 min more)
 #   bench/run.sh --rounds 5           # throughput figures: median of 5 rounds (default 3)
 #   bench/run.sh --n 20000 -- --no-rss   # anything after -- goes to bench_naq (see bench_naq --help)
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
     --n) n="$2"; shift ;;
     --rounds) rounds="$2"; shift ;;
     --) shift; bench_args+=("$@"); break ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -38,10 +39,20 @@ done
 
 if [ "$install_peers" = 1 ]; then
   # Optional and separate from scripts/install-deps.sh: only the peer comparison needs these.
-  sudo_cmd=""
-  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq redis-server redis-tools nodejs npm >/dev/null
+  # Only what is missing, as install-deps.sh does: Debian's npm package conflicts with a node
+  # that bundles its own npm (NodeSource, nvm), so a node already there is kept as it is.
+  peer_missing=()
+  command -v redis-server >/dev/null 2>&1 || peer_missing+=(redis-server)
+  command -v redis-cli >/dev/null 2>&1 || peer_missing+=(redis-tools)
+  command -v node >/dev/null 2>&1 || peer_missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || peer_missing+=(npm)
+  if [ ${#peer_missing[@]} -gt 0 ]; then
+    echo "run.sh: installing ${peer_missing[*]}" >&2
+    sudo_cmd=""
+    [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${peer_missing[@]}" >/dev/null
+  fi
   (cd "$root/bench/peers" && npm ci --no-audit --no-fund --silent)
 fi
 
