@@ -10,6 +10,7 @@
 #   bench/run.sh --backlog-1m         # + the 1M backlog row (slow: ~2 min more)
 #   bench/run.sh --rounds 5           # throughput figures: median of 5 rounds (default 3)
 #   bench/run.sh --n 20000 -- --no-rss   # anything after -- goes to bench_naq (see bench_naq --help)
+#   bench/run.sh --no-build           # run bench_naq (and naq) as already built in the build dir
 #
 # Environment: NAQ_BENCH_BUILD_DIR (default build-bench), NAQ_BENCH_PEER_CONCURRENCY (BullMQ
 # worker concurrency, default 30: the best of 10-300 here), NAQ_BENCH_JSON (where the JSON goes).
@@ -22,11 +23,13 @@ n=100000
 rounds=3
 peers=0
 install_peers=0
+build=1
 bench_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --peers) peers=1 ;;
     --install-peers) install_peers=1 ;;
+    --no-build) build=0 ;;
     --backlog-1m) bench_args+=(--backlog-1m) ;;
     --n) n="$2"; shift ;;
     --rounds) rounds="$2"; shift ;;
@@ -56,10 +59,14 @@ if [ "$install_peers" = 1 ]; then
   (cd "$root/bench/peers" && npm ci --no-audit --no-fund --silent)
 fi
 
-configure=(-S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DNAQ_BUILD_BENCH=ON -DNAQ_WARNINGS_AS_ERRORS=ON)
-[ -f "$build_dir/CMakeCache.txt" ] || configure+=(-DNAQ_BUILD_TESTS=OFF)
-cmake "${configure[@]}" >/dev/null
-cmake --build "$build_dir" -j"$(nproc)" --target bench_naq naq_cli >/dev/null
+if [ "$build" = 1 ]; then
+  configure=(-S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DNAQ_BUILD_BENCH=ON -DNAQ_WARNINGS_AS_ERRORS=ON)
+  [ -f "$build_dir/CMakeCache.txt" ] || configure+=(-DNAQ_BUILD_TESTS=OFF)
+  cmake "${configure[@]}" >/dev/null
+  cmake --build "$build_dir" -j"$(nproc)" --target bench_naq naq_cli >/dev/null
+fi
+bench_naq="$build_dir/bench/bench_naq"
+[ -x "$bench_naq" ] || { echo "run.sh: $bench_naq is missing (run without --no-build to build it)" >&2; exit 2; }
 
 peer_json=()
 if [ "$peers" = 1 ]; then
@@ -68,5 +75,5 @@ if [ "$peers" = 1 ]; then
   "$root/bench/peers/run.sh" --n "$n" --concurrency "$peer_concurrency" --json "$peer_out" >/dev/null
   peer_json=(--peer-json "$peer_out")
 fi
-"$build_dir/bench/bench_naq" --n "$n" --rounds "$rounds" --json "$json" "${peer_json[@]}" "${bench_args[@]}"
+"$bench_naq" --n "$n" --rounds "$rounds" --json "$json" "${peer_json[@]}" "${bench_args[@]}"
 echo "(JSON: $json)"
