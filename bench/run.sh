@@ -12,6 +12,10 @@
 #   bench/run.sh --n 20000 -- --no-rss   # anything after -- goes to bench_naq (see bench_naq --help)
 #   bench/run.sh --no-build           # run bench_naq (and naq) as already built in the build dir
 #
+# One run at a time: a second bench/run.sh refuses to start while one runs (flock on
+# /tmp/naq-bench.lock, exit 1). The load average is printed before and after the run, and a
+# WARNING after the table when other processes used more than 10 % of the machine's CPU meanwhile.
+#
 # Environment: NAQ_BENCH_BUILD_DIR (default build-bench), NAQ_BENCH_PEER_CONCURRENCY (BullMQ
 # worker concurrency, default 30: the best of 10-300 here), NAQ_BENCH_JSON (where the JSON goes).
 set -euo pipefail
@@ -39,6 +43,39 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+
+# One run at a time on this machine: two runs share the cores and spoil each other's figures
+# with no sign of it in the tables. flock on a fixed file (not per build dir, the cores are shared
+# by all); it is released when this script and its children have exited.
+lock_file=/tmp/naq-bench.lock
+touch "$lock_file" 2>/dev/null || true # may be another user's: flock needs only read access
+exec 9<"$lock_file"
+if ! flock --nonblock 9; then
+  echo "run.sh: another bench/run.sh holds $lock_file; refusing to run: two runs at once spoil each other's figures" >&2
+  exit 1
+fi
+
+# What else ran during the measurement: the machine's CPU ticks from /proc/stat less this
+# script's own, its children's included (/proc/$$/stat utime stime cutime cstime: nats-server,
+# the naq workers and redis-server are waited for by their parents, so they count as ours).
+machine_ticks() { # prints "busy total"
+  local _cpu user nice system idle iowait irq softirq steal _rest
+  read -r _cpu user nice system idle iowait irq softirq steal _rest </proc/stat
+  local busy=$((user + nice + system + irq + softirq + steal))
+  echo "$busy $((busy + idle + iowait))"
+}
+own_ticks() {
+  local stat fields
+  stat="$(</proc/$$/stat)"
+  read -ra fields <<<"${stat##*) }" # the fields after the command name (field 3 on)
+  echo $((fields[11] + fields[12] + fields[13] + fields[14]))
+}
+load_average() { # 1, 5 and 15 min
+  local one five fifteen _rest
+  read -r one five fifteen _rest </proc/loadavg
+  echo "$one $five $fifteen (1, 5, 15 min; $(nproc) cores)"
+}
+others_cpu_limit_percent=10
 
 if [ "$install_peers" = 1 ]; then
   # Optional and separate from scripts/install-deps.sh: only the peer comparison needs these.
@@ -68,6 +105,10 @@ fi
 bench_naq="$build_dir/bench/bench_naq"
 [ -x "$bench_naq" ] || { echo "run.sh: $bench_naq is missing (run without --no-build to build it)" >&2; exit 2; }
 
+echo "run.sh: load average before the run: $(load_average)"
+read -r busy_before total_before < <(machine_ticks)
+own_before="$(own_ticks)"
+
 peer_json=()
 if [ "$peers" = 1 ]; then
   peer_out="$build_dir/bench-peers.json"
@@ -76,4 +117,17 @@ if [ "$peers" = 1 ]; then
   peer_json=(--peer-json "$peer_out")
 fi
 "$bench_naq" --n "$n" --rounds "$rounds" --json "$json" "${peer_json[@]}" "${bench_args[@]}"
+
+read -r busy_after total_after < <(machine_ticks)
+own_after="$(own_ticks)"
 echo "(JSON: $json)"
+echo "run.sh: load average after the run: $(load_average)"
+others=$(( (busy_after - busy_before) - (own_after - own_before) ))
+others_permille=$(( others > 0 ? others * 1000 / (total_after - total_before) : 0 ))
+others_percent="$((others_permille / 10)).$((others_permille % 10)) %"
+if [ "$others_permille" -gt $((others_cpu_limit_percent * 10)) ]; then
+  echo "run.sh: WARNING: other processes used $others_percent of the machine's CPU during the run" \
+       "(over $others_cpu_limit_percent %): the figures above are disturbed, rerun on a quiet machine"
+else
+  echo "run.sh: other processes used $others_percent of the machine's CPU during the run"
+fi
