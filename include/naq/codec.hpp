@@ -29,12 +29,17 @@ Json to_json(const JobResult& result);
 Json to_json(const Job& job);
 
 /// The dead letter of a job that will not run again (reason failed | unknown_task |
-/// dependency_failed): the job itself, its last error and every attempt's error.
+/// dependency_failed | max_deliveries): the job itself, its last error and every attempt's error.
+/// With `max_bytes` (the server's max_payload; 0 = no limit) a record that would not fit drops,
+/// in turn, the job's args (`args_dropped`: their size), all but the last attempt's error
+/// (`errors_dropped`: how many) and the job's earlier lives, saying so in the record.
 std::string encode_dead_letter(const Job& job, const JobStatus& status, std::string_view reason,
-                               std::string_view worker);
-/// The dead letter of a message that is not a job: its text exactly as published, and why.
+                               std::string_view worker, std::size_t max_bytes = 0);
+/// The dead letter of a message that is not a job, and why: its bytes in `raw` when they are
+/// UTF-8, else in `raw_base64`. With `max_bytes` a message too big to fit keeps its first bytes
+/// only, and `raw_size` says how many there were.
 std::string encode_undecodable_dead_letter(std::string_view queue, std::string_view raw, std::string_view error,
-                                           std::string_view worker, int64_t failed_at_ms);
+                                           std::string_view worker, int64_t failed_at_ms, std::size_t max_bytes = 0);
 /// Reads a dead letter; never throws: a record that is not a JSON object comes back with
 /// reason "unreadable" and its text in record["raw"].
 DeadLetter decode_dead_letter(uint64_t sequence, std::string_view text);

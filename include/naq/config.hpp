@@ -78,6 +78,11 @@ struct WorkerSettings {
     Millis fetch_timeout{1000};        ///< how long one pull request waits for messages
     Millis ack_wait{30'000};           ///< redelivery after a crash; long jobs extend their lease
     int64_t max_ack_pending = 20'000;  ///< consumer-wide unacked limit (server default 1000 stalls)
+    /// The most times a job's message is delivered. A delivery past it does not run: the job is
+    /// dead-lettered (reason "max_deliveries"), or terminated if even that fails; the consumer's
+    /// MaxDeliver is one more, the server's backstop. Bounds every redelivery loop (a record the
+    /// server refuses, a worker that dies on the job); a job's attempts are bounded by it too.
+    int max_deliveries = 100;
     Millis heartbeat_interval{5000};
     Millis worker_ttl{15'000};      ///< a worker that stops heartbeating vanishes after this
     Millis shutdown_grace{30'000};  ///< in-flight jobs get this long to finish on SIGTERM

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/job_limits.hpp"
 #include "naq/config.hpp"
 #include "naq/json.hpp"
 
@@ -61,11 +62,25 @@ private:
 /// Unix milliseconds as an ISO 8601 UTC time ("-" for 0).
 std::string format_time(int64_t ms);
 
+/// The longest job timeout (a job's limit, core/job_limits.hpp), --in delay and --wait.
+inline constexpr Millis kLongestJobDuration{detail::kMaxJobDurationMs};
+inline constexpr Millis kLongestDelay{36'500LL * 86'400'000};  // 100 years; times end at 2200 anyway
+inline constexpr Millis kLongestWait{365LL * 86'400'000};
+
+/// Option checks (options.cpp). CLI11 turns a failed check into "--flag: why" and exit 2.
+/// The value must not be empty: `-q ''` is a mistake, not the default.
+CLI::Validator non_empty();
+/// A duration as naq/durations.hpp spells it ("90", "1.5h"), within [min, max].
+CLI::Validator duration_within(Millis min, Millis max);
+/// `text` as a duration; InvalidArgument naming `flag` when it is not one.
+Millis duration_flag(const std::string& flag, const std::string& text);
+/// The --args-file text, refused past 64 MiB (so /dev/zero ends). Throws InvalidArgument.
+std::string read_args_file(const std::string& path);
+
 /// Job arguments from --arg key=value pairs over --args JSON or --args-file (cmd_job.cpp).
 /// Throws InvalidArgument.
 Json parse_args(const std::vector<std::string>& pairs, const std::string& args_json, const std::string& args_file);
 
-/// Prints rows as an aligned table with a header row.
 /// Prints a table; every cell goes through terminal_safe (cells hold text from the wire).
 void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 

@@ -1,7 +1,5 @@
 // naq enqueue | result | job
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "cli.hpp"
 #include "core/json_fields.hpp"
@@ -18,13 +16,7 @@ Json parse_args(const std::vector<std::string>& pairs, const std::string& args_j
     Json args = Json::object();
     if (!args_json.empty() || !args_file.empty()) {
         std::string text = args_json;
-        if (!args_file.empty()) {
-            std::ifstream in(args_file);
-            if (!in) throw InvalidArgument("--args-file " + args_file + ": cannot read");
-            std::stringstream ss;
-            ss << in.rdbuf();
-            text = ss.str();
-        }
+        if (!args_file.empty()) text = read_args_file(args_file);
         try {
             args = json_fields::parse_value(text, args_file.empty() ? "--args" : "--args-file " + args_file);
         } catch (const SerializationError& e) {
@@ -66,45 +58,55 @@ int print_result(const JobResult& r, bool json) {
 void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
     // ---- enqueue
     struct EnqueueArgs {
-        std::string task, queue, args_json, args_file, job_id, at, in;
+        std::string task, queue, args_json, args_file, job_id, at, in, job_timeout, timeout = "60";
         std::vector<std::string> pairs, depends_on;
-        int max_attempts = 0;
-        double timeout_s = 0, job_timeout_s = 0;
+        std::optional<int> max_attempts;
         bool wait = false;
     };
     auto ea = std::make_shared<EnqueueArgs>();
     auto* enqueue = app.add_subcommand("enqueue", "Put a job on a queue; prints its id (or its result with --wait)");
-    enqueue->add_option("task", ea->task, "task name")->required();
-    enqueue->add_option("-q,--queue", ea->queue, "queue (default: queue.default_queue)");
+    enqueue->add_option("task", ea->task, "task name")->required()->check(non_empty());
+    enqueue->add_option("-q,--queue", ea->queue, "queue (default: queue.default_queue)")->check(non_empty());
     enqueue->add_option("-a,--arg", ea->pairs, "argument key=value (value parsed as JSON when it is JSON)");
-    enqueue->add_option("--args", ea->args_json, "arguments as JSON");
-    enqueue->add_option("--args-file", ea->args_file, "file holding the arguments as JSON");
-    enqueue->add_option("--job-id", ea->job_id, "caller-chosen id: a repeat within the dedup window is a no-op");
-    enqueue->add_option("--max-attempts", ea->max_attempts, "attempts before dead-lettering (1 = no retry)");
-    enqueue->add_option("--job-timeout", ea->job_timeout_s, "seconds an attempt may run");
-    enqueue->add_option("--depends-on", ea->depends_on, "job id that must succeed first (repeatable)");
-    enqueue->add_option("--at", ea->at, "run at an ISO 8601 time, e.g. 2026-11-23T18:00:00Z (needs naq scheduler)");
-    enqueue->add_option("--in", ea->in, "run after a delay: 90s, 10m, 2h (needs naq scheduler)");
+    auto* args = enqueue->add_option("--args", ea->args_json, "arguments as JSON")->check(non_empty());
+    enqueue->add_option("--args-file", ea->args_file, "file holding the arguments as JSON")
+        ->check(non_empty())
+        ->excludes(args);
+    enqueue->add_option("--job-id", ea->job_id, "caller-chosen id: a repeat within the dedup window is a no-op")
+        ->check(non_empty());
+    enqueue->add_option("--max-attempts", ea->max_attempts, "attempts before dead-lettering (1 = no retry)")
+        ->check(CLI::Range(1, detail::kMaxJobAttempts));
+    enqueue->add_option("--job-timeout", ea->job_timeout, "how long an attempt may run: 90 (seconds), 10m, 2h")
+        ->check(duration_within(Millis(1), kLongestJobDuration));
+    enqueue->add_option("--depends-on", ea->depends_on, "job id that must succeed first (repeatable)")
+        ->check(non_empty());
+    auto* at =
+        enqueue->add_option("--at", ea->at, "run at an ISO 8601 time, e.g. 2026-11-23T18:00:00Z (needs naq scheduler)")
+            ->check(non_empty());
+    enqueue->add_option("--in", ea->in, "run after a delay: 90s, 10m, 2h (needs naq scheduler)")
+        ->check(duration_within(Millis(0), kLongestDelay))
+        ->excludes(at);
     enqueue->add_flag("-w,--wait", ea->wait, "wait for the result and print it");
-    enqueue->add_option("-t,--timeout", ea->timeout_s, "seconds to wait with --wait (default 60)");
+    enqueue->add_option("-t,--timeout", ea->timeout, "how long to wait with --wait (default 60 seconds)")
+        ->check(duration_within(Millis(1), kLongestWait));
     enqueue->callback([&g, &exit_code, ea] {
         exit_code = run_guarded([&] {
-            Config config = g.load_config();
-            Queue queue(ea->queue.empty() ? config.queue.default_queue : ea->queue, config);
+            // Every argument is checked before anything connects.
             EnqueueOptions opts;
             opts.job_id = ea->job_id;
-            if (ea->max_attempts > 0) opts.max_attempts = ea->max_attempts;
-            if (ea->job_timeout_s > 0) opts.timeout = Millis(static_cast<int64_t>(ea->job_timeout_s * 1000));
+            opts.max_attempts = ea->max_attempts;
+            if (!ea->job_timeout.empty()) opts.timeout = duration_flag("--job-timeout", ea->job_timeout);
             opts.depends_on = ea->depends_on;
             Json args = parse_args(ea->pairs, ea->args_json, ea->args_file);
+            std::optional<std::chrono::system_clock::time_point> at;
+            if (!ea->at.empty()) at = parse_iso8601(ea->at);
+            Config config = g.load_config();
+            Queue queue(ea->queue.empty() ? config.queue.default_queue : ea->queue, config);
             EnqueueResult r;
-            if (!ea->at.empty() && !ea->in.empty()) throw InvalidArgument("give --at or --in, not both");
-            if (!ea->at.empty()) {
-                r.id = queue.enqueue_at(parse_iso8601(ea->at), ea->task, args, opts);
+            if (at) {
+                r.id = queue.enqueue_at(*at, ea->task, args, opts);
             } else if (!ea->in.empty()) {
-                auto delay = parse_duration(ea->in);
-                if (!delay) throw InvalidArgument("--in: '" + ea->in + "' is not a duration (e.g. 30s, 10m, 1.5h)");
-                r.id = queue.enqueue_in(*delay, ea->task, args, opts);
+                r.id = queue.enqueue_in(duration_flag("--in", ea->in), ea->task, args, opts);
             } else {
                 r = queue.submit(queue.make_job(ea->task, args, opts));
             }
@@ -116,8 +118,7 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
                 }
                 return kOk;
             }
-            Millis timeout(static_cast<int64_t>((ea->timeout_s > 0 ? ea->timeout_s : 60) * 1000));
-            return print_result(ResultStore(config).wait(r.id, timeout), g.json);
+            return print_result(ResultStore(config).wait(r.id, duration_flag("--timeout", ea->timeout)), g.json);
         });
     });
 
@@ -125,19 +126,19 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
     struct ResultArgs {
         std::string id;
         bool wait = false;
-        double timeout_s = 60;
+        std::string timeout = "60";
     };
     auto ra = std::make_shared<ResultArgs>();
     auto* result = app.add_subcommand("result", "Print a job's result (exit 1 if the job failed, 3 if none)");
     result->add_option("id", ra->id, "job id")->required();
     result->add_flag("-w,--wait", ra->wait, "wait until the result exists");
-    result->add_option("-t,--timeout", ra->timeout_s, "seconds to wait with --wait (default 60)");
+    result->add_option("-t,--timeout", ra->timeout, "how long to wait with --wait (default 60 seconds)")
+        ->check(duration_within(Millis(1), kLongestWait));
     result->callback([&g, &exit_code, ra] {
         exit_code = run_guarded([&] {
             Config config = g.load_config();
             ResultStore store(config);
-            JobResult r =
-                ra->wait ? store.wait(ra->id, Millis(static_cast<int64_t>(ra->timeout_s * 1000))) : store.get(ra->id);
+            JobResult r = ra->wait ? store.wait(ra->id, duration_flag("--timeout", ra->timeout)) : store.get(ra->id);
             return print_result(r, g.json);
         });
     });

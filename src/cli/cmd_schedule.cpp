@@ -19,29 +19,31 @@ struct TimingArgs {
     int64_t repeat = -1;  // -1 = not given
     std::string queue, task, args_json, args_file;
     std::vector<std::string> pairs;
-    int max_attempts = 0;
-    double job_timeout_s = -1;
+    std::optional<int> max_attempts;
+    std::string job_timeout;
 };
 
 void add_timing_options(CLI::App* cmd, TimingArgs& t, bool modify) {
-    cmd->add_option("--cron", t.cron, "cron expression, 5 or 6 fields or @daily etc. (docs/cron.md)");
-    cmd->add_option("--tz", t.tz, "IANA time zone of the cron expression (default UTC)");
-    cmd->add_option("--every", t.every, "fixed interval: 30s, 5m, 1.5h (at least 100ms)");
-    cmd->add_option("--at", t.at, "one run at an ISO 8601 time, e.g. 2026-11-23T18:00:00Z");
-    cmd->add_option("--in", t.in, "one run after a delay: 90s, 10m, 2h");
+    cmd->add_option("--cron", t.cron, "cron expression, 5 or 6 fields or @daily etc. (docs/cron.md)")
+        ->check(non_empty());
+    cmd->add_option("--tz", t.tz, "IANA time zone of the cron expression (default UTC)")->check(non_empty());
+    cmd->add_option("--every", t.every, "fixed interval: 30s, 5m, 1.5h (at least 100ms)")
+        ->check(duration_within(Millis(1), kLongestDelay));
+    cmd->add_option("--at", t.at, "one run at an ISO 8601 time, e.g. 2026-11-23T18:00:00Z")->check(non_empty());
+    cmd->add_option("--in", t.in, "one run after a delay: 90s, 10m, 2h")
+        ->check(duration_within(Millis(0), kLongestDelay));
     cmd->add_option("--repeat", t.repeat, modify ? "runs left from now (0 = forever)" : "total runs (default forever)");
-    cmd->add_option("-q,--queue", t.queue, modify ? "new queue" : "queue (default: queue.default_queue)");
+    cmd->add_option("-q,--queue", t.queue, modify ? "new queue" : "queue (default: queue.default_queue)")
+        ->check(non_empty());
     cmd->add_option("-a,--arg", t.pairs, "argument key=value (value parsed as JSON when it is JSON)");
-    cmd->add_option("--args", t.args_json, "arguments as JSON");
-    cmd->add_option("--args-file", t.args_file, "file holding the arguments as JSON");
-    cmd->add_option("--max-attempts", t.max_attempts, "attempts of each run's job (1 = no retry)");
-    cmd->add_option("--job-timeout", t.job_timeout_s, "seconds each run's job may run");
-}
-
-Millis duration_flag(const std::string& flag, const std::string& text) {
-    auto d = parse_duration(text);
-    if (!d) throw InvalidArgument(flag + ": '" + text + "' is not a duration (e.g. 30s, 10m, 1.5h, 250ms)");
-    return *d;
+    auto* args = cmd->add_option("--args", t.args_json, "arguments as JSON")->check(non_empty());
+    cmd->add_option("--args-file", t.args_file, "file holding the arguments as JSON")
+        ->check(non_empty())
+        ->excludes(args);
+    cmd->add_option("--max-attempts", t.max_attempts, "attempts of each run's job (1 = no retry)")
+        ->check(CLI::Range(1, detail::kMaxJobAttempts));
+    cmd->add_option("--job-timeout", t.job_timeout, "how long each run's job may run: 90 (seconds), 10m; 0 = none")
+        ->check(duration_within(Millis(0), kLongestJobDuration));
 }
 
 std::chrono::system_clock::time_point at_flag(const TimingArgs& t) {
@@ -105,7 +107,7 @@ void add_schedule_commands(CLI::App& app, Globals& g, int& exit_code) {
     auto* add = schedule->add_subcommand("add", "Store a schedule; prints its id");
     add->add_option("task", aa->t.task, "task name")->required();
     add_timing_options(add, aa->t, false);
-    add->add_option("--id", aa->id, "schedule id (default: a new UUIDv7)");
+    add->add_option("--id", aa->id, "schedule id (default: a new UUIDv7)")->check(non_empty());
     add->add_flag("--paused", aa->paused, "store it paused");
     add->callback([&g, &exit_code, aa] {
         exit_code = run_guarded([&] {
@@ -115,8 +117,8 @@ void add_schedule_commands(CLI::App& app, Globals& g, int& exit_code) {
             Config config = g.load_config();
             Queue queue(t.queue.empty() ? config.queue.default_queue : t.queue, config);
             EnqueueOptions opts;
-            if (t.max_attempts > 0) opts.max_attempts = t.max_attempts;
-            if (t.job_timeout_s >= 0) opts.timeout = Millis(static_cast<int64_t>(t.job_timeout_s * 1000));
+            opts.max_attempts = t.max_attempts;
+            if (!t.job_timeout.empty()) opts.timeout = duration_flag("--job-timeout", t.job_timeout);
             Json args = parse_args(t.pairs, t.args_json, t.args_file);
             ScheduleOptions so;
             so.id = aa->id;
@@ -242,8 +244,8 @@ void add_schedule_commands(CLI::App& app, Globals& g, int& exit_code) {
             }
             if (!t.task.empty()) c.task = t.task;
             if (has_args(t)) c.args = parse_args(t.pairs, t.args_json, t.args_file);
-            if (t.max_attempts > 0) c.max_attempts = t.max_attempts;
-            if (t.job_timeout_s >= 0) c.timeout = Millis(static_cast<int64_t>(t.job_timeout_s * 1000));
+            if (t.max_attempts) c.max_attempts = t.max_attempts;
+            if (!t.job_timeout.empty()) c.timeout = duration_flag("--job-timeout", t.job_timeout);
             Config config = g.load_config();
             Schedule s = ScheduleStore(config).modify(ma->id, c);
             if (c.queue) Queue(*c.queue, config);  // creates the streams for a queue new to this deployment

@@ -36,6 +36,12 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        // "A subcommand is required" hides the real mistake when a word was not understood.
+        const auto unknown = app.remaining();
+        if (!unknown.empty() && app.get_subcommands().empty()) {
+            std::cerr << "naq: unknown command or option '" << unknown.front() << "' (naq --help lists them)\n";
+            return kUsage;
+        }
         int code = app.exit(e);
         return code == 0 ? kOk : kUsage;
     }

@@ -81,6 +81,12 @@ void Config::validate() const {
                   "the leader must renew its lease before it expires");
     check_shorter(*this, "worker.heartbeat_interval", worker.heartbeat_interval, "worker.worker_ttl", worker.worker_ttl,
                   "a live worker must heartbeat before its record expires");
+    if (queue.max_attempts > worker.max_deliveries) {
+        cross_field_error(*this, "queue.max_attempts", "worker.max_deliveries",
+                          "queue.max_attempts (" + std::to_string(queue.max_attempts) + ") must not exceed " +
+                              "worker.max_deliveries (" + std::to_string(worker.max_deliveries) +
+                              "): a job is never delivered more often than that");
+    }
     if (queue.backoff_base > queue.backoff_max) {
         cross_field_error(*this, "queue.backoff_base", "queue.backoff_max",
                           "queue.backoff_base (" + format_duration(queue.backoff_base) + ") must not exceed " +

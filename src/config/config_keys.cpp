@@ -260,6 +260,8 @@ std::vector<KeyDescriptor> build_table() {
             {"NAQ_DEFAULT_ACK_WAIT"}),
         integer("worker.max_ack_pending", Field{&C::worker, &WS::max_ack_pending}, 1, kNoMax,
                 "unacked messages per queue consumer, over all workers; -1 = unlimited", true),
+        integer("worker.max_deliveries", Field{&C::worker, &WS::max_deliveries}, 1, 1'000'000,
+                "deliveries of a job before it is dead-lettered whatever happened; >= queue.max_attempts"),
         duration("worker.heartbeat_interval", Field{&C::worker, &WS::heartbeat_interval}, 10 * ms, h,
                  "how often a worker reports its status; < worker.worker_ttl"),
         aka(duration("worker.worker_ttl", Field{&C::worker, &WS::worker_ttl}, 100 * ms, day,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 
@@ -13,6 +14,8 @@
 #include "config/value_parsing.hpp"
 #include "naq/config.hpp"
 #include "naq/errors.hpp"
+
+extern char** environ;  // POSIX: the process's environment
 
 namespace naq {
 
@@ -67,12 +70,51 @@ std::string yaml_value_text(const YAML::Node& value, const KeyDescriptor& d, con
                       (value.IsMap() ? "mapping" : "list"));
 }
 
+/// A quote that opens a value and is not closed on its line. YAML lets a quoted scalar run on,
+/// so `name: "abc` quietly swallows the next lines (and their keys) into one value; no naq
+/// setting spans lines, so this is always a mistake. Throws ConfigError naming the line.
+void check_quotes_close(const std::string& path, std::istream& in) {
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+        const auto colon = line.find(": ");
+        const auto first = line.find_first_not_of(" \t");
+        if (colon == std::string::npos || first == std::string::npos || line[first] == '#') continue;
+        const auto start = line.find_first_not_of(' ', colon + 1);
+        if (start == std::string::npos || (line[start] != '"' && line[start] != '\'')) continue;
+        const char quote = line[start];
+        bool closed = false;
+        for (std::size_t i = start + 1; i < line.size() && !closed; ++i) {
+            if (quote == '"' && line[i] == '\\') {
+                ++i;  // an escaped character, "\"" included
+            } else if (line[i] == quote) {
+                if (quote == '\'' && i + 1 < line.size() && line[i + 1] == '\'') {
+                    ++i;  // '' is a quote inside a single-quoted value
+                } else {
+                    closed = true;
+                }
+            }
+        }
+        if (!closed) {
+            throw ConfigError(path + ":" + std::to_string(number) + ": the " + (quote == '"' ? "double" : "single") +
+                              " quote of this value is not closed on its line");
+        }
+    }
+}
+
 YAML::Node read_yaml(const std::string& path) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) throw ConfigError(path + ": config file not found");
     if (std::filesystem::is_directory(path, ec)) throw ConfigError(path + ": config file is a directory");
     try {
-        return YAML::LoadFile(path);
+        std::ifstream in(path);
+        if (!in) throw YAML::BadFile(path);
+        check_quotes_close(path, in);
+        std::vector<YAML::Node> documents = YAML::LoadAllFromFile(path);
+        if (documents.size() > 1) {
+            throw ConfigError(path + ": holds " + std::to_string(documents.size()) +
+                              " YAML documents (separated by ---); naq reads one");
+        }
+        return documents.empty() ? YAML::Node() : documents.front();
     } catch (const YAML::BadFile&) {
         throw ConfigError(path + ": cannot read config file");
     } catch (const YAML::ParserException& e) {
@@ -135,7 +177,33 @@ const char* env_value(const std::string& name) {
     return value != nullptr && *value != '\0' ? value : nullptr;
 }
 
+/// NAQ_<SECTION>_… variables that name no setting (a typo such as NAQ_WORKER__CONCURRENCY)
+/// would be ignored in silence: each gets a warning instead. Other NAQ_ names belong to tools.
+void warn_unknown_settings_in_environment(Config& config) {
+    std::set<std::string> known = {"NAQ_CONFIG"};
+    std::vector<std::string> settings;
+    for (const auto& d : detail::config_keys()) {
+        settings.push_back(d.env);
+        for (const auto& alias : d.env_aliases) settings.push_back(alias);
+        for (const auto& old : d.renamed_from) settings.push_back(detail::env_name(old));
+    }
+    known.insert(settings.begin(), settings.end());
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+        const std::string_view text(*entry);
+        const std::string name(text.substr(0, text.find('=')));
+        if (name.rfind("NAQ_", 0) != 0 || known.count(name) != 0) continue;
+        const bool names_a_section = std::any_of(
+            detail::config_sections().begin(), detail::config_sections().end(),
+            [&](const std::string& section) { return name.rfind(detail::env_name(section) + "_", 0) == 0; });
+        if (names_a_section) {
+            config.warnings.push_back("env " + name + " is not a naq setting; it is ignored" +
+                                      did_you_mean(name, settings));
+        }
+    }
+}
+
 void apply_environment(Config& config) {
+    warn_unknown_settings_in_environment(config);
     for (const auto& d : detail::config_keys()) {
         // The Python naq's name first, so the NAQ_<SECTION>_<FIELD> name wins when both are set.
         for (const auto& alias : d.env_aliases) {

@@ -220,7 +220,7 @@ void JetStream::ensure_consumer(const ConsumerSpec& spec) const {
     }
     check(s, "look up consumer " + spec.durable, code);
     const jsConsumerConfig* have = ci->Config;
-    if (have->AckWait != cc.AckWait || have->MaxAckPending != cc.MaxAckPending) {
+    if (have->AckWait != cc.AckWait || have->MaxAckPending != cc.MaxAckPending || have->MaxDeliver != cc.MaxDeliver) {
         ConsumerInfoPtr updated;
         check(js_UpdateConsumer(&updated.ptr, native_handle(), spec.stream.c_str(), &cc, nullptr, &code),
               "update consumer " + spec.durable, code);

@@ -1,5 +1,6 @@
 #include "naq/codec.hpp"
 
+#include "core/job_limits.hpp"
 #include "core/json_fields.hpp"
 #include "json_writer.hpp"
 #include "naq/errors.hpp"
@@ -118,8 +119,9 @@ Job decode_job(std::string_view text, std::string_view queue_hint) {
     if (const Json* o = find(j, "options")) {
         constexpr std::string_view owhat = "job options";
         if (!o->is_object()) bad_field(what, "options", "must be an object");
-        job.max_attempts = static_cast<int>(opt_int(*o, "max_attempts", owhat, 1));
-        if (job.max_attempts < 1) bad_field(owhat, "max_attempts", "must be at least 1");
+        // Range-checked before it is narrowed to an int (checked again with the rest below).
+        const int64_t attempts = opt_int(*o, "max_attempts", owhat, 1);
+        job.max_attempts = static_cast<int>(std::clamp<int64_t>(attempts, 0, detail::kMaxJobAttempts + 1));
         if (const Json* b = find(*o, "backoff")) job.backoff = backoff_from(*b);
         job.timeout = Millis(opt_int(*o, "timeout_ms", owhat));
         if (find(*o, "result_ttl_ms") != nullptr) job.result_ttl = Millis(opt_int(*o, "result_ttl_ms", owhat));
@@ -132,6 +134,7 @@ Job decode_job(std::string_view text, std::string_view queue_hint) {
         if (!h->is_array()) bad_field(what, "history", "must be an array");
         job.history = *h;
     }
+    if (auto violation = detail::job_limit_violation(job)) throw SerializationError("job: " + *violation);
     return job;
 }
 

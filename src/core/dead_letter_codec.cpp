@@ -1,4 +1,5 @@
 // The dead letter and cancel request records (docs/wire-format.md).
+#include "core/byte_text.hpp"
 #include "core/json_fields.hpp"
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
@@ -7,30 +8,81 @@ namespace naq::codec {
 
 using namespace json_fields;
 
+namespace {
+
+/// The first `n` bytes of `text`, shortened so a UTF-8 text is not cut inside a character.
+std::string_view cut_at_char(std::string_view text, std::size_t n, bool utf8) {
+    if (utf8) {
+        while (n > 0 && n < text.size() && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+    }
+    return text.substr(0, n);
+}
+
+}  // namespace
+
 std::string encode_dead_letter(const Job& job, const JobStatus& status, std::string_view reason,
-                               std::string_view worker) {
-    return dump({{"v", kWireVersion},
-                 {"id", job.id},
-                 {"queue", job.queue},
-                 {"task", job.task},
-                 {"reason", reason},
-                 {"error", status.error},
-                 {"errors", errors_json(status.errors)},
-                 {"failed_at", status.finished_at_ms},
-                 {"worker", worker},
-                 {"job", to_json(job)}});
+                               std::string_view worker, std::size_t max_bytes) {
+    Json record = {{"v", kWireVersion},
+                   {"id", job.id},
+                   {"queue", job.queue},
+                   {"task", job.task},
+                   {"reason", reason},
+                   {"error", status.error},
+                   {"errors", errors_json(status.errors)},
+                   {"failed_at", status.finished_at_ms},
+                   {"worker", worker},
+                   {"job", to_json(job)}};
+    std::string text = dump(record);
+    auto fits = [&] { return max_bytes == 0 || text.size() <= max_bytes; };
+    // Too big for the server (a job near max_payload, a long history): what identifies the job
+    // and why it died is kept, and the record says what was left out.
+    if (!fits()) {
+        record["job"]["args"] = nullptr;
+        record["args_dropped"] = dump(job.args).size();
+        text = dump(record);
+    }
+    if (!fits() && status.errors.size() > 1) {
+        record["errors"] = errors_json({status.errors.back()});
+        record["errors_dropped"] = status.errors.size() - 1;
+        text = dump(record);
+    }
+    if (!fits() && record["job"].contains("history")) {
+        record["job"].erase("history");
+        text = dump(record);
+    }
+    return text;
 }
 
 std::string encode_undecodable_dead_letter(std::string_view queue, std::string_view raw, std::string_view error,
-                                           std::string_view worker, int64_t failed_at_ms) {
-    return dump({{"v", kWireVersion},
-                 {"id", nullptr},
-                 {"queue", queue},
-                 {"reason", "undecodable"},
-                 {"error", error},
-                 {"failed_at", failed_at_ms},
-                 {"worker", worker},
-                 {"raw", raw}});
+                                           std::string_view worker, int64_t failed_at_ms, std::size_t max_bytes) {
+    Json record = {{"v", kWireVersion},       {"id", nullptr},  {"queue", queue},
+                   {"reason", "undecodable"}, {"error", error}, {"failed_at", failed_at_ms},
+                   {"worker", worker}};
+    // Lossless: bytes that are not UTF-8 would become U+FFFD in a JSON string.
+    const bool utf8 = detail::is_valid_utf8(raw);
+    auto with_raw = [&](std::string_view bytes) {
+        if (utf8) {
+            record["raw"] = std::string(bytes);
+        } else {
+            record["raw_base64"] = detail::base64_encode(bytes);
+        }
+        return dump(record);
+    };
+    std::string text = with_raw(raw);
+    if (max_bytes == 0 || text.size() <= max_bytes) return text;
+    // Keep the longest start of the message that fits (escaping makes the size non-linear).
+    record["raw_size"] = raw.size();
+    std::size_t lo = 0;
+    std::size_t hi = raw.size();
+    while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo + 1) / 2;
+        if (with_raw(cut_at_char(raw, mid, utf8)).size() <= max_bytes) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    return with_raw(cut_at_char(raw, lo, utf8));
 }
 
 DeadLetter decode_dead_letter(uint64_t sequence, std::string_view text) {

@@ -1,5 +1,6 @@
 // The schedule record's JSON form (docs/wire-format.md), in the style of src/core/codec.cpp:
 // "v": 1, unknown fields ignored, a missing or ill-typed field is a SerializationError naming it.
+#include "core/job_limits.hpp"
 #include "core/json_fields.hpp"
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
@@ -35,7 +36,9 @@ EnqueueOptions options_from(const Json& o) {
     if (!o.is_object()) bad_field(kWhat, "options", "must be an object");
     EnqueueOptions out;
     if (auto v = maybe_int(o, "max_attempts", what)) {
-        if (*v < 1) bad_field(what, "max_attempts", "must be at least 1");
+        if (*v < 1 || *v > detail::kMaxJobAttempts) {
+            bad_field(what, "max_attempts", "must be from 1 to " + std::to_string(detail::kMaxJobAttempts));
+        }
         out.max_attempts = static_cast<int>(*v);
     }
     if (const Json* b = find(o, "backoff")) {

@@ -1,5 +1,6 @@
 #include "naq/dead_letters.hpp"
 
+#include "core/byte_text.hpp"
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
 #include "naq/jetstream.hpp"
@@ -39,6 +40,10 @@ void DeadLetters::requeue(const DeadLetter& d) const {
     names::check_token(queue, "queue name");
     std::string body;
     std::string msg_id;
+    const std::string which = "dead letter " + std::to_string(d.sequence);
+    if (record.contains("args_dropped") || record.contains("raw_size")) {
+        throw SerializationError(which + " kept only part of its job (it was too big to store whole): cannot requeue");
+    }
     if (record.contains("job") && record["job"].is_object()) {
         Job job = codec::decode_job(record["job"].dump(), queue);
         // The earlier life's errors travel with the job; attempts start again from 1.
@@ -52,8 +57,13 @@ void DeadLetters::requeue(const DeadLetter& d) const {
     } else if (record.contains("raw") && record["raw"].is_string()) {
         body = record["raw"].get<std::string>();  // undecodable: put back exactly as published
         msg_id = "requeue:" + std::to_string(d.sequence);
+    } else if (record.contains("raw_base64") && record["raw_base64"].is_string()) {
+        auto bytes = detail::base64_decode(record["raw_base64"].get<std::string>());
+        if (!bytes) throw SerializationError(which + ": raw_base64 is not base64");
+        body = std::move(*bytes);
+        msg_id = "requeue:" + std::to_string(d.sequence);
     } else {
-        throw SerializationError("dead letter " + std::to_string(d.sequence) + " holds no job to requeue");
+        throw SerializationError(which + " holds no job to requeue");
     }
     PublishOptions po;
     po.msg_id = msg_id;  // not the job id: that one is still inside the dedup window

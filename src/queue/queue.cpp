@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "core/enqueue_batch.hpp"
+#include "core/job_limits.hpp"
 #include "naq/async_publisher.hpp"
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
@@ -66,7 +67,6 @@ Job Queue::make_job(const std::string& task, const Json& args, const EnqueueOpti
     job.enqueued_at_ms = now_ms();
     const auto& d = config_.queue;
     job.max_attempts = options.max_attempts.value_or(d.max_attempts);
-    if (job.max_attempts < 1) throw InvalidArgument("max_attempts must be at least 1");
     if (options.backoff) {
         job.backoff = *options.backoff;
     } else {
@@ -78,6 +78,7 @@ Job Queue::make_job(const std::string& task, const Json& args, const EnqueueOpti
     job.timeout = options.timeout.value_or(d.job_timeout);
     job.result_ttl = options.result_ttl;
     job.depends_on = options.depends_on;
+    if (auto violation = detail::job_limit_violation(job)) throw InvalidArgument("job " + job.id + ": " + *violation);
     return job;
 }
 

@@ -28,20 +28,42 @@ Json fail(JobContext& ctx, const Json& args) {
     return {{"succeeded_on_attempt", ctx.attempt()}};
 }
 
+// The exec task's arguments. Anything ambiguous is an error: a NUL byte would silently cut an
+// argument, and with both cmd and shell one of them would silently be ignored.
+std::vector<std::string> exec_argv(const Json& args) {
+    const std::string usage = "exec: give {\"cmd\": [\"prog\", \"arg\"]} or {\"shell\": \"command\"}";
+    if (!args.is_object()) throw InvalidArgument(usage);
+    const bool has_cmd = args.contains("cmd");
+    const bool has_shell = args.contains("shell");
+    if (has_cmd && has_shell) throw InvalidArgument("exec: give cmd or shell, not both");
+    auto checked = [](const Json& v, const std::string& what) {
+        if (!v.is_string()) throw InvalidArgument("exec: " + what + " must be a string");
+        const auto& text = v.get_ref<const std::string&>();
+        if (text.find('\0') != std::string::npos) throw InvalidArgument("exec: " + what + " holds a NUL byte");
+        return text;
+    };
+    std::vector<std::string> argv;
+    if (has_cmd) {
+        const Json& cmd = args.at("cmd");
+        if (!cmd.is_array() || cmd.empty()) throw InvalidArgument("exec: cmd must be a non-empty array of strings");
+        for (std::size_t i = 0; i < cmd.size(); ++i) argv.push_back(checked(cmd[i], "cmd[" + std::to_string(i) + "]"));
+    } else if (has_shell) {
+        argv = {"/bin/sh", "-c", checked(args.at("shell"), "shell")};
+    } else {
+        throw InvalidArgument(usage);
+    }
+    return argv;
+}
+
 // {"cmd": ["prog", "arg", ...]} or {"shell": "a | b"}; optional {"grace_ms": 2000}.
 Json exec(JobContext& ctx, const Json& args) {
-    std::vector<std::string> argv;
-    if (args.contains("cmd") && args["cmd"].is_array()) {
-        for (const auto& a : args["cmd"]) {
-            if (!a.is_string()) throw InvalidArgument("exec: cmd must be an array of strings");
-            argv.push_back(a.get<std::string>());
-        }
-    } else if (args.contains("shell") && args["shell"].is_string()) {
-        argv = {"/bin/sh", "-c", args["shell"].get<std::string>()};
-    } else {
-        throw InvalidArgument("exec: give {\"cmd\": [\"prog\", \"arg\"]} or {\"shell\": \"command\"}");
+    std::vector<std::string> argv = exec_argv(args);
+    const Json* grace_ms = args.contains("grace_ms") ? &args.at("grace_ms") : nullptr;
+    if (grace_ms != nullptr &&
+        (!grace_ms->is_number_integer() || grace_ms->get<int64_t>() < 0 || grace_ms->get<int64_t>() > 3'600'000)) {
+        throw InvalidArgument("exec: grace_ms must be an integer from 0 to 3600000");
     }
-    auto grace = std::chrono::milliseconds(args.value("grace_ms", 2000));
+    auto grace = std::chrono::milliseconds(grace_ms != nullptr ? grace_ms->get<int64_t>() : 2000);
     auto r = detail::run_process(argv, ctx, grace);
     if (r.killed_for_cancel) ctx.check_cancelled();
     if (r.exit_code != 0) {

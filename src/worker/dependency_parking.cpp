@@ -38,13 +38,34 @@ void DependencyParking::park(const std::string& queue, Message msg, Job job, con
         parked_.emplace(token, std::move(p));
     }
     // Subscribe first, then look again: a dependency that finished in between is not missed.
-    auto conn = connection(config_);
-    for (const auto& dep : pending) {
-        auto sub = conn.subscribe(lookup_.subject(dep), [this, token](std::string_view, std::string_view) {
-            asio::post(pool_, [this, token] { recheck(token); });
-        });
-        std::lock_guard lock(mutex_);
-        raw->watches.push_back(std::move(sub));
+    try {
+        auto conn = connection(config_);
+        for (const auto& dep : pending) {
+            auto sub = conn.subscribe(lookup_.subject(dep), [this, token](std::string_view, std::string_view) {
+                asio::post(pool_, [this, token] { recheck(token); });
+            });
+            std::lock_guard lock(mutex_);
+            raw->watches.push_back(std::move(sub));
+        }
+    } catch (const Error& e) {
+        // Unwatched, it would wait forever: hand it back to be checked again later.
+        std::unique_ptr<Parked> unwatched;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = parked_.find(token);
+            if (it == parked_.end()) return;  // handed back at shutdown meanwhile
+            unwatched = std::move(it->second);
+            parked_.erase(it);
+        }
+        log_(spdlog::level::warn, "job {}: watching its dependencies failed ({}); retrying later", unwatched->job.id,
+             e.what());
+        unwatched->watches.clear();
+        try {
+            unwatched->msg.nak(Millis(1000));
+        } catch (const Error& e2) {
+            log_(spdlog::level::warn, "job {}: hand back failed: {}", unwatched->job.id, e2.what());
+        }
+        return;
     }
     if (records_ != nullptr) records_->put_async(detail::status_for(raw->job, JobState::waiting, now_ms()));
     log_(spdlog::level::debug, "job {}: waiting for {} dependenc(ies)", raw->job.id, pending.size());
@@ -92,7 +113,11 @@ void DependencyParking::recheck(uint64_t token) {
     }
     owned->watches.clear();
     if (state == Dependencies::pending) {  // shutting down: hand it back
-        owned->msg.nak();
+        try {
+            owned->msg.nak();
+        } catch (const Error& e) {
+            log_(spdlog::level::warn, "job {}: hand back failed: {}", owned->job.id, e.what());
+        }
         return;
     }
     resume_(owned->msg, owned->job, state, failure);

@@ -155,7 +155,14 @@ void Fetcher::run_ready() {
         if (wake) slot_cv_.notify_all();
         if (!job) break;
         auto t0 = std::chrono::steady_clock::now();
-        process_(*job->queue, job->msg);
+        try {
+            process_(*job->queue, job->msg);
+        } catch (const std::exception& e) {
+            // The runner settles every job itself; this only keeps a bug there from ending the
+            // process. The job is left unacked and comes back after the ack wait.
+            log_(spdlog::level::err, "queue {}: processing a job failed ({}); it will be redelivered", *job->queue,
+                 e.what());
+        }
         finished.push_back(std::move(job->msg));
         if (finished.size() >= kReleaseBatch) finished.clear();
         auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();

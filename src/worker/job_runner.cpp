@@ -26,6 +26,19 @@ JobStatus status_of(const Job& job, JobState state, int attempt, const std::stri
 }  // namespace
 
 void JobRunner::process(const std::string& queue, Message& msg) {
+    uint64_t delivered = 0;
+    try {
+        delivered = msg.num_delivered();
+    } catch (const Error& e) {
+        // Left unacked: it comes back after the ack wait (at most worker.max_deliveries times).
+        log_(spdlog::level::err, "queue {}: reading a job's delivery count failed ({}); it will be redelivered", queue,
+             e.what());
+        return;
+    }
+    if (delivered > static_cast<uint64_t>(settings_.max_deliveries)) {
+        give_up(queue, msg, delivered);
+        return;
+    }
     Job job;
     try {
         job = codec::decode_job(msg.data(), queue);
@@ -51,7 +64,7 @@ void JobRunner::process(const std::string& queue, Message& msg) {
             deps = parking_.check(job, pending, failure);
         } catch (const Error& e) {
             log_(spdlog::level::warn, "job {}: dependency check failed ({}); retrying later", job.id, e.what());
-            msg.nak(Millis(1000));
+            hand_back(msg, job.id, Millis(1000));
             return;
         }
         if (deps == Dependencies::failed) {
@@ -64,6 +77,31 @@ void JobRunner::process(const std::string& queue, Message& msg) {
         }
     }
     run(msg, job);
+}
+
+void JobRunner::give_up(const std::string& queue, Message& msg, uint64_t delivered) {
+    const std::string why = "delivered " + std::to_string(delivered) + " times, more than worker.max_deliveries (" +
+                            std::to_string(settings_.max_deliveries) + "); not run again";
+    Job job;
+    try {
+        job = codec::decode_job(msg.data(), queue);
+    } catch (const SerializationError& e) {
+        OutcomeDecision d = decide_outcome({Happened::undecodable, e.what()}, Job{}, 0, now_ms(), 0);
+        if (!recorder_.record_undecodable(queue, msg, d)) recorder_.terminate(queue, msg, "", why);
+        return;
+    }
+    JobStatus status = status_of(job, JobState::queued, static_cast<int>(delivered), log_.id());
+    OutcomeDecision d = decide_outcome({Happened::delivery_limit, why}, job, static_cast<int>(delivered), now_ms(), 0);
+    if (!recorder_.record(msg, job, status, d, Json(), nullptr)) recorder_.terminate(queue, msg, job.id, why);
+}
+
+void JobRunner::hand_back(Message& msg, const std::string& job_id, Millis delay) {
+    try {
+        msg.nak(delay);
+    } catch (const std::exception& e) {
+        log_(spdlog::level::err, "job {}: handing back failed ({}); it is redelivered after worker.ack_wait", job_id,
+             e.what());
+    }
 }
 
 void JobRunner::finish_unrun(Message& msg, const Job& job, const WhatHappened& what) {
@@ -89,7 +127,7 @@ void JobRunner::run(Message& msg, const Job& job) {
 
     // The lease keeper writes the "running" status if the job is still running after
     // kRunningStatusDelay: a short job costs one status write (its final state), not two.
-    uint64_t token = leases_.enter(msg, cancel, job.id, stores_records_ ? &status : nullptr);
+    uint64_t token = leases_.enter(msg, cancel, job.id, settings_.stores_records ? &status : nullptr);
     // A cancel request that arrived while the job was waiting for its slot.
     if (cancels_.requested(job.id)) {
         cancel->reason = "cancelled by request";

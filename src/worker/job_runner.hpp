@@ -16,15 +16,19 @@
 
 namespace naq {
 
+struct JobRunnerSettings {
+    bool stores_records = true;  ///< false with worker.store_results off
+    int max_deliveries = 100;    ///< worker.max_deliveries
+};
+
 class JobRunner {
 public:
-    /// `stores_records` is false with worker.store_results off.
-    JobRunner(const TaskRegistry& tasks, const WorkerLog& log, bool stores_records, LeaseKeeper& leases,
+    JobRunner(const TaskRegistry& tasks, const WorkerLog& log, JobRunnerSettings settings, LeaseKeeper& leases,
               const CancelWatch& cancels, DependencyParking& parking, OutcomeRecorder& recorder,
               WorkerTelemetry& telemetry)
         : tasks_(tasks),
           log_(log),
-          stores_records_(stores_records),
+          settings_(settings),
           leases_(leases),
           cancels_(cancels),
           parking_(parking),
@@ -39,12 +43,17 @@ public:
     void finish_unrun(Message& msg, const Job& job, const WhatHappened& what);
 
 private:
+    /// A message delivered more than worker.max_deliveries times: dead-lettered without running,
+    /// or terminated when even that fails.
+    void give_up(const std::string& queue, Message& msg, uint64_t delivered);
+    /// nak with `delay`; a failure is logged (the job then comes back after the ack wait).
+    void hand_back(Message& msg, const std::string& job_id, Millis delay);
     /// Runs the handler; `result` gets its return value.
     WhatHappened run_handler(const Job& job, int attempt, const std::shared_ptr<CancelState>& cancel, Json& result);
 
     const TaskRegistry& tasks_;
     const WorkerLog& log_;
-    bool stores_records_;
+    JobRunnerSettings settings_;
     LeaseKeeper& leases_;
     const CancelWatch& cancels_;
     DependencyParking& parking_;

@@ -32,6 +32,15 @@ OutcomeDecision decide_outcome(const WhatHappened& what, const Job& job, int att
             d.error = what.error;
             d.dead_letter_reason = "undecodable";
             return d;
+        case Happened::delivery_limit:
+            // Not an attempt: the earlier deliveries never reached an outcome the server stored.
+            d.state = JobState::dead;
+            d.error = what.error;
+            d.records_attempt_error = true;
+            d.keeps_earlier_errors = true;
+            d.dead_letter_reason = "max_deliveries";
+            d.record_may_fail = true;
+            return d;
         case Happened::cancelled:
         case Happened::unknown_task:
         case Happened::failed:

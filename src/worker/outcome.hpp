@@ -22,12 +22,13 @@ enum class Happened {
     unknown_task,            ///< no handler is registered for the job's task
     undecodable,             ///< the envelope is not a job
     dependency_failed,       ///< a job it depends on ended other than succeeded
+    delivery_limit,          ///< delivered more than worker.max_deliveries times: not run again
 };
 
 struct WhatHappened {
     Happened kind = Happened::succeeded;
     /// failed: the handler's error; dependency_failed: which dependency and how it ended;
-    /// undecodable: the decoder's error. The other kinds' texts are made by decide_outcome().
+    /// undecodable: the decoder's error; delivery_limit: how often it was delivered. The other kinds' texts are made by decide_outcome().
     std::string error;
 };
 
@@ -50,14 +51,18 @@ struct OutcomeDecision {
     Millis retry_delay{0};           ///< nak: wait this long before the next attempt
     int64_t next_attempt_at_ms = 0;  ///< retrying: at_ms + retry_delay
     /// Empty: no dead letter. Else the dead letter's reason: "failed", "unknown_task",
-    /// "dependency_failed" or "undecodable"; the dead letter is stored before the ack.
+    /// "dependency_failed", "undecodable" or "max_deliveries"; the dead letter is stored before
+    /// the ack.
     std::string dead_letter_reason;
     std::string error;                   ///< the status record's error; empty on success
     bool records_attempt_error = false;  ///< append {attempt, error, at_ms} to the record's errors
     bool keeps_earlier_errors = false;   ///< ... after those of earlier attempts (from the stored record)
     bool counts_failed_attempt = false;  ///< WorkerStats::failed
     bool attempted = false;              ///< the job was taken to run: its attempt's events and metrics apply
-    int64_t at_ms = 0;                   ///< when it was decided: the record's finished_at / updated_at
+    /// The dead letter alone must be stored before the ack; a record the server refuses is
+    /// logged, not retried (what kept failing may be that very record).
+    bool record_may_fail = false;
+    int64_t at_ms = 0;  ///< when it was decided: the record's finished_at / updated_at
 };
 
 /// The decision for `what` happening to attempt `attempt` (1-based, the delivery count) of `job`

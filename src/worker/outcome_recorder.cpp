@@ -16,7 +16,7 @@ OutcomeRecorder::OutcomeRecorder(const Config& config, const WorkerLog& log, Jet
                                  WorkerCounters& counters, WorkerTelemetry& telemetry)
     : config_(config), log_(log), js_(js), records_(records), counters_(counters), telemetry_(telemetry) {}
 
-void OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, const OutcomeDecision& decision,
+bool OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, const OutcomeDecision& decision,
                              Json result, JobObservation* observed) {
     // An error text is a handler's to choose: a huge one must not make every record that carries
     // it (status, dead letter) too big to store.
@@ -30,34 +30,41 @@ void OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, co
         if (d.state == JobState::succeeded) {
             if (observed != nullptr) observed->succeeded();  // observability
             record_success(msg, job, status, std::move(result));
-            return;
+            return true;
         }
         if (d.counts_failed_attempt) {
             counters_.failed.fetch_add(1);
             if (observed != nullptr && d.state != JobState::cancelled) observed->failed(d.error);  // observability
         }
         // Keep every attempt's error: earlier ones are in the stored status record.
-        if (d.keeps_earlier_errors) {
-            status.errors = records_ != nullptr ? records_->earlier_errors(job.id) : std::vector<AttemptError>{};
+        if (d.keeps_earlier_errors && records_ != nullptr) {
+            try {
+                status.errors = records_->earlier_errors(job.id);
+            } catch (const Error& e) {
+                if (!d.record_may_fail) throw;
+                log_(spdlog::level::warn, "job {}: its earlier errors could not be read ({})", job.id, e.what());
+            }
         }
         if (d.records_attempt_error) status.errors.push_back({status.attempt, d.error, d.at_ms, log_.id()});
         status.error = d.error;
         status.state = d.state;
         if (d.action == MessageAction::nak) {
             retry(msg, job, status, d, observed);
-            return;
+            return true;
         }
         // Final: the dead letter (with the whole history) is stored before the job leaves its queue.
         if (!d.dead_letter_reason.empty()) dead_letter(msg, job, status, d.dead_letter_reason);
         // Synchronous: jobs that depend on this one are woken by this very write, and the job is
         // acked only after it.
-        if (records_ != nullptr) records_->put(status);
+        if (records_ != nullptr) put_final(job, status, d);
         msg.ack();
         if (!d.dead_letter_reason.empty()) counters_.dead.fetch_add(1);
         announce_final(job, status, observed);
-    } catch (const Error& e) {
+        return true;
+    } catch (const std::exception& e) {
         log_(spdlog::level::err, "job {}: recording {} failed ({}); it will be redelivered", job.id, to_string(d.state),
              e.what());
+        return false;
     }
 }
 
@@ -116,8 +123,28 @@ void OutcomeRecorder::dead_letter(Message& msg, const Job& job, const JobStatus&
     PublishOptions po;
     po.msg_id = "dead:" + job.id + ":" + std::to_string(msg.stream_sequence());
     // Synchronous on purpose: the job leaves its queue only once its dead letter is stored.
-    js_.publish(names::failed_subject(config_, job.queue), codec::encode_dead_letter(job, status, reason, log_.id()),
-                po);
+    js_.publish(names::failed_subject(config_, job.queue),
+                codec::encode_dead_letter(job, status, reason, log_.id(), record_limit()), po);
+}
+
+void OutcomeRecorder::put_final(const Job& job, const JobStatus& status, const OutcomeDecision& d) {
+    if (!d.record_may_fail) {
+        records_->put(status);
+        return;
+    }
+    try {
+        records_->put(status);
+    } catch (const Error& e) {
+        log_(spdlog::level::err, "job {}: its {} record was not stored ({}); its dead letter was", job.id,
+             to_string(status.state), e.what());
+    }
+}
+
+std::size_t OutcomeRecorder::record_limit() const {
+    // Headers (the message id) travel within max_payload too: leave them room.
+    constexpr std::size_t kHeaderRoom = 512;
+    const auto max = static_cast<std::size_t>(std::max<int64_t>(js_.connection().max_payload(), 2 * kHeaderRoom));
+    return max - kHeaderRoom;
 }
 
 void OutcomeRecorder::drain(Millis timeout) {
@@ -139,19 +166,42 @@ void OutcomeRecorder::announce_final(const Job& job, const JobStatus& status, Jo
     }
 }
 
-void OutcomeRecorder::record_undecodable(const std::string& queue, Message& msg, const OutcomeDecision& d) {
+bool OutcomeRecorder::record_undecodable(const std::string& queue, Message& msg, const OutcomeDecision& d) {
     try {
         PublishOptions po;
         po.msg_id = "undecodable:" + queue + ":" + std::to_string(msg.stream_sequence());
-        js_.publish(names::failed_subject(config_, queue),
-                    codec::encode_undecodable_dead_letter(queue, msg.data(), d.error, log_.id(), d.at_ms), po);
+        js_.publish(
+            names::failed_subject(config_, queue),
+            codec::encode_undecodable_dead_letter(queue, msg.data(), d.error, log_.id(), d.at_ms, record_limit()), po);
         counters_.dead.fetch_add(1);
         log_(spdlog::level::err, "queue {}: undecodable job dead-lettered: {}", queue, d.error);
         msg.ack();  // only once the dead letter is stored
-    } catch (const Error& e) {
-        log_(spdlog::level::err, "queue {}: cannot dead-letter ({}); leaving it for redelivery", queue, e.what());
-        msg.nak(Millis(5000));
+        return true;
+    } catch (const std::exception& e) {
+        log_(spdlog::level::err, "queue {}: cannot dead-letter an undecodable message ({}); leaving it for redelivery",
+             queue, e.what());
     }
+    try {
+        msg.nak(Millis(5000));
+    } catch (const std::exception& e) {
+        log_(spdlog::level::err, "queue {}: handing back failed ({}); it is redelivered after worker.ack_wait", queue,
+             e.what());
+    }
+    return false;
+}
+
+void OutcomeRecorder::terminate(const std::string& queue, Message& msg, const std::string& job_id,
+                                const std::string& why) {
+    log_(spdlog::level::err, "queue {} job {}: {}; it could not be dead-lettered: terminated, never delivered again",
+         queue, job_id.empty() ? "(undecodable)" : job_id, why);
+    try {
+        msg.term();
+    } catch (const std::exception& e) {
+        // The consumer's MaxDeliver (one more than worker.max_deliveries) stops it anyway.
+        log_(spdlog::level::err, "queue {} job {}: terminating failed ({}); the server's MaxDeliver stops it", queue,
+             job_id, e.what());
+    }
+    telemetry_.terminated(queue);  // observability
 }
 
 }  // namespace naq

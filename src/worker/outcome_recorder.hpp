@@ -34,11 +34,16 @@ public:
     /// run. On success the record is published and `msg` moves into its confirmation: the ack
     /// follows once the server stored it; a record the server refuses or does not confirm hands
     /// the job back (it runs again). Never throws: what cannot be recorded is left unacked and
-    /// comes back after the ack wait.
-    void record(Message& msg, const Job& job, JobStatus& status, const OutcomeDecision& decision, Json result,
+    /// comes back after the ack wait, and false is returned.
+    bool record(Message& msg, const Job& job, JobStatus& status, const OutcomeDecision& decision, Json result,
                 JobObservation* observed);
-    /// Dead-letters a message that is not a job, then acks it; naks it when it cannot.
-    void record_undecodable(const std::string& queue, Message& msg, const OutcomeDecision& decision);
+    /// Dead-letters a message that is not a job, then acks it. False when it cannot (the
+    /// message is then left for redelivery). Never throws.
+    bool record_undecodable(const std::string& queue, Message& msg, const OutcomeDecision& decision);
+    /// The last resort for a message over its delivery limit that could not be dead-lettered:
+    /// the server is told never to deliver it again (error log, naq_jobs_terminated_total).
+    /// Never throws.
+    void terminate(const std::string& queue, Message& msg, const std::string& job_id, const std::string& why);
     /// Waits up to `timeout` for the confirmations still pending, then hands their jobs back.
     void drain(Millis timeout);
 
@@ -49,6 +54,10 @@ private:
     void retry(Message& msg, const Job& job, const JobStatus& status, const OutcomeDecision& decision,
                JobObservation* observed);
     void dead_letter(Message& msg, const Job& job, const JobStatus& status, const std::string& reason);
+    /// The final record, before the ack: jobs that depend on this one wake on it.
+    void put_final(const Job& job, const JobStatus& status, const OutcomeDecision& decision);
+    /// The largest record the server takes (its max_payload, less room for headers).
+    std::size_t record_limit() const;
     void announce_final(const Job& job, const JobStatus& status, JobObservation* observed);
 
     const Config& config_;

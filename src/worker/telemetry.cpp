@@ -175,6 +175,16 @@ void WorkerTelemetry::job_unrun(const Job& job, int attempt, JobState state, con
     publish(std::move(e));
 }
 
+void WorkerTelemetry::terminated(const std::string& queue) {
+    try {
+        metrics::registry()
+            .counter("naq_jobs_terminated_total",
+                     "Jobs over worker.max_deliveries that could not be dead-lettered (lost to the queue)",
+                     {{"queue", queue}})
+            .inc();
+    } catch (const std::exception&) {}
+}
+
 void WorkerTelemetry::fetched(const std::string& queue, std::size_t count, std::chrono::steady_clock::duration took) {
     if (count == 0) return;  // an empty fetch measures the fetch timeout, not latency
     static auto& reg = metrics::registry();

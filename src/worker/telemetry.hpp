@@ -94,6 +94,8 @@ public:
     /// A job that ends without running: cancelled before it started (cancelled event) or a
     /// failed dependency (dead_lettered event).
     void job_unrun(const Job& job, int attempt, JobState state, const std::string& error);
+    /// A message over its delivery limit was terminated without a dead letter.
+    void terminated(const std::string& queue);
     /// A fetch that returned `count` jobs took `took`.
     void fetched(const std::string& queue, std::size_t count, std::chrono::steady_clock::duration took);
     /// Publishes `event` with this worker's id (never throws). Events are batched.

@@ -72,6 +72,9 @@ void Worker::Impl::set_up() {
         spec.filter_subject = names::queue_subject(config, q);
         spec.ack_wait = config.worker.ack_wait;
         spec.max_ack_pending = config.worker.max_ack_pending;
+        // The server's backstop: the delivery past the limit is the worker's to dead-letter; if
+        // the worker cannot even settle it, the server stops there.
+        spec.max_deliver = config.worker.max_deliveries + 1;
         js->ensure_consumer(spec);
     }
     pool = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(options.concurrency));
@@ -80,7 +83,8 @@ void Worker::Impl::set_up() {
                         resume_parked(msg, job, state, failure);
                     });
     recorder.emplace(config, log, *js, job_records(), counters, *telemetry);
-    runner.emplace(tasks, log, job_records() != nullptr, leases, cancels, *parking, *recorder, *telemetry);
+    runner.emplace(tasks, log, JobRunnerSettings{job_records() != nullptr, config.worker.max_deliveries}, leases,
+                   cancels, *parking, *recorder, *telemetry);
     cancels.start();
 }
 
@@ -147,7 +151,11 @@ void Worker::Impl::resume_parked(Message& msg, const Job& job, Dependencies stat
         return;
     }
     Fetcher::Slot slot(fetcher);  // it runs now: it takes a handler slot like a fetched job
-    runner->run(msg, job);
+    try {
+        runner->run(msg, job);
+    } catch (const std::exception& e) {  // on a pool thread: nothing may escape
+        log(spdlog::level::err, "job {}: running it failed ({}); it will be redelivered", job.id, e.what());
+    }
 }
 
 // ---- public API

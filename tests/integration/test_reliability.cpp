@@ -91,6 +91,27 @@ TEST_CASE("reliability: an exec task past its timeout is killed", "[reliability]
     CHECK(execq.wait_result(ok).result["output"] == "hello\n");
 }
 
+TEST_CASE("reliability: exec arguments that are ambiguous or would be cut fail with a clear error", "[reliability]") {
+    test::QueueWithWorker execbad("execbad");
+    execbad.tasks.add_builtins(true);
+    execbad.start_worker();
+    const std::vector<std::pair<Json, std::string>> cases = {
+        // cmd won and shell was silently ignored before
+        {{{"cmd", {"echo", "one"}}, {"shell", "echo two"}}, "exec: give cmd or shell, not both"},
+        // the NUL cut the argument to "a" before
+        {{{"cmd", {"echo", std::string("a\0b", 3)}}}, "exec: cmd[1] holds a NUL byte"},
+        {{{"shell", std::string("true\0; rm -rf x", 16)}}, "exec: shell holds a NUL byte"},
+        {{{"cmd", Json::array()}}, "exec: cmd must be a non-empty array of strings"},
+        {{{"cmd", {"true"}}, {"grace_ms", -1}}, "exec: grace_ms must be an integer from 0 to 3600000"},
+        {Json::array({"true"}), "exec: give {\"cmd\""},
+    };
+    for (const auto& [args, error] : cases) {
+        JobStatus s = execbad.wait_final(execbad.enqueue("exec", args), 20s);
+        CHECK(s.state == JobState::dead);
+        CHECK_THAT(s.error, Catch::Contains(error));
+    }
+}
+
 TEST_CASE("reliability: a job running far longer than the ack wait is not redelivered", "[reliability]") {
     Config c = test::test_config();
     c.worker.ack_wait = 600ms;  // leases are extended every 200 ms

@@ -28,7 +28,8 @@ TEST_CASE("codec writer: job envelopes match nlohmann's output", "[codec]") {
     job.depends_on.clear();
     job.result_ttl.reset();
     CHECK(codec::encode(job) == reference(codec::to_json(job)));
-    CHECK(codec::decode_job(codec::encode(job)).task == codec::decode_job(reference(codec::to_json(job))).task);
+    // Such a task is refused by decode_job (control characters), so compare the JSON itself.
+    CHECK(Json::parse(codec::encode(job))["task"] == Json::parse(reference(codec::to_json(job)))["task"]);
 }
 
 TEST_CASE("codec writer: status records match nlohmann's output", "[codec]") {

@@ -318,6 +318,8 @@ TEST_CASE("config: cross-field rules", "[config]") {
                   {"worker.heartbeat_interval (20s) must be shorter than worker.worker_ttl (15s)"}},
                  {"queue:\n  backoff_base: 10m\n  backoff_max: 1m\n",
                   {"queue.backoff_base (10m) must not exceed queue.backoff_max (1m)"}},
+                 {"queue:\n  max_attempts: 50\nworker:\n  max_deliveries: 20\n",
+                  {"queue.max_attempts (50) must not exceed worker.max_deliveries (20)"}},
              });
 
     Config config;
@@ -380,7 +382,7 @@ TEST_CASE("config: origins are recorded for every key not from defaults", "[conf
 
 TEST_CASE("config: describe() lists every key in file order", "[config]") {
     const auto entries = naq::describe(Config{});
-    REQUIRE(entries.size() == 47);
+    REQUIRE(entries.size() == 48);
     CHECK(entries.front().key == "nats.servers");
     CHECK(entries.back().key == "log.format");
     std::set<std::string> keys;
@@ -563,4 +565,31 @@ TEST_CASE("config: renamed keys still work, with a warning naming the new key", 
     // Two names of one key in one file: which value was meant is unclear, so it is an error.
     CHECK_THAT(load_error(dir, "results:\n  result_ttl: 7d\n  status_ttl: 1d\n"),
                Contains("key \"results.ttl\" appears twice (\"results.status_ttl\" is its old name)"));
+}
+
+TEST_CASE("config: what would be silently misread is an error or a warning", "[config]") {
+    CleanEnv clean;
+    TempDir dir;
+    ScopedCwd cwd(dir.path);
+    // Only the first document was read before: the second's settings were lost in silence.
+    CHECK_THAT(load_error(dir, "worker:\n  concurrency: 3\n---\nworker:\n  concurrency: 9\n"),
+               Contains("holds 2 YAML documents (separated by ---); naq reads one"));
+    // An unclosed quote swallowed the next key into the value, and validate said ok.
+    CHECK_THAT(load_error(dir, "nats:\n  connection_name: \"my app\n  user: \"alice\"\n"),
+               Contains("naq.yaml:2: the double quote of this value is not closed on its line"));
+    CHECK_THAT(load_error(dir, "nats:\n  connection_name: 'my app\n"), Contains(":2: the single quote"));
+    // Quotes that do close, with escapes, are fine.
+    const std::string ok = dir.write("ok.yaml",
+                                     "# it's a comment\nnats:\n  connection_name: \"a \\\" b\"\n  user: 'it''s'\n"
+                                     "  servers: [\"nats://a:4222\", 'nats://b:4222']\n");
+    CHECK(Config::load(ok).nats.user == "it's");
+
+    // A typo in a NAQ_<SECTION>_ variable is named, with the setting it probably meant.
+    ScopedEnv typo("NAQ_WORKER__CONCURRENCY", "32");
+    ScopedEnv tool("NAQ_BINARY", "/usr/bin/naq");  // not a setting's name: a tool's, left alone
+    const Config warned = Config::load(ok);
+    REQUIRE(warned.warnings.size() == 1);
+    CHECK_THAT(warned.warnings[0], Contains("env NAQ_WORKER__CONCURRENCY is not a naq setting; it is ignored") &&
+                                       Contains("did you mean \"NAQ_WORKER_CONCURRENCY\"?"));
+    CHECK(warned.worker.concurrency == 10);
 }

@@ -170,6 +170,20 @@ TEST_CASE("outcome: an undecodable envelope is dead-lettered and acked", "[outco
     CHECK_FALSE(d.attempted);
 }
 
+TEST_CASE("outcome: a job over its delivery limit is dead-lettered with its history, not run", "[outcome]") {
+    // Attempts left do not matter: the deliveries never reached a stored outcome.
+    auto d = decide_outcome({Happened::delivery_limit, "delivered 101 times"}, job_with(5), 101, kNow, 0.0);
+    CHECK(d.state == JobState::dead);
+    CHECK(d.action == MessageAction::ack);
+    CHECK(d.dead_letter_reason == "max_deliveries");
+    CHECK(d.record_may_fail);
+    CHECK(d.error == "delivered 101 times");
+    CHECK(d.records_attempt_error);
+    CHECK(d.keeps_earlier_errors);
+    CHECK_FALSE(d.counts_failed_attempt);
+    CHECK_FALSE(d.attempted);
+}
+
 TEST_CASE("outcome: a failed dependency dead-letters the job without running it", "[outcome]") {
     auto d = decide_outcome({Happened::dependency_failed, "dependency a ended dead"}, job_with(5), 2, kNow, 0.0);
     CHECK(d.state == JobState::dependency_failed);

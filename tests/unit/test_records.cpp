@@ -126,6 +126,31 @@ TEST_CASE("records: JSON nested past the limit is refused before parsing, at any
     CHECK_THROWS_AS(decode_worker_status(std::string(100'000, '{')), SerializationError);
 }
 
+TEST_CASE("records: job options and task names past their limits are refused, not narrowed", "[records][limits]") {
+    auto with_options = [](const std::string& options) {
+        return R"({"v":1,"id":"j1","task":"echo","options":)" + options + "}";
+    };
+    CHECK(codec::decode_job(with_options(R"({"max_attempts":1000000})")).max_attempts == 1'000'000);
+    // 2^32 + 1 narrowed to an int was 1 attempt; a larger value wrapped negative.
+    for (const char* bad : {R"({"max_attempts":4294967297})", R"({"max_attempts":1000001})", R"({"max_attempts":0})",
+                            R"({"max_attempts":-5})"}) {
+        CHECK_THROWS_WITH(codec::decode_job(with_options(bad)), Contains("options.max_attempts must be from 1 to"));
+    }
+    // A deadline past the clock's range overflowed steady_clock::now() + timeout before.
+    CHECK_THROWS_WITH(codec::decode_job(with_options(R"({"timeout_ms":9223372036854775807})")),
+                      Contains("options.timeout_ms must be from 0 to 31536000000"));
+    CHECK_THROWS_WITH(codec::decode_job(with_options(R"({"timeout_ms":-1})")), Contains("options.timeout_ms"));
+    CHECK_THROWS_WITH(codec::decode_job(with_options(R"({"backoff":{"base_ms":-1000}})")),
+                      Contains("options.backoff.base_ms"));
+    CHECK_THROWS_WITH(codec::decode_job(with_options(R"({"backoff":{"max_ms":99999999999999}})")),
+                      Contains("options.backoff.max_ms"));
+    // A task name is a metric label: bounded and printable.
+    const std::string long_task = R"({"v":1,"id":"j1","task":")" + std::string(257, 't') + R"("})";
+    CHECK_THROWS_WITH(codec::decode_job(long_task), Contains("task must be 1-256 bytes"));
+    CHECK_THROWS_WITH(codec::decode_job(R"({"v":1,"id":"j1","task":"a\u001b[2J"})"), Contains("control characters"));
+    CHECK_THROWS_WITH(codec::decode_job(R"({"v":1,"id":"j1","task":""})"), Contains("task must be 1-256 bytes"));
+}
+
 TEST_CASE("records: a result may carry args as deep as a job's", "[records][limits]") {
     Json args = Json::array();
     for (int i = 1; i < json_fields::kMaxDepth - 1; ++i) args = Json::array({args});
