@@ -88,6 +88,9 @@ struct WorkerSettings {
     Millis shutdown_grace{30'000};  ///< in-flight jobs get this long to finish on SIGTERM
     bool store_results = true;      ///< write results and job status to KV
     int metrics_port = 0;           ///< serve Prometheus GET /metrics on this port; 0 = off
+    /// The worker's environment variables an exec job sees; no others (the worker's own may
+    /// hold NATS credentials). docs/security.md.
+    std::vector<std::string> exec_env{"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"};
 };
 
 /// Results and job status records.

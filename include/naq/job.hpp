@@ -114,7 +114,7 @@ struct DeadLetter {
     std::string id;         ///< job id (empty for undecodable messages)
     std::string queue;
     std::string task;
-    std::string reason;  ///< failed | unknown_task | undecodable | dependency_failed
+    std::string reason;  ///< failed | unknown_task | undecodable | dependency_failed | max_deliveries
     std::string error;   ///< the last error
     int64_t failed_at_ms = 0;
     Json record;  ///< the whole record (docs/wire-format.md)

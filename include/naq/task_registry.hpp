@@ -68,6 +68,15 @@ private:
 /// Throwing fails the attempt (retried while attempts remain).
 using TaskHandler = std::function<Json(JobContext&, const Json& args)>;
 
+/// Which built-in tasks TaskRegistry::add_builtins() adds.
+struct BuiltinOptions {
+    /// exec runs commands named by job args: only for workers whose producers are trusted.
+    bool allow_exec = false;
+    /// The variables of this process's environment an exec child gets (worker.exec_env); no
+    /// others, since the worker's environment may hold NATS credentials.
+    std::vector<std::string> exec_env{"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"};
+};
+
 /// Task name → handler. Fill it before starting a worker; read-only while the worker runs.
 class TaskRegistry {
 public:
@@ -84,8 +93,10 @@ public:
     /// Every registered task name, sorted.
     std::vector<std::string> names() const;
 
-    /// Adds echo, sleep and fail; and exec when `allow_exec` (it runs commands from job args).
-    void add_builtins(bool allow_exec);
+    /// Adds echo, sleep and fail; and exec when `options.allow_exec` (it runs commands from job
+    /// args, with only `options.exec_env` of this process's environment).
+    void add_builtins(const BuiltinOptions& options);
+    void add_builtins(bool allow_exec) { add_builtins(BuiltinOptions{.allow_exec = allow_exec}); }
 
     /// Loads a plugin .so exporting `extern "C" void naq_register(naq::TaskRegistry&)`.
     /// Throws Error naming the file and the loader's message.

@@ -29,7 +29,8 @@ Config Globals::load_config() const {
     if (log_level) config.set("log.level", *log_level, "flag:--log-level");
     for (const auto& kv : overrides) {
         auto eq = kv.find('=');
-        if (eq == std::string::npos) throw ConfigError("flag --set: expected key=value, got '" + kv + "'");
+        // The text is not echoed: it may be a secret with a typo (--set nats.password:Hunter2).
+        if (eq == std::string::npos) throw ConfigError("flag --set: expected key=value (e.g. worker.concurrency=32)");
         config.set(kv.substr(0, eq), kv.substr(eq + 1), "flag:--set");
     }
     config.validate();

@@ -48,7 +48,7 @@ void add_worker_commands(CLI::App& app, Globals& g, int& exit_code) {
             if (wa->metrics_port)
                 config.set("worker.metrics_port", std::to_string(*wa->metrics_port), "flag:--metrics-port");
             TaskRegistry tasks;
-            tasks.add_builtins(wa->allow_exec);
+            tasks.add_builtins(BuiltinOptions{.allow_exec = wa->allow_exec, .exec_env = config.worker.exec_env});
             for (const auto& p : wa->plugins) tasks.load_plugin(p);
             Worker worker(config, tasks, WorkerOptions{split_queue_list(wa->queues), wa->concurrency, wa->name});
             SignalStopper stopper([&worker] { worker.stop(); });  // before run() opens connections

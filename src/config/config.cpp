@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "config/config_keys.hpp"
+#include "config/redact.hpp"
 #include "config/value_parsing.hpp"
 #include "naq/config.hpp"
 #include "naq/errors.hpp"
@@ -74,6 +75,15 @@ void Config::validate() const {
 
     check_both_or_neither(*this, "nats.tls_cert", nats.tls_cert, "nats.tls_key", nats.tls_key,
                           "a client certificate needs its private key");
+    const int auth_methods =
+        (nats.user.empty() ? 0 : 1) + (nats.token.empty() ? 0 : 1) + (nats.creds_file.empty() ? 0 : 1);
+    if (auth_methods > 1) {
+        const std::string a = !nats.user.empty() ? "nats.user" : "nats.token";
+        const std::string b = !nats.creds_file.empty() ? "nats.creds_file" : "nats.token";
+        cross_field_error(*this, a, b,
+                          "give one way to authenticate: nats.user + nats.password, nats.token or nats.creds_file "
+                          "(the server would see only one of them)");
+    }
     if (!nats.password.empty() && nats.user.empty()) {
         cross_field_error(*this, "nats.password", "nats.user", "nats.password is set but nats.user is not");
     }
@@ -99,7 +109,7 @@ std::vector<ConfigEntry> describe(const Config& config) {
     for (const auto& d : detail::config_keys()) {
         ConfigEntry entry;
         entry.key = d.key;
-        entry.value = d.format(config);
+        entry.value = detail::redact_url_credentials(d.format(config));  // for display: no password
         const auto origin = config.origins.find(d.key);
         entry.origin = origin == config.origins.end() ? "default" : origin->second;
         entry.env = d.env;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/config_keys.hpp"
+#include "config/redact.hpp"
 #include "config/value_parsing.hpp"
 #include "naq/errors.hpp"
 
@@ -107,7 +108,7 @@ std::string quoted(std::string_view text) {
 }
 
 void throw_bad_value(const std::string& where, const KeyDescriptor& d, std::string_view text) {
-    const std::string got = d.secret ? std::string("***") : quoted(text);
+    const std::string got = d.secret ? std::string("***") : redact_url_credentials(quoted(text));
     throw ConfigError((where.empty() ? "" : where + ": ") + d.key + ": expected " + d.expected + ", got " + got);
 }
 

@@ -117,6 +117,27 @@ KeyDescriptor text(std::string key, Field<S, std::string> field, std::string hel
     return d;
 }
 
+/// A list of environment variable names ([A-Za-z_][A-Za-z0-9_]*); may be empty.
+template <class S>
+KeyDescriptor env_names(std::string key, Field<S, std::vector<std::string>> field, std::string help) {
+    KeyDescriptor d =
+        row(std::move(key), "list", "environment variable names, as a YAML list or comma-separated (may be empty)",
+            std::move(help));
+    d.is_list = true;
+    d.parse = [=](Config& config, std::string_view value) {
+        auto names = split_list(value);
+        const bool ok = std::all_of(names.begin(), names.end(), [](const std::string& n) {
+            return !n.empty() && !(n[0] >= '0' && n[0] <= '9') && std::all_of(n.begin(), n.end(), [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+            });
+        });
+        if (ok) field.of(config) = std::move(names);
+        return ok;
+    };
+    d.format = [=](const Config& config) { return join_list(field.of(config)); };
+    return d;
+}
+
 /// A name that becomes part of NATS subjects and bucket names: 1-64 of [A-Za-z0-9_-].
 template <class S>
 KeyDescriptor token(std::string key, Field<S, std::string> field, std::string help) {
@@ -270,6 +291,8 @@ std::vector<KeyDescriptor> build_table() {
         duration("worker.shutdown_grace", Field{&C::worker, &WS::shutdown_grace}, 0 * ms, day,
                  "time running jobs get to finish on SIGTERM"),
         boolean("worker.store_results", Field{&C::worker, &WS::store_results}, "write job results and status to KV"),
+        env_names("worker.exec_env", Field{&C::worker, &WS::exec_env},
+                  "variables of the worker's environment that exec jobs see (no others)"),
         integer("worker.metrics_port", Field{&C::worker, &WS::metrics_port}, 0, 65535,
                 "serve Prometheus GET /metrics on this port; 0 = off"),
 

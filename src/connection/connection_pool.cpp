@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "config/redact.hpp"
 #include "connection_state.hpp"
 #include "naq/jetstream.hpp"
 #include "nats_check.hpp"
@@ -68,7 +69,7 @@ void on_reconnected(natsConnection* nc, void* closure) {
     if (g_exiting.load()) return;
     char url[256] = {0};
     natsConnection_GetConnectedUrl(nc, url, sizeof(url));
-    spdlog::info("nats: reconnected to {}", url);
+    spdlog::info("nats: reconnected to {}", detail::redact_url_credentials(url));
 }
 
 void on_closed(natsConnection*, void* closure) {
@@ -145,6 +146,7 @@ std::shared_ptr<ConnectionState> open(const Config& config) {
     state->request_timeout_ms = n.request_timeout.count();
     std::string description;
     for (const auto& s : n.servers) description += (description.empty() ? "" : ",") + s;
+    description = detail::redact_url_credentials(description);  // it goes into logs and errors
     state->callbacks = &detail::new_callback_context(description);
     OptionsPtr opts = make_options(n, state->callbacks);
     natsStatus s = natsConnection_Connect(&state->nc, opts.get());

@@ -56,7 +56,7 @@ std::vector<std::string> exec_argv(const Json& args) {
 }
 
 // {"cmd": ["prog", "arg", ...]} or {"shell": "a | b"}; optional {"grace_ms": 2000}.
-Json exec(JobContext& ctx, const Json& args) {
+Json exec(JobContext& ctx, const Json& args, const std::vector<std::string>& env_names) {
     std::vector<std::string> argv = exec_argv(args);
     const Json* grace_ms = args.contains("grace_ms") ? &args.at("grace_ms") : nullptr;
     if (grace_ms != nullptr &&
@@ -64,7 +64,7 @@ Json exec(JobContext& ctx, const Json& args) {
         throw InvalidArgument("exec: grace_ms must be an integer from 0 to 3600000");
     }
     auto grace = std::chrono::milliseconds(grace_ms != nullptr ? grace_ms->get<int64_t>() : 2000);
-    auto r = detail::run_process(argv, ctx, grace);
+    auto r = detail::run_process(argv, env_names, ctx, grace);
     if (r.killed_for_cancel) ctx.check_cancelled();
     if (r.exit_code != 0) {
         std::string why =
@@ -76,11 +76,13 @@ Json exec(JobContext& ctx, const Json& args) {
 
 }  // namespace
 
-void TaskRegistry::add_builtins(bool allow_exec) {
+void TaskRegistry::add_builtins(const BuiltinOptions& options) {
     add("echo", echo);
     add("sleep", sleep);
     add("fail", fail);
-    if (allow_exec) add("exec", exec);
+    if (options.allow_exec) {
+        add("exec", [env = options.exec_env](JobContext& ctx, const Json& args) { return exec(ctx, args, env); });
+    }
 }
 
 }  // namespace naq

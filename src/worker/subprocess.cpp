@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "naq/errors.hpp"
@@ -17,9 +18,17 @@ namespace {
 constexpr std::size_t kMaxOutput = 64 * 1024;
 }
 
-ProcessResult run_process(const std::vector<std::string>& argv, const JobContext& ctx,
-                          std::chrono::milliseconds grace) {
+ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env_names,
+                          const JobContext& ctx, std::chrono::milliseconds grace) {
     if (argv.empty()) throw InvalidArgument("exec: empty command");
+    // Built before fork: the child only calls async-signal-safe functions.
+    std::vector<std::string> env;
+    for (const auto& name : env_names) {
+        if (const char* value = std::getenv(name.c_str())) env.push_back(name + "=" + value);
+    }
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) throw Error(std::string("exec: pipe: ") + std::strerror(errno));
     std::vector<char*> args;
@@ -36,7 +45,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const JobContext
         ::setpgid(0, 0);  // its own group, so a kill reaches its children too
         ::dup2(pipefd[1], STDOUT_FILENO);
         ::dup2(pipefd[1], STDERR_FILENO);
-        ::execvp(args[0], args.data());
+        ::execvpe(args[0], args.data(), envp.data());  // PATH is searched with the worker's own
         std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
         ::_exit(127);
     }

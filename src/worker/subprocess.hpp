@@ -16,8 +16,10 @@ struct ProcessResult {
     bool killed_for_cancel = false;
 };
 
-/// Runs argv[0] with argv (no shell), in its own process group. When `ctx` is cancelled or
-/// its deadline passes, the group gets SIGTERM, then SIGKILL after `grace`.
-ProcessResult run_process(const std::vector<std::string>& argv, const JobContext& ctx, std::chrono::milliseconds grace);
+/// Runs argv[0] with argv (no shell), in its own process group, with only the variables of
+/// this process's environment named in `env_names`. When `ctx` is cancelled or its deadline
+/// passes, the group gets SIGTERM, then SIGKILL after `grace`.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env_names,
+                          const JobContext& ctx, std::chrono::milliseconds grace);
 
 }  // namespace naq::detail

@@ -88,9 +88,12 @@ TEST_CASE("delivery limit: a job that cannot even be dead-lettered is terminated
     set_stream_max_msg_size(dlt.config, names::failed_stream(dlt.config), 16);  // dead letters refused too
 
     // Terminated: the server drops it from the work queue, nothing is left to deliver.
-    REQUIRE(test::eventually([&] { return metrics::registry().render().find(
-                                              "naq_jobs_terminated_total{queue=\"dlterm\"} 1") != std::string::npos; },
-                             30s));
+    REQUIRE(test::eventually(
+        [&] {
+            return metrics::registry().render().find("naq_jobs_terminated_total{queue=\"dlterm\"} 1") !=
+                   std::string::npos;
+        },
+        30s));
     CHECK(test::eventually([&] { return dlt.queue.counts().stored == 0; }, 10s));
     CHECK(job.runs == 2);
     set_stream_max_msg_size(dlt.config, names::failed_stream(dlt.config), -1);

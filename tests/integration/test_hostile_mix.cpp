@@ -35,8 +35,7 @@ std::vector<Hostile> hostile_messages(std::size_t max_payload) {
     const std::string invalid_utf8 = "\xff\xfe{\"id\":";
     return {
         // Too deep: a stack overflow in every worker that touched it, before.
-        {envelope("deep", "echo", ",\"args\":" + std::string(100'000, '[') + std::string(100'000, ']')),
-         "undecodable"},
+        {envelope("deep", "echo", ",\"args\":" + std::string(100'000, '[') + std::string(100'000, ']')), "undecodable"},
         // Ids and queues that would become subject tokens or KV keys.
         {envelope(std::string(4096, 'a'), "echo"), "undecodable"},
         {envelope("a b", "echo"), "undecodable"},
