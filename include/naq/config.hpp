@@ -38,7 +38,10 @@ struct NatsSettings {
     std::vector<std::string> servers{"nats://127.0.0.1:4222"};  ///< one or more URLs (a cluster)
     std::string user;                                           ///< user/password auth; empty = none
     std::string password;
+    /// A file holding the password (systemd credentials, Kubernetes secrets); instead of password.
+    std::string password_file;
     std::string token;       ///< token auth; empty = none
+    std::string token_file;  ///< a file holding the token; instead of token
     std::string creds_file;  ///< NATS .creds file (JWT + nkey); empty = none
     std::string tls_ca;      ///< CA bundle to verify the server; empty = system default / no TLS
     std::string tls_cert;    ///< client certificate (mutual TLS); needs tls_key

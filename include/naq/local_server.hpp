@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace naq {
 
@@ -15,7 +16,9 @@ class LocalNatsServer {
 public:
     /// Starts nats-server -js on a free loopback port with a fresh temp store directory.
     /// Throws naq::Error when nats-server is not on PATH or does not become ready.
-    LocalNatsServer();
+    LocalNatsServer() : LocalNatsServer(std::vector<std::string>{}) {}
+    /// The same with more nats-server arguments, e.g. {"--user", "alice", "--pass", "pw"}.
+    explicit LocalNatsServer(std::vector<std::string> extra_args);
     ~LocalNatsServer();
     LocalNatsServer(const LocalNatsServer&) = delete;
     LocalNatsServer& operator=(const LocalNatsServer&) = delete;
@@ -38,6 +41,7 @@ private:
     pid_t pid_ = -1;
     std::string store_dir_;
     std::string log_file_;
+    std::vector<std::string> extra_args_;
 };
 
 /// True when `nats-server` is on PATH.

@@ -75,17 +75,25 @@ void Config::validate() const {
 
     check_both_or_neither(*this, "nats.tls_cert", nats.tls_cert, "nats.tls_key", nats.tls_key,
                           "a client certificate needs its private key");
-    const int auth_methods =
-        (nats.user.empty() ? 0 : 1) + (nats.token.empty() ? 0 : 1) + (nats.creds_file.empty() ? 0 : 1);
+    if (!nats.password.empty() && !nats.password_file.empty()) {
+        cross_field_error(*this, "nats.password", "nats.password_file", "give nats.password or nats.password_file");
+    }
+    if (!nats.token.empty() && !nats.token_file.empty()) {
+        cross_field_error(*this, "nats.token", "nats.token_file", "give nats.token or nats.token_file");
+    }
+    const std::string token_key = nats.token.empty() ? "nats.token_file" : "nats.token";
+    const bool token = !nats.token.empty() || !nats.token_file.empty();
+    const int auth_methods = (nats.user.empty() ? 0 : 1) + (token ? 1 : 0) + (nats.creds_file.empty() ? 0 : 1);
     if (auth_methods > 1) {
-        const std::string a = !nats.user.empty() ? "nats.user" : "nats.token";
-        const std::string b = !nats.creds_file.empty() ? "nats.creds_file" : "nats.token";
+        const std::string a = !nats.user.empty() ? "nats.user" : token_key;
+        const std::string b = !nats.creds_file.empty() ? "nats.creds_file" : token_key;
         cross_field_error(*this, a, b,
                           "give one way to authenticate: nats.user + nats.password, nats.token or nats.creds_file "
                           "(the server would see only one of them)");
     }
-    if (!nats.password.empty() && nats.user.empty()) {
-        cross_field_error(*this, "nats.password", "nats.user", "nats.password is set but nats.user is not");
+    if ((!nats.password.empty() || !nats.password_file.empty()) && nats.user.empty()) {
+        const std::string key = nats.password.empty() ? "nats.password_file" : "nats.password";
+        cross_field_error(*this, key, "nats.user", key + " is set but nats.user is not");
     }
     check_shorter(*this, "scheduler.lock_renew", scheduler.lock_renew, "scheduler.lock_ttl", scheduler.lock_ttl,
                   "the leader must renew its lease before it expires");

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -70,12 +71,24 @@ std::string yaml_value_text(const YAML::Node& value, const KeyDescriptor& d, con
                       (value.IsMap() ? "mapping" : "list"));
 }
 
-/// A quote that opens a value and is not closed on its line. YAML lets a quoted scalar run on,
+/// Lines yaml-cpp would misread in silence. A quote that opens a value and is not closed on its line. YAML lets a quoted scalar run on,
 /// so `name: "abc` quietly swallows the next lines (and their keys) into one value; no naq
 /// setting spans lines, so this is always a mistake. Throws ConfigError naming the line.
-void check_quotes_close(const std::string& path, std::istream& in) {
+///
+/// Also refuses a second YAML document (a `---` line after content): yaml-cpp would read the
+/// first and drop the rest in silence. (Its LoadAll can loop forever on some malformed input.)
+void check_lines(const std::string& path, std::istream& in) {
     std::string line;
+    bool content = false;
     for (int number = 1; std::getline(in, line); ++number) {
+        const bool separator =
+            line.rfind("---", 0) == 0 && (line.size() == 3 || std::isspace(static_cast<unsigned char>(line[3])));
+        if (separator && content) {
+            throw ConfigError(path + ":" + std::to_string(number) +
+                              ": a second YAML document starts here (---); naq reads one");
+        }
+        const auto non_blank = line.find_first_not_of(" \t\r");
+        if (!separator && non_blank != std::string::npos && line[non_blank] != '#') content = true;
         const auto colon = line.find(": ");
         const auto first = line.find_first_not_of(" \t");
         if (colon == std::string::npos || first == std::string::npos || line[first] == '#') continue;
@@ -108,13 +121,8 @@ YAML::Node read_yaml(const std::string& path) {
     try {
         std::ifstream in(path);
         if (!in) throw YAML::BadFile(path);
-        check_quotes_close(path, in);
-        std::vector<YAML::Node> documents = YAML::LoadAllFromFile(path);
-        if (documents.size() > 1) {
-            throw ConfigError(path + ": holds " + std::to_string(documents.size()) +
-                              " YAML documents (separated by ---); naq reads one");
-        }
-        return documents.empty() ? YAML::Node() : documents.front();
+        check_lines(path, in);
+        return YAML::LoadFile(path);
     } catch (const YAML::BadFile&) {
         throw ConfigError(path + ": cannot read config file");
     } catch (const YAML::ParserException& e) {

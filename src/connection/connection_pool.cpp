@@ -12,6 +12,8 @@
 
 #include "config/redact.hpp"
 #include "connection_state.hpp"
+#include "credential_files.hpp"
+#include "naq/errors.hpp"
 #include "naq/jetstream.hpp"
 #include "nats_check.hpp"
 
@@ -94,11 +96,21 @@ void on_publish_failed(jsCtx*, jsPubAckErr* pae, void* closure) {
 std::string pool_key(const NatsSettings& n) {
     std::string key;
     for (const auto& s : n.servers) key += s + ",";
-    for (const auto* part :
-         {&n.user, &n.password, &n.token, &n.creds_file, &n.tls_ca, &n.tls_cert, &n.tls_key, &n.connection_name}) {
+    for (const auto* part : {&n.user, &n.password, &n.password_file, &n.token, &n.token_file, &n.creds_file, &n.tls_ca,
+                             &n.tls_cert, &n.tls_key, &n.connection_name}) {
         key += "|" + *part;
     }
     return key;
+}
+
+/// A local file cnats could not use: a ConfigError naming the setting (exit 2).
+void local_file_check(natsStatus status, const std::string& setting, const std::string& path,
+                      const std::string& expected) {
+    if (status == NATS_OK) return;
+    natsStatus last = NATS_OK;
+    const char* detail = nats_GetLastError(&last);
+    throw ConfigError(setting + ": " + path + ": not usable as " + expected + " (" +
+                      (detail != nullptr && *detail != '\0' ? detail : natsStatus_GetText(status)) + ")");
 }
 
 OptionsPtr make_options(const NatsSettings& n, CallbackContext* ctx) {
@@ -115,22 +127,35 @@ OptionsPtr make_options(const NatsSettings& n, CallbackContext* ctx) {
     // Keep what is published while disconnected (acks, status writes): 8 MiB.
     check(natsOptions_SetReconnectBufSize(raw, 8 * 1024 * 1024), "reconnect buffer");
     check(natsOptions_SetMaxPendingMsgs(raw, 1 << 20), "max pending messages");
+    // Local files first: a missing or unusable one is a configuration error (exit 2) naming the
+    // setting, not a failure to reach the server.
     if (!n.user.empty()) {
-        check(natsOptions_SetUserInfo(raw, n.user.c_str(), n.password.c_str()), "nats.user");
+        const std::string password =
+            n.password_file.empty() ? n.password : detail::read_secret_file("nats.password_file", n.password_file);
+        check(natsOptions_SetUserInfo(raw, n.user.c_str(), password.c_str()), "nats.user");
     }
-    if (!n.token.empty()) check(natsOptions_SetToken(raw, n.token.c_str()), "nats.token");
+    if (!n.token.empty() || !n.token_file.empty()) {
+        const std::string token =
+            n.token_file.empty() ? n.token : detail::read_secret_file("nats.token_file", n.token_file);
+        check(natsOptions_SetToken(raw, token.c_str()), "nats.token");
+    }
     if (!n.creds_file.empty()) {
-        check(natsOptions_SetUserCredentialsFromFiles(raw, n.creds_file.c_str(), nullptr),
-              "nats.creds_file " + n.creds_file);
+        detail::check_local_file("nats.creds_file", n.creds_file, true);
+        local_file_check(natsOptions_SetUserCredentialsFromFiles(raw, n.creds_file.c_str(), nullptr), "nats.creds_file",
+                         n.creds_file, "a NATS credentials file (user JWT and nkey seed)");
     }
     if (!n.tls_ca.empty() || !n.tls_cert.empty()) {
         check(natsOptions_SetSecure(raw, true), "nats TLS");
         if (!n.tls_ca.empty()) {
-            check(natsOptions_LoadCATrustedCertificates(raw, n.tls_ca.c_str()), "nats.tls_ca " + n.tls_ca);
+            detail::check_local_file("nats.tls_ca", n.tls_ca, false);
+            local_file_check(natsOptions_LoadCATrustedCertificates(raw, n.tls_ca.c_str()), "nats.tls_ca", n.tls_ca,
+                             "PEM certificates");
         }
         if (!n.tls_cert.empty()) {
-            check(natsOptions_LoadCertificatesChain(raw, n.tls_cert.c_str(), n.tls_key.c_str()),
-                  "nats.tls_cert " + n.tls_cert);
+            detail::check_local_file("nats.tls_cert", n.tls_cert, false);
+            detail::check_local_file("nats.tls_key", n.tls_key, true);
+            local_file_check(natsOptions_LoadCertificatesChain(raw, n.tls_cert.c_str(), n.tls_key.c_str()),
+                             "nats.tls_cert", n.tls_cert, "a PEM certificate matching the PEM key of nats.tls_key");
         }
     }
     check(natsOptions_SetDisconnectedCB(raw, on_disconnected, ctx), "disconnected callback");

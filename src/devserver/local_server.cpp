@@ -90,7 +90,7 @@ std::string http_get(int port, const std::string& path) {
     return body == std::string::npos ? std::string{} : resp.substr(body + 4);
 }
 
-LocalNatsServer::LocalNatsServer() {
+LocalNatsServer::LocalNatsServer(std::vector<std::string> extra_args) : extra_args_(std::move(extra_args)) {
     if (!nats_server_available()) {
         throw Error("nats-server not found on PATH; install it with: sudo apt-get install nats-server");
     }
@@ -113,8 +113,13 @@ std::string LocalNatsServer::url() const { return "nats://127.0.0.1:" + std::to_
 
 void LocalNatsServer::start() {
     if (pid_ > 0) return;
-    std::string port = std::to_string(port_);
-    std::string mport = std::to_string(monitor_port_);
+    std::vector<std::string> args = {
+        "nats-server", "-js",      "-a", "127.0.0.1", "-p", std::to_string(port_), "-m", std::to_string(monitor_port_),
+        "-sd",         store_dir_, "-l", log_file_};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ < 0) throw Error("fork failed");
     if (pid_ == 0) {
@@ -124,8 +129,7 @@ void LocalNatsServer::start() {
         ::dup2(devnull, STDIN_FILENO);
         ::dup2(devnull, STDOUT_FILENO);
         ::dup2(devnull, STDERR_FILENO);
-        execlp("nats-server", "nats-server", "-js", "-a", "127.0.0.1", "-p", port.c_str(), "-m", mport.c_str(), "-sd",
-               store_dir_.c_str(), "-l", log_file_.c_str(), static_cast<char*>(nullptr));
+        execvp("nats-server", argv.data());
         ::_exit(127);
     }
     wait_ready();

@@ -382,7 +382,7 @@ TEST_CASE("config: origins are recorded for every key not from defaults", "[conf
 
 TEST_CASE("config: describe() lists every key in file order", "[config]") {
     const auto entries = naq::describe(Config{});
-    REQUIRE(entries.size() == 49);
+    REQUIRE(entries.size() == 51);
     CHECK(entries.front().key == "nats.servers");
     CHECK(entries.back().key == "log.format");
     std::set<std::string> keys;
@@ -573,7 +573,7 @@ TEST_CASE("config: what would be silently misread is an error or a warning", "[c
     ScopedCwd cwd(dir.path);
     // Only the first document was read before: the second's settings were lost in silence.
     CHECK_THAT(load_error(dir, "worker:\n  concurrency: 3\n---\nworker:\n  concurrency: 9\n"),
-               Contains("holds 2 YAML documents (separated by ---); naq reads one"));
+               Contains("naq.yaml:3: a second YAML document starts here (---); naq reads one"));
     // An unclosed quote swallowed the next key into the value, and validate said ok.
     CHECK_THAT(load_error(dir, "nats:\n  connection_name: \"my app\n  user: \"alice\"\n"),
                Contains("naq.yaml:2: the double quote of this value is not closed on its line"));
