@@ -20,17 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Changes one setting of a stream through the JetStream API (what `nats stream edit` does).
-void set_stream_max_msg_size(const Config& c, const std::string& stream, int64_t max_msg_size) {
-    auto conn = connection(c);
-    Json info = Json::parse(conn.request("$JS.API.STREAM.INFO." + stream, "", 5s));
-    REQUIRE(info.contains("config"));
-    Json config = info["config"];
-    config["max_msg_size"] = max_msg_size;
-    Json answer = Json::parse(conn.request("$JS.API.STREAM.UPDATE." + stream, config.dump(), 5s));
-    REQUIRE_FALSE(answer.contains("error"));
-}
-
 Json consumer_config(const Config& c, const std::string& queue) {
     auto conn = connection(c);
     Json info = Json::parse(conn.request(
@@ -55,7 +44,7 @@ struct UnrecordableJob {
         q.start_worker();
         REQUIRE(q.wait_result(q.enqueue("count"), 20s).ok);  // streams and buckets exist, the worker is bound
         runs = 0;
-        set_stream_max_msg_size(q.config, "KV_" + names::job_status_bucket(q.config), 16);
+        test::set_stream_max_msg_size(q.config, "KV_" + names::job_status_bucket(q.config), 16);
         Job job = q.queue.make_job("count", Json::object(), {.job_id = "unrecordable"});
         jetstream(q.config).publish(names::queue_subject(q.config, q.queue.name()), codec::encode(job));
     }
@@ -85,7 +74,7 @@ TEST_CASE("delivery limit: a job that cannot even be dead-lettered is terminated
           "[delivery][hostile]") {
     test::QueueWithWorker dlt("dlterm", with_max_deliveries(2));
     UnrecordableJob job(dlt);
-    set_stream_max_msg_size(dlt.config, names::failed_stream(dlt.config), 16);  // dead letters refused too
+    test::set_stream_max_msg_size(dlt.config, names::failed_stream(dlt.config), 16);  // dead letters refused too
 
     // Terminated: the server drops it from the work queue, nothing is left to deliver.
     REQUIRE(test::eventually(
@@ -96,7 +85,7 @@ TEST_CASE("delivery limit: a job that cannot even be dead-lettered is terminated
         30s));
     CHECK(test::eventually([&] { return dlt.queue.counts().stored == 0; }, 10s));
     CHECK(job.runs == 2);
-    set_stream_max_msg_size(dlt.config, names::failed_stream(dlt.config), -1);
+    test::set_stream_max_msg_size(dlt.config, names::failed_stream(dlt.config), -1);
     CHECK(DeadLetters(dlt.config).list("dlterm").empty());
 }
 

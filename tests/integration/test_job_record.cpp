@@ -14,21 +14,6 @@
 using namespace naq;
 using namespace std::chrono_literals;
 
-namespace {
-
-// Changes one setting of a stream through the JetStream API (what `nats stream edit` does).
-void set_stream_max_msg_size(const Config& c, const std::string& stream, int64_t max_msg_size) {
-    auto conn = connection(c);
-    Json info = Json::parse(conn.request("$JS.API.STREAM.INFO." + stream, "", 5s));
-    REQUIRE(info.contains("config"));
-    Json config = info["config"];
-    config["max_msg_size"] = max_msg_size;
-    Json answer = Json::parse(conn.request("$JS.API.STREAM.UPDATE." + stream, config.dump(), 5s));
-    REQUIRE_FALSE(answer.contains("error"));
-}
-
-}  // namespace
-
 TEST_CASE("job record: a succeeded job's one record holds its result and every earlier error", "[record]") {
     test::QueueWithWorker recq("recq");
     recq.tasks.add("flaky", [](JobContext& ctx, const Json& args) -> Json {
@@ -85,7 +70,7 @@ TEST_CASE("job record: a job whose record the server refuses is not acknowledged
 
     // The job-record bucket now refuses every write (as a full or leaderless stream would).
     const std::string records = "KV_" + names::job_status_bucket(c);
-    set_stream_max_msg_size(c, records, 16);
+    test::set_stream_max_msg_size(c, records, 16);
     Job job = refused.queue.make_job("count", Json::object(), {.job_id = "refused-1"});
     jetstream(c).publish(names::queue_subject(c, "refused"), codec::encode(job));  // a foreign producer: no record
 
@@ -96,7 +81,7 @@ TEST_CASE("job record: a job whose record the server refuses is not acknowledged
     CHECK_FALSE(refused.results.try_status("refused-1"));
 
     // Once the record can be stored, the job ends acknowledged with its record.
-    set_stream_max_msg_size(c, records, -1);
+    test::set_stream_max_msg_size(c, records, -1);
     JobResult r = refused.wait_result("refused-1", 20s);
     CHECK(r.ok);
     CHECK(test::eventually([&] { return refused.queue.counts().stored == 0; }, 10s));

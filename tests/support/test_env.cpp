@@ -1,6 +1,7 @@
 #include "support/test_env.hpp"
 
 #include "naq/connection.hpp"
+#include "naq/errors.hpp"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -45,6 +46,17 @@ Config config_for(const std::string& url) {
 }
 
 Config test_config() { return config_for(shared_server_url()); }
+
+void set_stream_max_msg_size(const Config& config, const std::string& stream, int64_t max_msg_size) {
+    auto conn = connection(config);
+    Json info = Json::parse(conn.request("$JS.API.STREAM.INFO." + stream, "", std::chrono::seconds(5)));
+    if (!info.contains("config")) throw Error("stream info of " + stream + ": " + info.dump());
+    Json stream_config = info["config"];
+    stream_config["max_msg_size"] = max_msg_size;
+    Json answer =
+        Json::parse(conn.request("$JS.API.STREAM.UPDATE." + stream, stream_config.dump(), std::chrono::seconds(5)));
+    if (answer.contains("error")) throw Error("stream update of " + stream + ": " + answer.dump());
+}
 
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;

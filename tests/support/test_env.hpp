@@ -94,6 +94,10 @@ private:
     std::vector<std::unique_ptr<RunningWorker>> workers_;  // last member: stopped before `tasks` goes
 };
 
+/// Changes one stream's max_msg_size through the JetStream API (what `nats stream edit` does);
+/// -1 = no limit. Throws naq::Error when the server refuses.
+void set_stream_max_msg_size(const Config& config, const std::string& stream, int64_t max_msg_size);
+
 /// Runs a shell command, returns its exit code; stdout goes to `out` when given.
 int run_command(const std::string& command, std::string* out = nullptr);
 
