@@ -119,9 +119,12 @@ Job decode_job(std::string_view text, std::string_view queue_hint) {
     if (const Json* o = find(j, "options")) {
         constexpr std::string_view owhat = "job options";
         if (!o->is_object()) bad_field(what, "options", "must be an object");
-        // Range-checked before it is narrowed to an int (checked again with the rest below).
+        // Range-checked before it is narrowed to an int, so the error names the value sent.
         const int64_t attempts = opt_int(*o, "max_attempts", owhat, 1);
-        job.max_attempts = static_cast<int>(std::clamp<int64_t>(attempts, 0, detail::kMaxJobAttempts + 1));
+        if (auto e = detail::out_of_range("options.max_attempts", attempts, 1, detail::kMaxJobAttempts)) {
+            throw SerializationError("job: " + *e);
+        }
+        job.max_attempts = static_cast<int>(attempts);
         if (const Json* b = find(*o, "backoff")) job.backoff = backoff_from(*b);
         job.timeout = Millis(opt_int(*o, "timeout_ms", owhat));
         if (find(*o, "result_ttl_ms") != nullptr) job.result_ttl = Millis(opt_int(*o, "result_ttl_ms", owhat));

@@ -3,15 +3,11 @@
 
 namespace naq::detail {
 
-namespace {
-
 std::optional<std::string> out_of_range(const char* field, int64_t value, int64_t lo, int64_t hi) {
     if (value >= lo && value <= hi) return std::nullopt;
     return std::string(field) + " must be from " + std::to_string(lo) + " to " + std::to_string(hi) + ", not " +
            std::to_string(value);
 }
-
-}  // namespace
 
 std::optional<std::string> job_limit_violation(const Job& job) {
     if (job.task.empty() || job.task.size() > kMaxTaskNameBytes) {

@@ -18,6 +18,9 @@ inline constexpr int64_t kMaxJobDurationMs = 365LL * 24 * 3600 * 1000;
 /// Task names become metric labels and log fields: bounded, and printable.
 inline constexpr std::size_t kMaxTaskNameBytes = 256;
 
+/// "<field> must be from <lo> to <hi>, not <value>", or nullopt when `value` is within.
+std::optional<std::string> out_of_range(const char* field, int64_t value, int64_t lo, int64_t hi);
+
 /// Why `job`'s task or options break a limit ("options.max_attempts must be from 1 to
 /// 1000000"), or nullopt when they do not. Ids and queue names are checked by names::.
 std::optional<std::string> job_limit_violation(const Job& job);

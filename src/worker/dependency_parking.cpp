@@ -1,6 +1,8 @@
 // Parking jobs until their dependencies are settled (see dependency_parking.hpp).
 #include "dependency_parking.hpp"
 
+#include "hand_back.hpp"
+
 #include <asio/post.hpp>
 
 #include "naq/codec.hpp"
@@ -60,11 +62,7 @@ void DependencyParking::park(const std::string& queue, Message msg, Job job, con
         log_(spdlog::level::warn, "job {}: watching its dependencies failed ({}); retrying later", unwatched->job.id,
              e.what());
         unwatched->watches.clear();
-        try {
-            unwatched->msg.nak(Millis(1000));
-        } catch (const Error& e2) {
-            log_(spdlog::level::warn, "job {}: hand back failed: {}", unwatched->job.id, e2.what());
-        }
+        hand_back(unwatched->msg, Millis(1000), log_, "job " + unwatched->job.id);
         return;
     }
     if (records_ != nullptr) records_->put_async(detail::status_for(raw->job, JobState::waiting, now_ms()));
@@ -113,11 +111,7 @@ void DependencyParking::recheck(uint64_t token) {
     }
     owned->watches.clear();
     if (state == Dependencies::pending) {  // shutting down: hand it back
-        try {
-            owned->msg.nak();
-        } catch (const Error& e) {
-            log_(spdlog::level::warn, "job {}: hand back failed: {}", owned->job.id, e.what());
-        }
+        hand_back(owned->msg, Millis(0), log_, "job " + owned->job.id);
         return;
     }
     resume_(owned->msg, owned->job, state, failure);
@@ -149,11 +143,7 @@ void DependencyParking::hand_back_all() {
     }
     for (auto& [token, p] : all) {
         p->watches.clear();
-        try {
-            p->msg.nak();
-        } catch (const Error& e) {
-            log_(spdlog::level::warn, "job {}: hand back failed: {}", p->job.id, e.what());
-        }
+        hand_back(p->msg, Millis(0), log_, "job " + p->job.id);
     }
 }
 

@@ -1,6 +1,8 @@
 // Running one job (see job_runner.hpp). Nothing here waits on the server on the success path.
 #include "job_runner.hpp"
 
+#include "hand_back.hpp"
+
 #include <random>
 
 #include "naq/codec.hpp"
@@ -46,8 +48,8 @@ void JobRunner::process(const std::string& queue, Message& msg) {
         // next best time, and its record says so instead of 1970.
         if (job.enqueued_at_ms <= 0) job.enqueued_at_ms = msg.stored_at_ms();
     } catch (const SerializationError& e) {
-        recorder_.record_undecodable(queue, msg,
-                                     decide_outcome({Happened::undecodable, e.what()}, Job{}, 0, now_ms(), 0));
+        const OutcomeDecision d = decide_outcome({Happened::undecodable, e.what()}, Job{}, 0, now_ms(), 0);
+        if (!recorder_.record_undecodable(queue, msg, d)) hand_back(msg, Millis(5000), log_, "queue " + queue);
         return;
     } catch (const Error& e) {
         log_(spdlog::level::warn, "job {}: no stream timestamp for its record ({})", job.id, e.what());
@@ -64,7 +66,7 @@ void JobRunner::process(const std::string& queue, Message& msg) {
             deps = parking_.check(job, pending, failure);
         } catch (const Error& e) {
             log_(spdlog::level::warn, "job {}: dependency check failed ({}); retrying later", job.id, e.what());
-            hand_back(msg, job.id, Millis(1000));
+            hand_back(msg, Millis(1000), log_, "job " + job.id);
             return;
         }
         if (deps == Dependencies::failed) {
@@ -93,15 +95,6 @@ void JobRunner::give_up(const std::string& queue, Message& msg, uint64_t deliver
     JobStatus status = status_of(job, JobState::queued, static_cast<int>(delivered), log_.id());
     OutcomeDecision d = decide_outcome({Happened::delivery_limit, why}, job, static_cast<int>(delivered), now_ms(), 0);
     if (!recorder_.record(msg, job, status, d, Json(), nullptr)) recorder_.terminate(queue, msg, job.id, why);
-}
-
-void JobRunner::hand_back(Message& msg, const std::string& job_id, Millis delay) {
-    try {
-        msg.nak(delay);
-    } catch (const std::exception& e) {
-        log_(spdlog::level::err, "job {}: handing back failed ({}); it is redelivered after worker.ack_wait", job_id,
-             e.what());
-    }
 }
 
 void JobRunner::finish_unrun(Message& msg, const Job& job, const WhatHappened& what) {

@@ -46,8 +46,6 @@ private:
     /// A message delivered more than worker.max_deliveries times: dead-lettered without running,
     /// or terminated when even that fails.
     void give_up(const std::string& queue, Message& msg, uint64_t delivered);
-    /// nak with `delay`; a failure is logged (the job then comes back after the ack wait).
-    void hand_back(Message& msg, const std::string& job_id, Millis delay);
     /// Runs the handler; `result` gets its return value.
     WhatHappened run_handler(const Job& job, int attempt, const std::shared_ptr<CancelState>& cancel, Json& result);
 

@@ -178,14 +178,7 @@ bool OutcomeRecorder::record_undecodable(const std::string& queue, Message& msg,
         msg.ack();  // only once the dead letter is stored
         return true;
     } catch (const std::exception& e) {
-        log_(spdlog::level::err, "queue {}: cannot dead-letter an undecodable message ({}); leaving it for redelivery",
-             queue, e.what());
-    }
-    try {
-        msg.nak(Millis(5000));
-    } catch (const std::exception& e) {
-        log_(spdlog::level::err, "queue {}: handing back failed ({}); it is redelivered after worker.ack_wait", queue,
-             e.what());
+        log_(spdlog::level::err, "queue {}: cannot dead-letter an undecodable message ({})", queue, e.what());
     }
     return false;
 }

@@ -37,8 +37,8 @@ public:
     /// comes back after the ack wait, and false is returned.
     bool record(Message& msg, const Job& job, JobStatus& status, const OutcomeDecision& decision, Json result,
                 JobObservation* observed);
-    /// Dead-letters a message that is not a job, then acks it. False when it cannot (the
-    /// message is then left for redelivery). Never throws.
+    /// Dead-letters a message that is not a job, then acks it. False when it cannot: the message
+    /// is left as it is, for the caller to hand back or terminate. Never throws.
     bool record_undecodable(const std::string& queue, Message& msg, const OutcomeDecision& decision);
     /// The last resort for a message over its delivery limit that could not be dead-lettered:
     /// the server is told never to deliver it again (error log, naq_jobs_terminated_total).

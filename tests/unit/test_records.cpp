@@ -136,6 +136,7 @@ TEST_CASE("records: job options and task names past their limits are refused, no
                             R"({"max_attempts":-5})"}) {
         CHECK_THROWS_WITH(codec::decode_job(with_options(bad)), Contains("options.max_attempts must be from 1 to"));
     }
+    CHECK_THROWS_WITH(codec::decode_job(with_options(R"({"max_attempts":4294967297})")), Contains("not 4294967297"));
     // A deadline past the clock's range overflowed steady_clock::now() + timeout before.
     CHECK_THROWS_WITH(codec::decode_job(with_options(R"({"timeout_ms":9223372036854775807})")),
                       Contains("options.timeout_ms must be from 0 to 31536000000"));
