@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -23,15 +25,52 @@ namespace naq {
 
 namespace {
 
-bool can_connect(int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+sockaddr_in loopback_address(int port) {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return addr;
+}
+
+bool can_connect(int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr = loopback_address(port);
     bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
     ::close(fd);
     return ok;
+}
+
+bool can_bind(int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr = loopback_address(port);
+    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    ::close(fd);
+    return ok;
+}
+
+int kernel_chosen_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr = loopback_address(0);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+        ::close(fd);
+        throw Error("cannot bind a loopback port");
+    }
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+// The server's last fatal or error line, which says why it exited ("" when there is none).
+std::string last_error_line(const std::string& log_file) {
+    std::ifstream in(log_file);
+    std::string line;
+    std::string last;
+    while (std::getline(in, line)) {
+        if (line.find("[FTL]") != std::string::npos || line.find("[ERR]") != std::string::npos) last = line;
+    }
+    return last;
 }
 
 }  // namespace
@@ -50,28 +89,22 @@ bool nats_server_available() {
     return false;
 }
 
+// The kernel's ephemeral range (32768-60999 on Linux) is where every outgoing connection takes
+// its local port, so a port probed there can be taken by any client before the server binds
+// it. Below that range only another listener can take it.
 int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = 0;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-        ::close(fd);
-        throw Error("cannot bind a loopback port");
+    thread_local std::mt19937 rng{std::random_device{}()};
+    std::uniform_int_distribution<int> below_ephemeral(20000, 32767);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        int port = below_ephemeral(rng);
+        if (can_bind(port)) return port;
     }
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
+    return kernel_chosen_port();
 }
 
 std::string http_get(int port, const std::string& path) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in addr = loopback_address(port);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
         ::close(fd);
         return {};
@@ -98,9 +131,21 @@ LocalNatsServer::LocalNatsServer(std::vector<std::string> extra_args) : extra_ar
     if (::mkdtemp(tmpl) == nullptr) throw Error("mkdtemp failed");
     store_dir_ = tmpl;
     log_file_ = store_dir_ + "/server.log";
-    port_ = free_port();
-    monitor_port_ = free_port();
-    start();
+    // Another listener may still take a probed port before nats-server binds it; then pick
+    // new ports rather than fail the caller.
+    for (int attempt = 1;; ++attempt) {
+        port_ = free_port();
+        monitor_port_ = free_port();
+        try {
+            start();
+            return;
+        } catch (const Error&) {
+            bool port_taken = last_error_line(log_file_).find("address already in use") != std::string::npos;
+            if (attempt == 5 || !port_taken) throw;
+            std::error_code ec;
+            std::filesystem::remove(log_file_, ec);
+        }
+    }
 }
 
 LocalNatsServer::~LocalNatsServer() {
@@ -141,8 +186,9 @@ void LocalNatsServer::wait_ready() {
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
-            throw Error("nats-server exited at start (is it installed? apt-get install nats-server); log: " +
-                        log_file_);
+            std::string why = last_error_line(log_file_);
+            throw Error("nats-server exited at start" + (why.empty() ? std::string{} : ": " + why) +
+                        "; log: " + log_file_);
         }
         // /healthz answers ok once JetStream is up, not just the client port.
         if (can_connect(port_) && http_get(monitor_port_, "/healthz").find("ok") != std::string::npos) return;
