@@ -10,7 +10,7 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DNAQ_BUILD_TESTS=OFF -DNAQ_B
 
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      libnats3.4 libspdlog1.10 libfmt9 libyaml-cpp0.7 libdate-tz3 libcpp-httplib0.11 \
+      libnats3.4 libsimdjson14 libspdlog1.10 libfmt9 libyaml-cpp0.7 libdate-tz3 libcpp-httplib0.11 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/naq /usr/local
 RUN ldconfig

@@ -133,7 +133,7 @@ Run drain(const std::string& url, int server, std::size_t n, int concurrency, in
         if (!queue.enqueue_many(part).ok()) throw Error("enqueue failed");
     }
     TaskRegistry tasks;
-    tasks.add("noop", [](JobContext&, const Json&) -> Json { return nullptr; });
+    tasks.add("noop", [](JobContext&, const JobArgs&) -> Json { return nullptr; });
     Worker worker(config, tasks, {.queues = {"bench"}, .concurrency = concurrency});
     std::thread runner([&] { worker.run(); });
     worker.wait_started();

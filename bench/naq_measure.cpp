@@ -63,7 +63,7 @@ TaskRegistry& tasks() {
     static TaskRegistry registry;
     static std::once_flag once;
     std::call_once(once, [] {
-        registry.add("noop", [](JobContext&, const Json&) -> Json { return nullptr; });
+        registry.add("noop", [](JobContext&, const JobArgs&) -> Json { return nullptr; });  // never parses its args
         registry.add("bench_latency", [](JobContext&, const Json&) -> Json {
             int64_t t = now_ns();
             auto& p = probe();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "naq/config.hpp"
+#include "naq/job_args.hpp"
 #include "naq/json.hpp"
 
 namespace naq {
@@ -42,7 +43,7 @@ struct Job {
     std::string id;
     std::string queue;
     std::string task;
-    Json args = Json::object();
+    JobArgs args;                ///< as sent; parsed when first read (naq/job_args.hpp)
     int64_t enqueued_at_ms = 0;  ///< Unix milliseconds
     int max_attempts = 1;
     Backoff backoff;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "naq/job_args.hpp"
 #include "naq/json.hpp"
 
 namespace naq {
@@ -65,8 +66,10 @@ private:
 };
 
 /// A task handler: gets the context and the job's args, returns the result (any JSON).
-/// Throwing fails the attempt (retried while attempts remain).
-using TaskHandler = std::function<Json(JobContext&, const Json& args)>;
+/// Throwing fails the attempt (retried while attempts remain). A handler declared with
+/// `const Json& args` gets them parsed; one declared with `const JobArgs& args` parses them
+/// only if it calls args.json(), and can read the text as sent with args.text().
+using TaskHandler = std::function<Json(JobContext&, const JobArgs& args)>;
 
 /// Which built-in tasks TaskRegistry::add_builtins() adds.
 struct BuiltinOptions {

@@ -16,36 +16,6 @@ Json backoff_json(const Backoff& b) {
     return {{"kind", to_string(b.kind)}, {"base_ms", b.base.count()}, {"max_ms", b.max.count()}, {"jitter", b.jitter}};
 }
 
-Backoff backoff_from(const Json& j) {
-    constexpr std::string_view what = "job options.backoff";
-    if (!j.is_object()) bad_field("job options", "backoff", "must be an object");
-    Backoff b;
-    std::string kind = opt_string(j, "kind", what);
-    if (!kind.empty()) {
-        try {
-            b.kind = backoff_kind_from_string(kind);
-        } catch (const SerializationError&) {
-            bad_field(what, "kind", "must be fixed, linear or exponential");
-        }
-    }
-    b.base = Millis(opt_int(j, "base_ms", what, b.base.count()));
-    b.max = Millis(opt_int(j, "max_ms", what, b.max.count()));
-    b.jitter = opt_bool(j, "jitter", what, b.jitter);
-    return b;
-}
-
-std::vector<std::string> string_list(const Json& j, const char* field, std::string_view what) {
-    std::vector<std::string> out;
-    const Json* v = find(j, field);
-    if (v == nullptr) return out;
-    if (!v->is_array()) bad_field(what, field, "must be an array of strings");
-    for (const auto& item : *v) {
-        if (!item.is_string()) bad_field(what, field, "must be an array of strings");
-        out.push_back(item.get<std::string>());
-    }
-    return out;
-}
-
 }  // namespace
 
 Json to_json(const Job& job) {
@@ -58,7 +28,7 @@ Json to_json(const Job& job) {
               {"id", job.id},
               {"queue", job.queue},
               {"task", job.task},
-              {"args", job.args},
+              {"args", job.args.json()},
               {"enqueued_at", job.enqueued_at_ms},
               {"options", std::move(options)}};
     if (!job.history.empty()) j["history"] = job.history;
@@ -70,7 +40,8 @@ Json to_json(const Job& job) {
 std::string encode(const Job& job) {
     detail::JsonWriter w(320);
     w.begin_object();
-    w.field("args", job.args);
+    w.key("args");
+    w.raw_value(job.args.text());
     w.field("enqueued_at", job.enqueued_at_ms);
     if (!job.history.empty()) w.field("history", job.history);
     w.field("id", job.id);
@@ -98,47 +69,6 @@ std::string encode(const Job& job) {
     w.field("v", kWireVersion);
     w.end_object();
     return w.take();
-}
-
-Job decode_job(std::string_view text, std::string_view queue_hint) {
-    constexpr std::string_view what = "job";
-    Json j = parse(text, what);
-    Job job;
-    job.id = req_string(j, "id", what);
-    job.task = req_string(j, "task", what);
-    job.queue = opt_string(j, "queue", what);
-    if (job.queue.empty()) job.queue = std::string(queue_hint);
-    // Each of these becomes a subject token or a KV key: a wildcard, dot or space there would
-    // break the connection or reach other jobs' keys, so such a job is not a job.
-    if (!names::valid_job_id(job.id)) bad_field(what, "id", "must be 1-128 characters of A-Z a-z 0-9 _ -");
-    if (!job.queue.empty() && !names::valid_token(job.queue)) {
-        bad_field(what, "queue", "must be 1-64 characters of A-Z a-z 0-9 _ -");
-    }
-    if (const Json* args = find(j, "args")) job.args = *args;
-    job.enqueued_at_ms = opt_int(j, "enqueued_at", what);
-    if (const Json* o = find(j, "options")) {
-        constexpr std::string_view owhat = "job options";
-        if (!o->is_object()) bad_field(what, "options", "must be an object");
-        // Range-checked before it is narrowed to an int, so the error names the value sent.
-        const int64_t attempts = opt_int(*o, "max_attempts", owhat, 1);
-        if (auto e = detail::out_of_range("options.max_attempts", attempts, 1, detail::kMaxJobAttempts)) {
-            throw SerializationError("job: " + *e);
-        }
-        job.max_attempts = static_cast<int>(attempts);
-        if (const Json* b = find(*o, "backoff")) job.backoff = backoff_from(*b);
-        job.timeout = Millis(opt_int(*o, "timeout_ms", owhat));
-        if (find(*o, "result_ttl_ms") != nullptr) job.result_ttl = Millis(opt_int(*o, "result_ttl_ms", owhat));
-        job.depends_on = string_list(*o, "depends_on", owhat);
-        for (const auto& dep : job.depends_on) {
-            if (!names::valid_job_id(dep)) bad_field(owhat, "depends_on", "must hold job ids (A-Z a-z 0-9 _ -)");
-        }
-    }
-    if (const Json* h = find(j, "history")) {
-        if (!h->is_array()) bad_field(what, "history", "must be an array");
-        job.history = *h;
-    }
-    if (auto violation = detail::job_limit_violation(job)) throw SerializationError("job: " + *violation);
-    return job;
 }
 
 Json to_json(const JobStatus& s) {

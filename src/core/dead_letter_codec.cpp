@@ -38,7 +38,7 @@ std::string encode_dead_letter(const Job& job, const JobStatus& status, std::str
     // and why it died is kept, and the record says what was left out.
     if (!fits()) {
         record["job"]["args"] = nullptr;
-        record["args_dropped"] = dump(job.args).size();
+        record["args_dropped"] = job.args.text().size();
         text = dump(record);
     }
     if (!fits() && status.errors.size() > 1) {

@@ -82,6 +82,9 @@ inline constexpr int kMaxDepth = 128;
 /// levels deeper than the envelope itself: they are read with kMaxDepth + this.
 inline constexpr int kEmbeddedJobDepth = 4;
 
+/// JSON's whitespace: space, tab, line feed, carriage return.
+inline bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 /// How deeply `text` nests arrays and objects, counted without parsing (strings skipped);
 /// stops counting at `limit` + 1.
 inline int nesting_depth(std::string_view text, int limit = kMaxDepth) {

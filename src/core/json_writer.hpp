@@ -60,6 +60,11 @@ public:
         separate();
         out_ += j.dump(-1, ' ', false, Json::error_handler_t::replace);
     }
+    /// JSON text that is already valid (a job's args as they arrived), written as is.
+    void raw_value(std::string_view json_text) {
+        separate();
+        out_ += json_text;
+    }
     /// key(k) then value(v): one member of the object being written.
     template <class T>
     void field(std::string_view k, const T& v) {

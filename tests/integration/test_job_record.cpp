@@ -55,6 +55,29 @@ TEST_CASE("job record: a job published without enqueued_at is dated by the strea
     CHECK(record.enqueued_at_ms <= after + 1000);
 }
 
+TEST_CASE("job record: a foreign producer's args come back from echo in its key order, unparsed by a no-op",
+          "[record][args]") {
+    test::QueueWithWorker order("argorder");
+    order.tasks.add_builtins(false);
+    std::atomic<int> parsed_in_noop{0};
+    order.tasks.add("noop", [&parsed_in_noop](JobContext&, const JobArgs& args) -> Json {
+        if (args.parsed()) ++parsed_in_noop;
+        return nullptr;
+    });
+    order.start_worker();
+    // Sent as a JavaScript producer writes it: keys not sorted, spaces kept.
+    const std::string args = R"({"x":1,"n":null,"f":1.5,"nested":{"b":2,"a":1}})";
+    auto js = jetstream(order.config);
+    const std::string subject = names::queue_subject(order.config, "argorder");
+    js.publish(subject, R"({"id":"order-echo","task":"echo","args":)" + args + "}");
+    js.publish(subject, R"({"id":"order-noop","task":"noop","args":)" + args + "}");
+    JobResult echoed = order.wait_result("order-echo", 20s);
+    REQUIRE(echoed.ok);
+    CHECK(echoed.result.dump() == args);
+    REQUIRE(order.wait_result("order-noop", 20s).ok);
+    CHECK(parsed_in_noop == 0);
+}
+
 TEST_CASE("job record: a job whose record the server refuses is not acknowledged, and runs until it is stored",
           "[record]") {
     std::atomic<int> runs{0};

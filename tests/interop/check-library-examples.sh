@@ -20,7 +20,7 @@ timeout 90 "$producer" "$NATS_URL" >"$tmp/producer.log" 2>&1 || code=$?
 cat "$tmp/producer.log"
 grep -q 'second enqueue of report-2026-11: duplicate = true' "$tmp/producer.log" || fail "idempotent enqueue"
 grep -q 'batch: 100 jobs enqueued, 0 failed' "$tmp/producer.log" || fail "enqueue_many"
-grep -q 'report .*: {"attempt":1,"month":11,"pages":3}' "$tmp/producer.log" || fail "render_report result"
+grep -q 'report .*: {"month":11,"pages":3,"attempt":1}' "$tmp/producer.log" || fail "render_report result"
 kill -TERM "$worker_pid"
 wait "$worker_pid" || fail "worker did not stop gracefully on SIGTERM"
 worker_pid=""

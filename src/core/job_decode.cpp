@@ -1,0 +1,311 @@
+// decode_job: the envelope read with simdjson's on-demand parser, once per delivery. Every
+// byte is validated (grammar, UTF-8, depth), but nothing is built for the args: they stay the
+// text that was sent (JobArgs parses them if a handler asks), so their key order survives and
+// a handler that ignores them costs nothing.
+#include <simdjson.h>
+
+#include "core/job_limits.hpp"
+#include "core/json_fields.hpp"
+#include "naq/codec.hpp"
+#include "naq/errors.hpp"
+#include "naq/names.hpp"
+
+namespace naq::codec {
+
+namespace {
+
+namespace od = simdjson::ondemand;
+using json_fields::bad_field;
+
+constexpr std::string_view kWhat = "job";
+constexpr std::string_view kOptions = "job options";
+constexpr std::string_view kBackoff = "job options.backoff";
+
+[[noreturn]] void not_json() { throw SerializationError("job: not valid JSON"); }
+
+void check(simdjson::error_code e) {
+    if (e != simdjson::SUCCESS) not_json();
+}
+
+// Walks a value to its end so the parser has checked every byte of it; nlohmann (JobArgs)
+// will parse what this accepts. Depth is bounded by the nesting check done before parsing.
+void validate(od::value& v) {
+    od::json_type type;
+    check(v.type().get(type));
+    switch (type) {
+        case od::json_type::object: {
+            od::object object;
+            check(v.get_object().get(object));
+            for (auto field : object) {
+                std::string_view key;
+                check(field.unescaped_key().get(key));
+                od::value member;
+                check(field.value().get(member));
+                validate(member);
+            }
+            break;
+        }
+        case od::json_type::array: {
+            od::array array;
+            check(v.get_array().get(array));
+            for (auto element : array) {
+                od::value item;
+                check(element.get(item));
+                validate(item);
+            }
+            break;
+        }
+        case od::json_type::string: {
+            std::string_view s;
+            check(v.get_string().get(s));
+            break;
+        }
+        case od::json_type::number: {
+            double d = 0;
+            check(v.get_double().get(d));
+            break;
+        }
+        case od::json_type::boolean: {
+            bool b = false;
+            check(v.get_bool().get(b));
+            break;
+        }
+        case od::json_type::null: {
+            bool is_null = false;
+            check(v.is_null().get(is_null));
+            if (!is_null) not_json();
+            break;
+        }
+    }
+}
+
+// The text of an object or array starting at `begin`, which the parser already accepted:
+// brackets are matched outside strings.
+std::string_view container_text(const char* begin, const char* end) {
+    int depth = 0;
+    bool in_string = false;
+    for (const char* p = begin; p < end; ++p) {
+        if (in_string) {
+            if (*p == '\\') {
+                ++p;
+            } else if (*p == '"') {
+                in_string = false;
+            }
+        } else if (*p == '"') {
+            in_string = true;
+        } else if (*p == '{' || *p == '[') {
+            ++depth;
+        } else if ((*p == '}' || *p == ']') && --depth == 0) {
+            return {begin, static_cast<std::size_t>(p + 1 - begin)};
+        }
+    }
+    not_json();
+}
+
+// The args value's text, exactly as sent, after checking all of it.
+std::string raw_value_text(od::value v, const char* buffer_end) {
+    std::string_view token = v.raw_json_token();
+    const char* begin = token.data();
+    od::json_type type;
+    check(v.type().get(type));
+    if (type != od::json_type::object && type != od::json_type::array) {
+        validate(v);
+        while (!token.empty() && json_fields::is_json_space(token.back())) token.remove_suffix(1);
+        return std::string(token);
+    }
+    validate(v);
+    return std::string(container_text(begin, buffer_end));
+}
+
+bool is_null(od::value& v) {
+    od::json_type type;
+    check(v.type().get(type));
+    if (type != od::json_type::null) return false;
+    bool null = false;
+    check(v.is_null().get(null));
+    if (!null) not_json();
+    return true;
+}
+
+std::string string_of(od::value& v, std::string_view what, std::string_view field) {
+    std::string_view s;
+    if (v.get_string().get(s) != simdjson::SUCCESS) bad_field(what, field, "must be a string");
+    return std::string(s);
+}
+
+int64_t int_of(od::value& v, std::string_view what, std::string_view field) {
+    int64_t n = 0;
+    if (v.get_int64().get(n) != simdjson::SUCCESS) bad_field(what, field, "must be an integer");
+    return n;
+}
+
+bool bool_of(od::value& v, std::string_view what, std::string_view field) {
+    bool b = false;
+    if (v.get_bool().get(b) != simdjson::SUCCESS) bad_field(what, field, "must be true or false");
+    return b;
+}
+
+Backoff backoff_from(od::value& v) {
+    od::object object;
+    if (v.get_object().get(object) != simdjson::SUCCESS) bad_field(kOptions, "backoff", "must be an object");
+    Backoff b;
+    for (auto field : object) {
+        std::string_view key;
+        check(field.unescaped_key().get(key));
+        od::value member;
+        check(field.value().get(member));
+        if (is_null(member)) continue;
+        if (key == "kind") {
+            try {
+                b.kind = backoff_kind_from_string(string_of(member, kBackoff, key));
+            } catch (const SerializationError&) {
+                bad_field(kBackoff, "kind", "must be fixed, linear or exponential");
+            }
+        } else if (key == "base_ms") {
+            b.base = Millis(int_of(member, kBackoff, key));
+        } else if (key == "max_ms") {
+            b.max = Millis(int_of(member, kBackoff, key));
+        } else if (key == "jitter") {
+            b.jitter = bool_of(member, kBackoff, key);
+        } else {
+            validate(member);
+        }
+    }
+    return b;
+}
+
+std::vector<std::string> depends_on_from(od::value& v) {
+    constexpr std::string_view expected = "must be an array of strings";
+    od::array array;
+    if (v.get_array().get(array) != simdjson::SUCCESS) bad_field(kOptions, "depends_on", expected);
+    std::vector<std::string> ids;
+    for (auto element : array) {
+        od::value item;
+        check(element.get(item));
+        std::string_view id;
+        if (item.get_string().get(id) != simdjson::SUCCESS) bad_field(kOptions, "depends_on", expected);
+        if (!names::valid_job_id(id)) bad_field(kOptions, "depends_on", "must hold job ids (A-Z a-z 0-9 _ -)");
+        ids.emplace_back(id);
+    }
+    return ids;
+}
+
+void read_options(od::value& v, Job& job) {
+    od::object object;
+    if (v.get_object().get(object) != simdjson::SUCCESS) bad_field(kWhat, "options", "must be an object");
+    for (auto field : object) {
+        std::string_view key;
+        check(field.unescaped_key().get(key));
+        od::value member;
+        check(field.value().get(member));
+        if (is_null(member)) continue;
+        if (key == "max_attempts") {
+            // Range-checked before it is narrowed to an int, so the error names the value sent.
+            const int64_t attempts = int_of(member, kOptions, key);
+            if (auto e = detail::out_of_range("options.max_attempts", attempts, 1, detail::kMaxJobAttempts)) {
+                throw SerializationError("job: " + *e);
+            }
+            job.max_attempts = static_cast<int>(attempts);
+        } else if (key == "backoff") {
+            job.backoff = backoff_from(member);
+        } else if (key == "timeout_ms") {
+            job.timeout = Millis(int_of(member, kOptions, key));
+        } else if (key == "result_ttl_ms") {
+            job.result_ttl = Millis(int_of(member, kOptions, key));
+        } else if (key == "depends_on") {
+            job.depends_on = depends_on_from(member);
+        } else {
+            validate(member);
+        }
+    }
+}
+
+// One parser and one padded copy of the message per thread: decode_job runs on the worker's
+// fetcher and pool threads at once.
+struct ThreadDecoder {
+    od::parser parser;
+    std::string buffer;
+};
+
+}  // namespace
+
+Job decode_job(std::string_view text, std::string_view queue_hint) {
+    if (json_fields::nesting_depth(text) > json_fields::kMaxDepth) {
+        throw SerializationError("job: nested deeper than " + std::to_string(json_fields::kMaxDepth) + " levels");
+    }
+    thread_local ThreadDecoder decoder;
+    std::string& buffer = decoder.buffer;
+    buffer.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+    buffer.assign(text);
+    const char* buffer_end = buffer.data() + buffer.size();
+
+    od::document doc;
+    check(decoder.parser.iterate(buffer.data(), buffer.size(), buffer.capacity()).get(doc));
+    od::object envelope;
+    if (doc.get_object().get(envelope) != simdjson::SUCCESS) {
+        od::json_type type;
+        if (doc.type().get(type) == simdjson::SUCCESS && type != od::json_type::object) {
+            throw SerializationError("job: expected a JSON object");
+        }
+        not_json();
+    }
+
+    Job job;
+    bool has_id = false;
+    bool has_task = false;
+    for (auto field : envelope) {
+        std::string_view key;
+        check(field.unescaped_key().get(key));
+        od::value v;
+        check(field.value().get(v));
+        if (is_null(v)) continue;
+        if (key == "id") {
+            job.id = string_of(v, kWhat, key);
+            has_id = true;
+        } else if (key == "task") {
+            job.task = string_of(v, kWhat, key);
+            has_task = true;
+        } else if (key == "queue") {
+            job.queue = string_of(v, kWhat, key);
+        } else if (key == "args") {
+            job.args = JobArgs::from_text(raw_value_text(v, buffer_end));
+        } else if (key == "enqueued_at") {
+            job.enqueued_at_ms = int_of(v, kWhat, key);
+        } else if (key == "options") {
+            read_options(v, job);
+        } else if (key == "history") {
+            od::json_type type;
+            check(v.type().get(type));
+            if (type != od::json_type::array) bad_field(kWhat, "history", "must be an array");
+            job.history = json_fields::parse_value(raw_value_text(v, buffer_end), kWhat);
+        } else if (key == "v") {
+            int64_t version = 0;
+            if (v.get_int64().get(version) != simdjson::SUCCESS || version > kWireVersion) {
+                bad_field(kWhat, "v", "names a wire version this naq does not understand (it reads 1)");
+            }
+        } else {
+            validate(v);
+        }
+    }
+    // Trailing bytes after the object ("{...} x") make the message not JSON; the parser
+    // stops reading at the object's end, so look past it.
+    const char* begin = buffer.data();
+    while (begin < buffer_end && json_fields::is_json_space(*begin)) ++begin;
+    for (const char* p = begin + container_text(begin, buffer_end).size(); p < buffer_end; ++p) {
+        if (!json_fields::is_json_space(*p)) not_json();
+    }
+
+    if (!has_id) bad_field(kWhat, "id", "is missing");
+    if (!has_task) bad_field(kWhat, "task", "is missing");
+    if (job.queue.empty()) job.queue = std::string(queue_hint);
+    // Each of these becomes a subject token or a KV key: a wildcard, dot or space there would
+    // break the connection or reach other jobs' keys, so such a job is not a job.
+    if (!names::valid_job_id(job.id)) bad_field(kWhat, "id", "must be 1-128 characters of A-Z a-z 0-9 _ -");
+    if (!job.queue.empty() && !names::valid_token(job.queue)) {
+        bad_field(kWhat, "queue", "must be 1-64 characters of A-Z a-z 0-9 _ -");
+    }
+    if (auto violation = detail::job_limit_violation(job)) throw SerializationError("job: " + *violation);
+    return job;
+}
+
+}  // namespace naq::codec
