@@ -7,12 +7,13 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git python3
   nats-server libnats-dev libssl-dev
-  libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev
+  libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev rapidjson-dev
   catch2 libcli11-dev libhowardhinnant-date-dev libcpp-httplib-dev
   clang-format-14 clang-14 libclang-rt-14-dev
 )
 # Only what the build and the tests use (clang-format-14: the rule "sources are
-# clang-formatted"; clang-14 and its libFuzzer runtime: scripts/fuzz.sh). cereal, rapidjson and google-benchmark are not used (docs/performance.md).
+# clang-formatted"; clang-14 and its libFuzzer runtime: scripts/fuzz.sh; rapidjson-dev: bench/bench_codec
+# only). cereal and google-benchmark are not used (docs/performance.md).
 
 missing=()
 for p in "${packages[@]}"; do
