@@ -53,7 +53,9 @@ naq::JobStatus running_status(const naq::Job& job) {
 // RapidJSON writing the members codec::encode writes, in the same order.
 using RapidWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void rapid_string(RapidWriter& w, const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+void rapid_string(RapidWriter& w, const std::string& s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
 
 std::string rapid_encode(const naq::Job& job) {
     rapidjson::StringBuffer buffer(nullptr, 320);
@@ -215,10 +217,10 @@ int main(int argc, char** argv) {
     std::printf("| %-58s | %9s | %7s |\n", "encode (job envelope + running status)", "ns", "vs naq");
     std::printf("|%s|%s|%s|\n", std::string(60, '-').c_str(), std::string(11, '-').c_str(),
                 std::string(9, '-').c_str());
-    const double naq_encode = ns_per_call(o, [&] {
-        g_sink = g_sink + naq::codec::encode(job).size() + naq::codec::encode(status).size();
-    });
-    const double rapid = ns_per_call(o, [&] { g_sink = g_sink + rapid_encode(job).size() + rapid_encode(status).size(); });
+    const double naq_encode =
+        ns_per_call(o, [&] { g_sink = g_sink + naq::codec::encode(job).size() + naq::codec::encode(status).size(); });
+    const double rapid =
+        ns_per_call(o, [&] { g_sink = g_sink + rapid_encode(job).size() + rapid_encode(status).size(); });
     const double nlohmann_encode = ns_per_call(o, [&] {
         g_sink = g_sink + naq::codec::to_json(job).dump().size() + naq::codec::to_json(status).dump().size();
     });

@@ -26,6 +26,14 @@ public:
     using Error::Error;
 };
 
+/// The server refused a subject to this connection's user (its NATS permissions lack one naq
+/// needs). The message quotes the server, subject included: "Permissions Violation for Publish
+/// to ...". docs/security.md lists what each role needs.
+class PermissionDenied : public Error {
+public:
+    using Error::Error;
+};
+
 /// An operation did not complete within its time limit.
 class Timeout : public Error {
 public:

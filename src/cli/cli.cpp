@@ -78,6 +78,9 @@ int run_guarded(const std::function<int()>& body) {
     } catch (const NotFound& e) {
         std::cerr << "naq: not found: " << e.what() << "\n";
         return kNotFound;
+    } catch (const PermissionDenied& e) {
+        std::cerr << "naq: permission denied: " << e.what() << "\n";
+        return kNotPermitted;
     } catch (const Timeout& e) {
         std::cerr << "naq: timed out: " << e.what() << "\n";
         return kTimedOut;

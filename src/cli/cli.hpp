@@ -23,7 +23,8 @@ inline constexpr int kFailed = 1;  ///< the job or operation failed
 inline constexpr int kUsage = 2;   ///< usage or config error
 inline constexpr int kNotFound = 3;
 inline constexpr int kTimedOut = 4;
-inline constexpr int kUnreachable = 5;  ///< cannot reach NATS
+inline constexpr int kUnreachable = 5;   ///< cannot reach NATS
+inline constexpr int kNotPermitted = 6;  ///< the NATS server refused a subject to this user
 
 /// Options every command accepts, and the Config they produce.
 struct Globals {

@@ -79,8 +79,17 @@ void on_closed(natsConnection*, void* closure) {
     spdlog::debug("nats: connection to {} closed", static_cast<CallbackContext*>(closure)->description);
 }
 
-void on_async_error(natsConnection*, natsSubscription* sub, natsStatus err, void*) {
+void on_async_error(natsConnection* nc, natsSubscription* sub, natsStatus err, void*) {
     if (g_exiting.load()) return;
+    if (err == NATS_NOT_PERMITTED) {
+        // The server's text names the subject; cnats' status text ("Not Permitted") does not.
+        const char* server_text = nullptr;
+        natsConnection_GetLastError(nc, &server_text);
+        std::string text = server_text != nullptr && *server_text != '\0' ? server_text : "Not Permitted";
+        detail::note_permission_violation(text);
+        spdlog::error("nats: the server refused: {}", text);
+        return;
+    }
     const char* subject = sub != nullptr ? natsSubscription_GetSubject(sub) : nullptr;
     spdlog::error("nats: async error on {}: {}", subject != nullptr ? subject : "connection", natsStatus_GetText(err));
 }

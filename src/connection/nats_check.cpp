@@ -1,5 +1,7 @@
 #include "nats_check.hpp"
 
+#include <chrono>
+#include <mutex>
 #include <string>
 
 #include "naq/errors.hpp"
@@ -15,6 +17,25 @@ constexpr int kNoMessageFound = 10037;
 constexpr int kWrongLastSequence = 10071;
 constexpr int kStreamNameInUse = 10058;
 constexpr int kStreamSubjectOverlap = 10065;
+
+struct Violation {
+    std::mutex mutex;
+    std::string text;
+    std::chrono::steady_clock::time_point at;
+};
+
+Violation& last_violation() {
+    static auto* v = new Violation();  // never freed: cnats threads may note one during exit
+    return *v;
+}
+
+// The violation noted within the last minute, if any.
+std::string recent_violation() {
+    Violation& v = last_violation();
+    std::lock_guard lock(v.mutex);
+    if (v.text.empty() || std::chrono::steady_clock::now() - v.at > std::chrono::minutes(1)) return {};
+    return v.text;
+}
 
 std::string message(natsStatus status, std::string_view what, int js_code) {
     std::string text(what);
@@ -34,8 +55,20 @@ std::string message(natsStatus status, std::string_view what, int js_code) {
 
 }  // namespace
 
+void note_permission_violation(std::string_view server_text) {
+    Violation& v = last_violation();
+    std::lock_guard lock(v.mutex);
+    v.text = std::string(server_text);
+    v.at = std::chrono::steady_clock::now();
+}
+
 void throw_nats_error(natsStatus status, std::string_view what, int js_code) {
     std::string text = message(status, what, js_code);
+    if (status == NATS_TIMEOUT || status == NATS_NOT_PERMITTED) {
+        if (std::string violation = recent_violation(); !violation.empty()) {
+            throw PermissionDenied(std::string(what) + ": the server refused: " + violation);
+        }
+    }
     switch (status) {
         case NATS_TIMEOUT: throw Timeout(text);
         case NATS_NOT_FOUND: throw NotFound(text);

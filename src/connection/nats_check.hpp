@@ -11,6 +11,12 @@ namespace naq::detail {
 /// `js_code` is the JetStream API error code when the call returned one.
 [[noreturn]] void throw_nats_error(natsStatus status, std::string_view what, int js_code = 0);
 
+/// Notes the server's text of a permission violation ("Permissions Violation for Publish to
+/// ..."), from the async error callback. The server does not answer a refused request, which
+/// then only times out: a timeout within a minute of a violation becomes PermissionDenied
+/// quoting it.
+void note_permission_violation(std::string_view server_text);
+
 /// Returns when `status` is NATS_OK; throws otherwise.
 inline void check(natsStatus status, std::string_view what, int js_code = 0) {
     if (status != NATS_OK) throw_nats_error(status, what, js_code);

@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "naq/errors.hpp"
 #include "naq/local_server.hpp"
+#include "naq/names.hpp"
 #include "naq/queue.hpp"
 #include "naq/results.hpp"
 #include "support/test_env.hpp"
@@ -157,4 +159,33 @@ TEST_CASE("security: a token from a file authenticates, and TLS files that are m
     CHECK_THAT(out, Catch::Contains("nats.tls_ca: /nonexistent/ca.pem: cannot read"));
     CHECK(test::run_command(naq + "--set nats.creds_file=/nonexistent/u.creds queues 2>&1", &out) == 2);
     CHECK_THAT(out, Catch::Contains("nats.creds_file: /nonexistent/u.creds: cannot read"));
+}
+
+TEST_CASE("security: a subject the server refuses is a permission error quoting the server and the subject",
+          "[security][cli]") {
+    // alice may do everything but publish jobs to one queue.
+    TempFile conf("perm.conf",
+                  "authorization { users = [ {user: \"alice\", password: \"S3cretPw\", permissions: "
+                  "{publish: {deny: [\"*.queue.permq\"]}}} ] }\n",
+                  0600);
+    LocalNatsServer server({"-c", conf.path});
+    Config c = test::config_for(with_password(server.url(), "S3cretPw"));
+    c.nats.request_timeout = 1s;
+    Queue allowed("otherq", c);
+    CHECK_FALSE(allowed.enqueue("echo").empty());  // the user and the streams are fine
+    Queue refused("permq", c);
+    const std::string subject = names::queue_subject(c, "permq");
+    try {
+        refused.enqueue("echo");
+        FAIL("the server refused nothing");
+    } catch (const PermissionDenied& e) {
+        CHECK_THAT(e.what(), Catch::Contains("Permissions Violation for Publish to") && Catch::Contains(subject));
+    }
+
+    std::string out;
+    CHECK(test::run_command(std::string(NAQ_BINARY) + " --url " + c.nats.servers[0] + " --prefix " +
+                                c.jetstream.prefix + " --set nats.request_timeout=1s enqueue -q permq echo 2>&1",
+                            &out) == 6);
+    CHECK_THAT(out, Catch::Contains("naq: permission denied:") && Catch::Contains(subject));
+    CHECK(out.find("S3cret") == std::string::npos);
 }
