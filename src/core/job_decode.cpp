@@ -27,6 +27,29 @@ void check(simdjson::error_code e) {
     if (e != simdjson::SUCCESS) not_json();
 }
 
+bool is_null(od::value& v) {
+    od::json_type type;
+    check(v.type().get(type));
+    if (type != od::json_type::null) return false;
+    bool null = false;
+    check(v.is_null().get(null));
+    if (!null) not_json();
+    return true;
+}
+
+// Calls on_member(key, value) for each member of `object` whose value is not null: a null member
+// counts as absent, as in every naq record.
+template <class OnMember>
+void for_each_member(od::object& object, OnMember&& on_member) {
+    for (auto field : object) {
+        std::string_view key;
+        check(field.unescaped_key().get(key));
+        od::value member;
+        check(field.value().get(member));
+        if (!is_null(member)) on_member(key, member);
+    }
+}
+
 // Walks a value to its end so the parser has checked every byte of it; nlohmann (JobArgs)
 // will parse what this accepts. Depth is bounded by the nesting check done before parsing.
 void validate(od::value& v) {
@@ -36,13 +59,7 @@ void validate(od::value& v) {
         case od::json_type::object: {
             od::object object;
             check(v.get_object().get(object));
-            for (auto field : object) {
-                std::string_view key;
-                check(field.unescaped_key().get(key));
-                od::value member;
-                check(field.value().get(member));
-                validate(member);
-            }
+            for_each_member(object, [](std::string_view, od::value& member) { validate(member); });
             break;
         }
         case od::json_type::array: {
@@ -71,9 +88,7 @@ void validate(od::value& v) {
             break;
         }
         case od::json_type::null: {
-            bool is_null = false;
-            check(v.is_null().get(is_null));
-            if (!is_null) not_json();
+            is_null(v);  // checks the literal
             break;
         }
     }
@@ -117,16 +132,6 @@ std::string raw_value_text(od::value v, const char* buffer_end) {
     return std::string(container_text(begin, buffer_end));
 }
 
-bool is_null(od::value& v) {
-    od::json_type type;
-    check(v.type().get(type));
-    if (type != od::json_type::null) return false;
-    bool null = false;
-    check(v.is_null().get(null));
-    if (!null) not_json();
-    return true;
-}
-
 std::string string_of(od::value& v, std::string_view what, std::string_view field) {
     std::string_view s;
     if (v.get_string().get(s) != simdjson::SUCCESS) bad_field(what, field, "must be a string");
@@ -149,12 +154,7 @@ Backoff backoff_from(od::value& v) {
     od::object object;
     if (v.get_object().get(object) != simdjson::SUCCESS) bad_field(kOptions, "backoff", "must be an object");
     Backoff b;
-    for (auto field : object) {
-        std::string_view key;
-        check(field.unescaped_key().get(key));
-        od::value member;
-        check(field.value().get(member));
-        if (is_null(member)) continue;
+    for_each_member(object, [&b](std::string_view key, od::value& member) {
         if (key == "kind") {
             try {
                 b.kind = backoff_kind_from_string(string_of(member, kBackoff, key));
@@ -170,7 +170,7 @@ Backoff backoff_from(od::value& v) {
         } else {
             validate(member);
         }
-    }
+    });
     return b;
 }
 
@@ -193,12 +193,7 @@ std::vector<std::string> depends_on_from(od::value& v) {
 void read_options(od::value& v, Job& job) {
     od::object object;
     if (v.get_object().get(object) != simdjson::SUCCESS) bad_field(kWhat, "options", "must be an object");
-    for (auto field : object) {
-        std::string_view key;
-        check(field.unescaped_key().get(key));
-        od::value member;
-        check(field.value().get(member));
-        if (is_null(member)) continue;
+    for_each_member(object, [&job](std::string_view key, od::value& member) {
         if (key == "max_attempts") {
             // Range-checked before it is narrowed to an int, so the error names the value sent.
             const int64_t attempts = int_of(member, kOptions, key);
@@ -217,7 +212,7 @@ void read_options(od::value& v, Job& job) {
         } else {
             validate(member);
         }
-    }
+    });
 }
 
 // One parser and one padded copy of the message per thread: decode_job runs on the worker's
@@ -253,12 +248,7 @@ Job decode_job(std::string_view text, std::string_view queue_hint) {
     Job job;
     bool has_id = false;
     bool has_task = false;
-    for (auto field : envelope) {
-        std::string_view key;
-        check(field.unescaped_key().get(key));
-        od::value v;
-        check(field.value().get(v));
-        if (is_null(v)) continue;
+    for_each_member(envelope, [&](std::string_view key, od::value& v) {
         if (key == "id") {
             job.id = string_of(v, kWhat, key);
             has_id = true;
@@ -286,7 +276,7 @@ Job decode_job(std::string_view text, std::string_view queue_hint) {
         } else {
             validate(v);
         }
-    }
+    });
     // Trailing bytes after the object ("{...} x") make the message not JSON; the parser
     // stops reading at the object's end, so look past it.
     const char* begin = buffer.data();
