@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git python3
-  nats-server libnats-dev libssl-dev
+  nats-server libnats-dev libssl-dev openssl
   libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev rapidjson-dev
   catch2 libcli11-dev libhowardhinnant-date-dev libcpp-httplib-dev
   clang-format-14 clang-14 libclang-rt-14-dev

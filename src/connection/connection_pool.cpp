@@ -122,6 +122,31 @@ void local_file_check(natsStatus status, const std::string& setting, const std::
                       (detail != nullptr && *detail != '\0' ? detail : natsStatus_GetText(status)) + ")");
 }
 
+// A failed connect, said in the user's terms where cnats words it as a protocol detail (TLS
+// asked of a plain server is "Secure Connection not available"; a server that wants a client
+// certificate just hangs up: "Expected 'PONG', got ''"). cnats' own text follows in brackets.
+[[noreturn]] void throw_connect_error(natsStatus status, const std::string& what, const NatsSettings& n) {
+    bool wants_tls = !n.tls_ca.empty() || !n.tls_cert.empty();
+    for (const auto& server : n.servers) wants_tls = wants_tls || server.rfind("tls://", 0) == 0;
+    std::string hint;
+    if (status == NATS_SECURE_CONNECTION_WANTED) {
+        hint =
+            "TLS was asked for (a tls:// URL or nats.tls_ca) but the server does not offer it: use nats:// or "
+            "enable TLS on the server";
+    } else if (status == NATS_PROTOCOL_ERROR && wants_tls) {
+        hint = "the server closed the connection during the TLS handshake";
+        if (n.tls_cert.empty()) hint += "; it may require a client certificate: set nats.tls_cert and nats.tls_key";
+    } else if (status == NATS_SSL_ERROR && n.tls_ca.empty()) {
+        hint = "the server's certificate could not be verified; set nats.tls_ca to the CA that signed it";
+    }
+    if (hint.empty()) detail::throw_nats_error(status, what);
+    natsStatus last = NATS_OK;
+    const char* detail = nats_GetLastError(&last);
+    std::string cnats_text = natsStatus_GetText(status);
+    if (detail != nullptr && *detail != '\0' && last == status) cnats_text += std::string(": ") + detail;
+    throw ConnectionError(what + ": " + hint + " [" + cnats_text + "]");
+}
+
 OptionsPtr make_options(const NatsSettings& n, CallbackContext* ctx) {
     natsOptions* raw = nullptr;
     check(natsOptions_Create(&raw), "create connection options");
@@ -186,7 +211,7 @@ std::shared_ptr<ConnectionState> open(const Config& config) {
     natsStatus s = natsConnection_Connect(&state->nc, opts.get());
     if (s != NATS_OK) {
         state->nc = nullptr;
-        detail::throw_nats_error(s, "connect to NATS at " + description);
+        throw_connect_error(s, "connect to NATS at " + description, n);
     }
     jsOptions jo;
     jsOptions_Init(&jo);
