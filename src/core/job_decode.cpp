@@ -4,6 +4,8 @@
 // a handler that ignores them costs nothing.
 #include <simdjson.h>
 
+#include <optional>
+
 #include "core/job_limits.hpp"
 #include "core/json_fields.hpp"
 #include "naq/codec.hpp"
@@ -215,12 +217,15 @@ void read_options(od::value& v, Job& job) {
     });
 }
 
-// One parser and one padded copy of the message per thread: decode_job runs on the worker's
-// fetcher and pool threads at once.
-struct ThreadDecoder {
+// A parser and a padded copy of the message, kept per thread for ordinary jobs (decode_job runs
+// on the worker's fetcher and pool threads at once). A message over kKeptBytes gets its own,
+// freed afterwards: simdjson's index is several times the message, and a pool of threads each
+// keeping one for a multi-megabyte job would hold hundreds of megabytes for good.
+struct Decoder {
     od::parser parser;
     std::string buffer;
 };
+constexpr std::size_t kKeptBytes = 64 * 1024;
 
 }  // namespace
 
@@ -228,7 +233,9 @@ Job decode_job(std::string_view text, std::string_view queue_hint) {
     if (json_fields::nesting_depth(text) > json_fields::kMaxDepth) {
         throw SerializationError("job: nested deeper than " + std::to_string(json_fields::kMaxDepth) + " levels");
     }
-    thread_local ThreadDecoder decoder;
+    thread_local Decoder kept;
+    std::optional<Decoder> own;
+    Decoder& decoder = text.size() <= kKeptBytes ? kept : own.emplace();
     std::string& buffer = decoder.buffer;
     buffer.reserve(text.size() + simdjson::SIMDJSON_PADDING);
     buffer.assign(text);

@@ -27,8 +27,9 @@ struct TestCertificates {
         make("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=naq-test-ca");
         make("openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1");
         std::ofstream(dir + "/server.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
-        make("openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 "
-             "-extfile server.ext");
+        make(
+            "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 "
+            "-extfile server.ext");
         make("openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=naq-client");
         make("openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2");
     }
@@ -59,8 +60,8 @@ TEST_CASE("tls: server TLS and mutual TLS run jobs; a missing CA or client certi
     tlsq.start_worker();
     CHECK(tlsq.wait_result(tlsq.enqueue("echo", {{"over", "tls"}}), 20s).result == Json{{"over", "tls"}});
 
-    const std::string naq = std::string(NAQ_BINARY) + " --url " + tls_url(server) + " --prefix " +
-                            c.jetstream.prefix + " --set nats.connect_timeout=2s ";
+    const std::string naq = std::string(NAQ_BINARY) + " --url " + tls_url(server) + " --prefix " + c.jetstream.prefix +
+                            " --set nats.connect_timeout=2s ";
     const std::string ca = "--set nats.tls_ca=" + certs.file("ca.pem") + " ";
     const std::string client =
         "--set nats.tls_cert=" + certs.file("client.pem") + " --set nats.tls_key=" + certs.file("client.key") + " ";
@@ -80,8 +81,7 @@ TEST_CASE("tls: TLS asked of a plain server is exit 5 saying the server does not
     LocalNatsServer plain;
     std::string out;
     CHECK(test::run_command(std::string(NAQ_BINARY) + " --url " + tls_url(plain) + " --set nats.tls_ca=" +
-                                certs.file("ca.pem") + " --set nats.connect_timeout=2s " +
-                                "queues 2>&1",
+                                certs.file("ca.pem") + " --set nats.connect_timeout=2s " + "queues 2>&1",
                             &out) == 5);
     CHECK_THAT(out, Catch::Contains("the server does not offer it: use nats:// or enable TLS on the server"));
 }

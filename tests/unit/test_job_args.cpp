@@ -104,3 +104,13 @@ TEST_CASE("job args: text that was never checked fails to parse with a Serializa
     CHECK_THROWS_AS(args.json(), SerializationError);
     CHECK(args.text() == "{oops");
 }
+
+TEST_CASE("job args: a large envelope decodes the same as a small one, on any thread", "[args]") {
+    const std::string big_value(300'000, 'x');
+    const std::string args = R"({"blob":")" + big_value + R"(","k":1})";
+    const std::string text = R"({"id":"big","task":"t","args":)" + args + "}";
+    for (int i = 0; i < 2; ++i) CHECK(codec::decode_job(text).args.text() == args);
+    std::thread other([&] { CHECK(codec::decode_job(text).args.json()["k"] == 1); });
+    other.join();
+    CHECK(codec::decode_job(R"({"id":"small","task":"t","args":[1]})").args.text() == "[1]");  // after a big one
+}
