@@ -1,4 +1,4 @@
-// `naq config show | validate | keys`: print the effective settings with where each came
+// `naq config show | validate | keys | permissions`: print the effective settings with where each came
 // from, check a config file, list every key with its env var.
 #include <nlohmann/json.hpp>
 
@@ -163,6 +163,7 @@ void add_config_commands(CLI::App& app, Globals& globals, int& exit_code) {
 
     CLI::App* keys_cmd = config->add_subcommand("keys", "every key with its default, NAQ_* variable and meaning");
     keys_cmd->callback([&globals, &exit_code] { exit_code = run_guarded([&] { return keys(globals); }); });
+    add_config_permissions_command(*config, globals, exit_code);
 }
 
 }  // namespace naq::cli

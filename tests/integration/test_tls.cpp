@@ -46,7 +46,7 @@ std::string tls_url(const LocalNatsServer& server) { return "tls://127.0.0.1:" +
 
 }  // namespace
 
-TEST_CASE("tls: server TLS and mutual TLS run jobs; a missing CA or client certificate is exit 5 saying which",
+TEST_CASE("tls: server TLS and mutual TLS run jobs, a missing CA or client certificate is exit 5 saying which",
           "[security][tls]") {
     TestCertificates certs;
     LocalNatsServer server({"--tls", "--tlscert", certs.file("server.pem"), "--tlskey", certs.file("server.key"),

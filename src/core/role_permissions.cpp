@@ -1,0 +1,152 @@
+#include "core/role_permissions.hpp"
+
+#include "naq/names.hpp"
+
+namespace naq::detail {
+
+namespace {
+
+// JetStream API subjects ($JS.API.<what>.<stream>[.<more>]) and KV subjects of naq's streams.
+std::string api(std::string_view what, std::string_view stream) {
+    return "$JS.API." + std::string(what) + "." + std::string(stream);
+}
+std::string kv_stream(const std::string& bucket) { return "KV_" + bucket; }
+std::string kv_keys(const std::string& bucket) { return "$KV." + bucket + ".>"; }
+
+// Reading a bucket's keys: direct get (and the older message get).
+void read_bucket(SubjectPermissions& p, const std::string& bucket) {
+    p.publish.push_back(api("DIRECT.GET", kv_stream(bucket)) + ".>");
+    p.publish.push_back(api("STREAM.MSG.GET", kv_stream(bucket)));
+}
+
+// An ephemeral consumer on a stream (a KV watch, an events replay): created, read, deleted,
+// delivered to the inbox or to cnats' own deliver subject.
+void watch_stream(SubjectPermissions& p, const std::string& stream) {
+    p.publish.push_back(api("CONSUMER.CREATE", stream));
+    p.publish.push_back(api("CONSUMER.CREATE", stream) + ".>");
+    p.publish.push_back(api("CONSUMER.DELETE", stream) + ".>");
+    p.publish.push_back(api("CONSUMER.INFO", stream) + ".>");
+    p.publish.push_back(api("CONSUMER.MSG.NEXT", stream) + ".>");
+    p.subscribe.push_back("$JSC.CI.*." + stream + ".>");
+}
+
+// Looking up (and for owners creating or updating) the streams a role uses.
+void streams(SubjectPermissions& p, const std::vector<std::string>& names, bool may_create) {
+    for (const auto& s : names) {
+        p.publish.push_back(api("STREAM.INFO", s));
+        if (may_create) {
+            p.publish.push_back(api("STREAM.CREATE", s));
+            p.publish.push_back(api("STREAM.UPDATE", s));
+        }
+    }
+}
+
+// Each queue of `queues` (or all) as a subject built by `subject(config, queue)`.
+template <class SubjectOf>
+void per_queue(std::vector<std::string>& out, const Config& c, const std::vector<std::string>& queues,
+               SubjectOf subject) {
+    if (queues.empty()) {
+        out.push_back(subject(c, "*"));
+        return;
+    }
+    for (const auto& q : queues) out.push_back(subject(c, q));
+}
+
+// Every event of a queue (or pseudo-queue): "<prefix>.events.<queue>.*.*".
+std::string queue_events(const Config& c, std::string_view queue) { return names::events_filter(c, queue, "", ""); }
+
+}  // namespace
+
+std::optional<Role> role_from_string(std::string_view name) {
+    if (name == "producer") return Role::producer;
+    if (name == "worker") return Role::worker;
+    if (name == "scheduler") return Role::scheduler;
+    if (name == "operator") return Role::operator_;
+    return std::nullopt;
+}
+
+SubjectPermissions role_permissions(const Config& c, Role role, const std::vector<std::string>& queues) {
+    SubjectPermissions p;
+    const std::string jobs = names::jobs_stream(c);
+    const std::string failed = names::failed_stream(c);
+    const std::string events = names::events_stream(c);
+    const std::string status = names::job_status_bucket(c);
+    const std::string workers = names::workers_bucket(c);
+    const std::string schedules = names::scheduled_jobs_bucket(c);
+    const std::string lease = names::scheduler_lock_bucket(c);
+    const std::string cancels = names::cancellations_bucket(c);
+    p.publish = {"$JS.API.INFO", "$JS.API.STREAM.NAMES"};
+    p.subscribe = {"_INBOX.>"};
+    switch (role) {
+        case Role::producer:
+            streams(p, {jobs, failed, events, kv_stream(status), kv_stream(cancels)}, false);
+            per_queue(p.publish, c, queues, names::queue_subject);
+            per_queue(p.publish, c, queues, queue_events);
+            p.publish.push_back(kv_keys(status));
+            p.publish.push_back(kv_keys(cancels));
+            read_bucket(p, status);
+            watch_stream(p, kv_stream(status));  // enqueue --wait, result --wait
+            break;
+        case Role::worker:
+            streams(p, {jobs, failed, events, kv_stream(status), kv_stream(workers), kv_stream(cancels)}, true);
+            per_queue(p.publish, c, queues, [](const Config& cc, std::string_view q) {
+                return api("CONSUMER.DURABLE.CREATE", names::jobs_stream(cc)) + "." + names::worker_consumer(cc, q);
+            });
+            per_queue(p.publish, c, queues, [](const Config& cc, std::string_view q) {
+                return api("CONSUMER.MSG.NEXT", names::jobs_stream(cc)) + "." + names::worker_consumer(cc, q);
+            });
+            p.publish.push_back(api("CONSUMER.INFO", jobs) + ".>");
+            p.publish.push_back("$JS.ACK." + jobs + ".>");
+            per_queue(p.publish, c, queues, names::queue_subject);  // retries and requeues
+            per_queue(p.publish, c, queues, names::failed_subject);
+            per_queue(p.publish, c, queues, queue_events);
+            p.publish.push_back(queue_events(c, names::kWorkerEventsQueue));
+            p.publish.push_back(kv_keys(status));
+            p.publish.push_back(kv_keys(workers));
+            read_bucket(p, status);  // dependencies
+            watch_stream(p, kv_stream(status));
+            watch_stream(p, kv_stream(cancels));
+            break;
+        case Role::scheduler:
+            streams(p, {jobs, failed, events, kv_stream(status)}, false);
+            streams(p, {kv_stream(schedules), kv_stream(lease)}, true);
+            per_queue(p.publish, c, queues, names::queue_subject);
+            per_queue(p.publish, c, queues, queue_events);
+            p.publish.push_back(queue_events(c, names::kSchedulerEventsQueue));
+            p.publish.push_back(kv_keys(status));
+            p.publish.push_back(kv_keys(schedules));
+            p.publish.push_back(kv_keys(lease));
+            read_bucket(p, schedules);
+            read_bucket(p, lease);
+            watch_stream(p, kv_stream(schedules));
+            break;
+        case Role::operator_:
+            streams(p, {jobs, failed, events, kv_stream(status), kv_stream(workers), kv_stream(schedules)}, false);
+            p.publish.push_back(api("CONSUMER.NAMES", jobs));
+            p.publish.push_back(api("CONSUMER.LIST", jobs));
+            p.publish.push_back(api("CONSUMER.INFO", jobs) + ".>");
+            read_bucket(p, status);
+            read_bucket(p, schedules);
+            p.publish.push_back(api("STREAM.MSG.GET", failed));
+            p.publish.push_back(api("DIRECT.GET", failed) + ".>");
+            watch_stream(p, kv_stream(status));
+            watch_stream(p, kv_stream(workers));
+            watch_stream(p, kv_stream(schedules));
+            watch_stream(p, events);
+            watch_stream(p, failed);
+            break;
+    }
+    return p;
+}
+
+std::string to_server_config(const SubjectPermissions& permissions) {
+    auto list = [](const std::vector<std::string>& subjects) {
+        std::string out;
+        for (const auto& s : subjects) out += "      \"" + s + "\"\n";
+        return out;
+    };
+    return "permissions: {\n  publish: {\n    allow: [\n" + list(permissions.publish) +
+           "    ]\n  }\n  subscribe: {\n    allow: [\n" + list(permissions.subscribe) + "    ]\n  }\n}\n";
+}
+
+}  // namespace naq::detail
