@@ -29,11 +29,12 @@ int print_permissions(Globals& globals, const PermissionsOptions& o) {
     const Config config = globals.load_config();
     const detail::SubjectPermissions p = detail::role_permissions(config, *role, o.queues);
     if (globals.json) {
-        std::cout << nlohmann::json{{"publish", {{"allow", p.publish}}}, {"subscribe", {{"allow", p.subscribe}}}}.dump(2)
+        std::cout << nlohmann::json{{"publish", {{"allow", p.publish}}}, {"subscribe", {{"allow", p.subscribe}}}}.dump(
+                         2)
                   << "\n";
     } else {
-        std::cout << "# naq role '" << o.role << "', prefix '" << config.jetstream.prefix << "', queues: "
-                  << (o.queues.empty() ? std::string("all") : nlohmann::json(o.queues).dump()) << "\n"
+        std::cout << "# naq role '" << o.role << "', prefix '" << config.jetstream.prefix
+                  << "', queues: " << (o.queues.empty() ? std::string("all") : nlohmann::json(o.queues).dump()) << "\n"
                   << detail::to_server_config(p);
     }
     return kOk;

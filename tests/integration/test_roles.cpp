@@ -22,15 +22,16 @@ const std::string kPrefix = "roles" + std::to_string(::getpid());
 const std::string kQueue = "rolesq";
 
 std::string naq_as(const LocalNatsServer& server, const std::string& user, const std::string& args) {
-    return std::string(NAQ_BINARY) + " --url nats://" + user + ":pw-" + user + "@127.0.0.1:" +
-           std::to_string(server.port()) + " --prefix " + kPrefix + " --set nats.request_timeout=1s " + args;
+    return std::string(NAQ_BINARY) + " --url nats://" + user + ":pw-" + user +
+           "@127.0.0.1:" + std::to_string(server.port()) + " --prefix " + kPrefix + " --set nats.request_timeout=1s " +
+           args;
 }
 
 // `naq config permissions` for a role, as the user entry of a server config.
 std::string user_entry(const std::string& role) {
     std::string block;
-    REQUIRE(test::run_command(std::string(NAQ_BINARY) + " --prefix " + kPrefix + " config permissions --role " +
-                                  role + " -q " + kQueue,
+    REQUIRE(test::run_command(std::string(NAQ_BINARY) + " --prefix " + kPrefix + " config permissions --role " + role +
+                                  " -q " + kQueue,
                               &block) == 0);
     return "{user: \"" + role + "\", password: \"pw-" + role + "\", " + block + "}\n";
 }
@@ -64,8 +65,10 @@ TEST_CASE("roles: each role runs its commands with only its permissions, and not
     // The worker owns the queue's streams and buckets: it creates them and serves.
     test::ChildProcess worker(naq_as(server, "worker", "worker " + kQueue + " > /dev/null 2>&1"));
     REQUIRE(test::eventually(
-        [&] { return test::run_command(naq_as(server, "operator", "workers 2>&1"), &out) == 0 &&
-                     out.find(kQueue) != std::string::npos; },
+        [&] {
+            return test::run_command(naq_as(server, "operator", "workers 2>&1"), &out) == 0 &&
+                   out.find(kQueue) != std::string::npos;
+        },
         20s));
 
     // producer: enqueue and wait for the result, read the job record.
