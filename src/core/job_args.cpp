@@ -9,12 +9,12 @@ namespace naq {
 
 // Text or value comes first; the other is made once, on first use, under a once_flag, so
 // shared copies (the dead-letter path reads text() while a handler may call json()) never
-// race.
+// race. `has_text` is fixed at construction; `value_ready` turns true once, after `value` is
+// written.
 struct JobArgs::State {
     std::string text;
     Json value;
     bool has_text = false;
-    bool has_value = false;
     std::once_flag text_once;
     std::once_flag value_once;
     std::atomic<bool> value_ready{false};
@@ -24,7 +24,6 @@ JobArgs::JobArgs() : JobArgs(Json::object()) {}
 
 JobArgs::JobArgs(Json value) : state_(std::make_shared<State>()) {
     state_->value = std::move(value);
-    state_->has_value = true;
     state_->value_ready = true;
 }
 
@@ -38,7 +37,7 @@ JobArgs JobArgs::from_text(std::string text) {
 
 const Json& JobArgs::json() const {
     State& s = *state_;
-    if (!s.has_value) {
+    if (!s.value_ready) {
         std::call_once(s.value_once, [&s] {
             s.value = json_fields::parse_value(s.text, "job args");
             s.value_ready = true;

@@ -96,42 +96,16 @@ void validate(od::value& v) {
     }
 }
 
-// The text of an object or array starting at `begin`, which the parser already accepted:
-// brackets are matched outside strings.
-std::string_view container_text(const char* begin, const char* end) {
-    int depth = 0;
-    bool in_string = false;
-    for (const char* p = begin; p < end; ++p) {
-        if (in_string) {
-            if (*p == '\\') {
-                ++p;
-            } else if (*p == '"') {
-                in_string = false;
-            }
-        } else if (*p == '"') {
-            in_string = true;
-        } else if (*p == '{' || *p == '[') {
-            ++depth;
-        } else if ((*p == '}' || *p == ']') && --depth == 0) {
-            return {begin, static_cast<std::size_t>(p + 1 - begin)};
-        }
-    }
-    not_json();
-}
-
-// The args value's text, exactly as sent, after checking all of it.
-std::string raw_value_text(od::value v, const char* buffer_end) {
-    std::string_view token = v.raw_json_token();
-    const char* begin = token.data();
-    od::json_type type;
-    check(v.type().get(type));
-    if (type != od::json_type::object && type != od::json_type::array) {
-        validate(v);
-        while (!token.empty() && json_fields::is_json_space(token.back())) token.remove_suffix(1);
-        return std::string(token);
-    }
+// The value's text exactly as sent, after checking all of it: from its first byte to where
+// the parser stands once it has walked the value (the next ',' or '}'), less the whitespace
+// between.
+std::string raw_value_text(od::value& v) {
+    const char* begin = v.raw_json_token().data();
     validate(v);
-    return std::string(container_text(begin, buffer_end));
+    const char* end = nullptr;
+    check(v.current_location().get(end));
+    while (end > begin && json_fields::is_json_space(end[-1])) --end;
+    return std::string(begin, static_cast<std::size_t>(end - begin));
 }
 
 std::string string_of(od::value& v, std::string_view what, std::string_view field) {
@@ -239,7 +213,6 @@ Job decode_job(std::string_view text, std::string_view queue_hint) {
     std::string& buffer = decoder.buffer;
     buffer.reserve(text.size() + simdjson::SIMDJSON_PADDING);
     buffer.assign(text);
-    const char* buffer_end = buffer.data() + buffer.size();
 
     od::document doc;
     check(decoder.parser.iterate(buffer.data(), buffer.size(), buffer.capacity()).get(doc));
@@ -265,7 +238,7 @@ Job decode_job(std::string_view text, std::string_view queue_hint) {
         } else if (key == "queue") {
             job.queue = string_of(v, kWhat, key);
         } else if (key == "args") {
-            job.args = JobArgs::from_text(raw_value_text(v, buffer_end));
+            job.args = JobArgs::from_text(raw_value_text(v));
         } else if (key == "enqueued_at") {
             job.enqueued_at_ms = int_of(v, kWhat, key);
         } else if (key == "options") {
@@ -274,7 +247,7 @@ Job decode_job(std::string_view text, std::string_view queue_hint) {
             od::json_type type;
             check(v.type().get(type));
             if (type != od::json_type::array) bad_field(kWhat, "history", "must be an array");
-            job.history = json_fields::parse_value(raw_value_text(v, buffer_end), kWhat);
+            job.history = json_fields::parse_value(raw_value_text(v), kWhat);
         } else if (key == "v") {
             int64_t version = 0;
             if (v.get_int64().get(version) != simdjson::SUCCESS || version > kWireVersion) {
@@ -284,13 +257,10 @@ Job decode_job(std::string_view text, std::string_view queue_hint) {
             validate(v);
         }
     });
-    // Trailing bytes after the object ("{...} x") make the message not JSON; the parser
-    // stops reading at the object's end, so look past it.
-    const char* begin = buffer.data();
-    while (begin < buffer_end && json_fields::is_json_space(*begin)) ++begin;
-    for (const char* p = begin + container_text(begin, buffer_end).size(); p < buffer_end; ++p) {
-        if (!json_fields::is_json_space(*p)) not_json();
-    }
+    // Anything after the object ("{...} x") makes the message not JSON: the parser stops at the
+    // object's end, and still stands on a token if there is one.
+    const char* trailing = nullptr;
+    if (doc.current_location().get(trailing) == simdjson::SUCCESS) not_json();
 
     if (!has_id) bad_field(kWhat, "id", "is missing");
     if (!has_task) bad_field(kWhat, "task", "is missing");
