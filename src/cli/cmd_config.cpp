@@ -1,5 +1,6 @@
-// `naq config show | validate | keys | permissions`: print the effective settings with where each came
-// from, check a config file, list every key with its env var.
+// `naq config show | validate | keys`: print the effective settings with where each came
+// from, check a config file, list every key with its env var. (`permissions`:
+// cmd_config_permissions.cpp.)
 #include <nlohmann/json.hpp>
 
 #include <iostream>

@@ -140,11 +140,7 @@ void local_file_check(natsStatus status, const std::string& setting, const std::
         hint = "the server's certificate could not be verified; set nats.tls_ca to the CA that signed it";
     }
     if (hint.empty()) detail::throw_nats_error(status, what);
-    natsStatus last = NATS_OK;
-    const char* detail = nats_GetLastError(&last);
-    std::string cnats_text = natsStatus_GetText(status);
-    if (detail != nullptr && *detail != '\0' && last == status) cnats_text += std::string(": ") + detail;
-    throw ConnectionError(what + ": " + hint + " [" + cnats_text + "]");
+    throw ConnectionError(what + ": " + hint + " [" + detail::cnats_error_text(status) + "]");
 }
 
 OptionsPtr make_options(const NatsSettings& n, CallbackContext* ctx) {

@@ -38,22 +38,21 @@ std::string recent_violation() {
 }
 
 std::string message(natsStatus status, std::string_view what, int js_code) {
-    std::string text(what);
-    text += ": ";
-    text += natsStatus_GetText(status);
-    // cnats keeps the server's own description (e.g. "wrong last sequence: 5") per thread.
-    natsStatus last = NATS_OK;
-    const char* detail = nats_GetLastError(&last);
-    if (detail != nullptr && *detail != '\0' && last == status) {
-        text += " (";
-        text += detail;
-        text += ")";
-    }
+    std::string text = std::string(what) + ": " + cnats_error_text(status);
     if (js_code != 0) text += " [JetStream error " + std::to_string(js_code) + "]";
     return text;
 }
 
 }  // namespace
+
+std::string cnats_error_text(natsStatus status) {
+    std::string text = natsStatus_GetText(status);
+    // cnats keeps the server's own description (e.g. "wrong last sequence: 5") per thread.
+    natsStatus last = NATS_OK;
+    const char* detail = nats_GetLastError(&last);
+    if (detail != nullptr && *detail != '\0' && last == status) text += std::string(" (") + detail + ")";
+    return text;
+}
 
 void note_permission_violation(std::string_view server_text) {
     Violation& v = last_violation();

@@ -3,6 +3,7 @@
 
 #include <nats/nats.h>
 
+#include <string>
 #include <string_view>
 
 namespace naq::detail {
@@ -10,6 +11,10 @@ namespace naq::detail {
 /// Throws the naq::Error subclass for `status`, with `what` + cnats' own error text.
 /// `js_code` is the JetStream API error code when the call returned one.
 [[noreturn]] void throw_nats_error(natsStatus status, std::string_view what, int js_code = 0);
+
+/// cnats' words for `status` on this thread: its status text, and the detail of the last error
+/// when that was this status ("Timeout (no ack within timeout)").
+std::string cnats_error_text(natsStatus status);
 
 /// Notes the server's text of a permission violation ("Permissions Violation for Publish to
 /// ..."), from the async error callback. The server does not answer a refused request, which

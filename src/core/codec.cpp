@@ -35,8 +35,8 @@ Json to_json(const Job& job) {
     return j;
 }
 
-// The encoders write the text directly (keys in nlohmann's sorted order), byte-identical to
-// dump(to_json(x)) but without building the object tree: they run once or more per job.
+// The encoders write the text directly (keys sorted), the same members as dump(to_json(x))
+// but without building the object tree: they run once or more per job.
 std::string encode(const Job& job) {
     detail::JsonWriter w(320);
     w.begin_object();

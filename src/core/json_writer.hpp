@@ -1,7 +1,8 @@
-// A small JSON text writer for the hot-path records (job envelope, status, result): it writes
-// exactly what nlohmann's dump(-1, ' ', false, replace) writes for the same object, without
-// building the object tree first. Callers emit keys in sorted order (nlohmann's std::map order);
-// tests/unit/test_codec_writer.cpp checks the output is byte-identical. Private to src/core.
+// A small JSON text writer for the hot-path records (job envelope, status, result): strings and
+// values are escaped exactly as nlohmann's dump(-1, ' ', false, replace) escapes them, without
+// building the object tree first. Callers emit keys in sorted order;
+// tests/unit/test_codec_writer.cpp checks the records say what to_json() says. Private to
+// src/core.
 #pragma once
 
 #include <cstdint>

@@ -33,18 +33,12 @@ sockaddr_in loopback_address(int port) {
     return addr;
 }
 
-bool can_connect(int port) {
+// Whether `op` succeeds on a fresh socket for 127.0.0.1:port: ::connect (someone listens there)
+// or ::bind (the port is free).
+bool loopback_probe(int port, int (*op)(int, const sockaddr*, socklen_t)) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr = loopback_address(port);
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-    ::close(fd);
-    return ok;
-}
-
-bool can_bind(int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr = loopback_address(port);
-    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    bool ok = op(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
     ::close(fd);
     return ok;
 }
@@ -97,7 +91,7 @@ int free_port() {
     std::uniform_int_distribution<int> below_ephemeral(20000, 32767);
     for (int attempt = 0; attempt < 200; ++attempt) {
         int port = below_ephemeral(rng);
-        if (can_bind(port)) return port;
+        if (loopback_probe(port, ::bind)) return port;
     }
     return kernel_chosen_port();
 }
@@ -191,7 +185,8 @@ void LocalNatsServer::wait_ready() {
                         "; log: " + log_file_);
         }
         // /healthz answers ok once JetStream is up, not just the client port.
-        if (can_connect(port_) && http_get(monitor_port_, "/healthz").find("ok") != std::string::npos) return;
+        if (loopback_probe(port_, ::connect) && http_get(monitor_port_, "/healthz").find("ok") != std::string::npos)
+            return;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     kill();
