@@ -9,11 +9,11 @@ packages=(
   nats-server libnats-dev libssl-dev openssl
   libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev rapidjson-dev
   catch2 libcli11-dev libhowardhinnant-date-dev libcpp-httplib-dev
-  clang-format-14 clang-14 libclang-rt-14-dev
+  clang-format-14 clang-14 libclang-rt-14-dev docker-compose
 )
 # Only what the build and the tests use (clang-format-14: the rule "sources are
 # clang-formatted"; clang-14 and its libFuzzer runtime: scripts/fuzz.sh; rapidjson-dev: bench/bench_codec
-# only). cereal and google-benchmark are not used (docs/performance.md).
+# only; docker-compose: the rule that validates docker-compose.yml, no Docker engine needed). cereal and google-benchmark are not used (docs/performance.md).
 
 missing=()
 for p in "${packages[@]}"; do

@@ -20,13 +20,15 @@
 namespace naq {
 
 namespace detail {
+class Puller;
 struct MsgDeleter {
     void operator()(natsMsg* msg) const noexcept;
 };
 }  // namespace detail
 
 /// A JetStream message received from a pull subscription. Owns the cnats message.
-/// Acknowledgement methods are plain (fire-and-forget) acks: no server round trip.
+/// Acknowledgement methods are plain (fire-and-forget) acks: no server round trip; they are
+/// published to the message's reply subject, what natsMsg_Ack does.
 class Message {
 public:
     std::string_view subject() const;
@@ -40,37 +42,38 @@ public:
     /// When the stream stored it (Unix milliseconds).
     int64_t stored_at_ms() const;
 
-    void ack();              ///< Wraps natsMsg_Ack.
-    void nak();              ///< Wraps natsMsg_Nak: redeliver now.
-    void nak(Millis delay);  ///< Wraps natsMsg_NakWithDelay.
-    void in_progress();      ///< Wraps natsMsg_InProgress: extends the ack wait.
-    void term();             ///< Wraps natsMsg_Term: never redeliver.
+    void ack();              ///< "+ACK": done.
+    void nak();              ///< "-NAK": redeliver now.
+    void nak(Millis delay);  ///< "-NAK" with a delay: redeliver after it.
+    void in_progress();      ///< "+WPI": extends the ack wait.
+    void term();             ///< "+TERM": never redeliver.
 
     natsMsg* native_handle() const noexcept { return msg_.get(); }
 
 private:
-    friend class PullSubscription;
-    friend class StreamReader;
-    friend class JetStream;
-    explicit Message(natsMsg* msg) noexcept : msg_(msg) {}
+    friend class detail::Puller;
+    Message(natsMsg* msg, std::shared_ptr<detail::ConnectionState> conn) noexcept : msg_(msg), conn_(std::move(conn)) {}
+    void reply(const char* body, const char* what);
 
     std::unique_ptr<natsMsg, detail::MsgDeleter> msg_;
+    std::shared_ptr<detail::ConnectionState> conn_;  // the acks go out on it
 };
 
-/// A pull subscription bound to a durable consumer. One per fetching thread: cnats does not
-/// allow concurrent fetches on one subscription.
+/// A pull subscription bound to a durable consumer. One per fetching thread.
 class PullSubscription {
 public:
+    PullSubscription(PullSubscription&&) noexcept;
+    PullSubscription& operator=(PullSubscription&&) noexcept;
+    ~PullSubscription();
+
     /// Up to `batch` messages, waiting at most `timeout` for the first. Empty on timeout.
     std::vector<Message> fetch(int batch, Millis timeout);
 
 private:
     friend class JetStream;
-    PullSubscription(natsSubscription* sub, std::shared_ptr<detail::ConnectionState> conn)
-        : sub_(sub), conn_(std::move(conn)) {}
+    explicit PullSubscription(std::unique_ptr<detail::Puller> puller);
 
-    std::unique_ptr<natsSubscription, detail::SubscriptionDeleter> sub_;
-    std::shared_ptr<detail::ConnectionState> conn_;
+    std::unique_ptr<detail::Puller> puller_;
 };
 
 /// Stream retention: limits keeps messages until a limit; work_queue drops a message once acked.
@@ -160,14 +163,16 @@ public:
     /// Matching messages that were stored when the reader was created.
     uint64_t initial_pending() const { return initial_pending_; }
 
+    StreamReader(StreamReader&&) noexcept;
+    StreamReader& operator=(StreamReader&&) noexcept;
+    ~StreamReader();
+
 private:
     friend class JetStream;
-    StreamReader(natsSubscription* sub, std::shared_ptr<detail::ConnectionState> conn, uint64_t initial_pending)
-        : sub_(sub), conn_(std::move(conn)), initial_pending_(initial_pending), pending_(initial_pending) {}
+    StreamReader(PullSubscription sub, uint64_t initial_pending);
     void drop_older_than(int64_t time_ms);
 
-    std::unique_ptr<natsSubscription, detail::SubscriptionDeleter> sub_;
-    std::shared_ptr<detail::ConnectionState> conn_;
+    PullSubscription sub_;
     uint64_t initial_pending_ = 0;
     uint64_t pending_ = 0;
     std::deque<Message> buffer_;

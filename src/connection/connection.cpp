@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include "connection_state.hpp"
+#include "naq/errors.hpp"
 #include "naq/jetstream.hpp"
 #include "nats_check.hpp"
+#include "puller.hpp"
 
 namespace naq {
 
@@ -58,32 +60,32 @@ int64_t Message::stored_at_ms() const {
     return read_metadata(msg_.get(), [](const jsMsgMetaData& m) { return m.Timestamp / 1'000'000; });
 }
 
-void Message::ack() { check(natsMsg_Ack(msg_.get(), nullptr), "ack"); }
-void Message::nak() { check(natsMsg_Nak(msg_.get(), nullptr), "nak"); }
-void Message::nak(Millis delay) {
-    // The server takes the delay in nanoseconds; cnats takes milliseconds.
-    check(natsMsg_NakWithDelay(msg_.get(), delay.count(), nullptr), "nak with delay");
+// The acks natsMsg_Ack and friends send, published by us: the messages come from naq's own
+// pull subscription (puller.hpp), which cnats' ack functions do not accept.
+void Message::reply(const char* body, const char* what) {
+    const char* to = natsMsg_GetReply(msg_.get());
+    if (to == nullptr || *to == '\0') throw InvalidArgument(std::string(what) + ": the message has no reply subject");
+    check(natsConnection_PublishString(conn_->nc, to, body), what);
 }
-void Message::in_progress() { check(natsMsg_InProgress(msg_.get(), nullptr), "in-progress ack"); }
-void Message::term() { check(natsMsg_Term(msg_.get(), nullptr), "term"); }
+
+void Message::ack() { reply("+ACK", "ack"); }
+void Message::nak() { reply("-NAK", "nak"); }
+void Message::nak(Millis delay) {
+    // The server takes the delay in nanoseconds.
+    std::string body = "-NAK {\"delay\":" + std::to_string(delay.count() * 1'000'000) + "}";
+    reply(body.c_str(), "nak with delay");
+}
+void Message::in_progress() { reply("+WPI", "in-progress ack"); }
+void Message::term() { reply("+TERM", "term"); }
 
 // ---- PullSubscription
 
-std::vector<Message> PullSubscription::fetch(int batch, Millis timeout) {
-    natsMsgList list{nullptr, 0};
-    jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s = natsSubscription_Fetch(&list, sub_.get(), batch, timeout.count(), &code);
-    std::vector<Message> out;
-    if (s == NATS_TIMEOUT) return out;
-    check(s, "fetch", code);
-    out.reserve(static_cast<std::size_t>(list.Count));
-    for (int i = 0; i < list.Count; ++i) {
-        out.push_back(Message(list.Msgs[i]));
-        list.Msgs[i] = nullptr;  // now owned by Message
-    }
-    natsMsgList_Destroy(&list);
-    return out;
-}
+PullSubscription::PullSubscription(std::unique_ptr<detail::Puller> puller) : puller_(std::move(puller)) {}
+PullSubscription::PullSubscription(PullSubscription&&) noexcept = default;
+PullSubscription& PullSubscription::operator=(PullSubscription&&) noexcept = default;
+PullSubscription::~PullSubscription() = default;
+
+std::vector<Message> PullSubscription::fetch(int batch, Millis timeout) { return puller_->fetch(batch, timeout); }
 
 // ---- Connection
 

@@ -7,6 +7,7 @@
 #include "connection_state.hpp"
 #include "naq/jetstream.hpp"
 #include "nats_check.hpp"
+#include "puller.hpp"
 
 namespace naq {
 
@@ -26,6 +27,11 @@ struct Owned {
 };
 using StreamInfoPtr = Owned<jsStreamInfo, jsStreamInfo_Destroy>;
 using ConsumerInfoPtr = Owned<jsConsumerInfo, jsConsumerInfo_Destroy>;
+
+// How long a lookup may wait for JetStream to answer (a cluster electing a leader answers nothing).
+std::chrono::milliseconds lookup_budget(const Connection& conn) {
+    return std::chrono::milliseconds(detail::state_of(conn)->request_timeout_ms);
+}
 
 jsRetentionPolicy to_native(Retention r) {
     switch (r) {
@@ -108,7 +114,10 @@ StreamState JetStream::ensure_stream(const StreamSpec& spec) const {
     cfg.Discard = spec.discard_new ? js_DiscardNew : js_DiscardOld;
     StreamInfoPtr si;
     jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s = js_GetStreamInfo(&si.ptr, native_handle(), spec.name.c_str(), nullptr, &code);
+    natsStatus s = detail::request_jetstream(
+        lookup_budget(conn_), "look up stream " + spec.name,
+        [&](jsOptions* o, jsErrCode* c) { return js_GetStreamInfo(&si.ptr, native_handle(), spec.name.c_str(), o, c); },
+        code);
     if (s == NATS_NOT_FOUND) {
         code = static_cast<jsErrCode>(0);
         check(js_AddStream(&si.ptr, native_handle(), &cfg, nullptr, &code), "create stream " + spec.name, code);
@@ -209,8 +218,12 @@ void JetStream::ensure_consumer(const ConsumerSpec& spec) const {
     if (!spec.filter_subject.empty()) cc.FilterSubject = spec.filter_subject.c_str();
     ConsumerInfoPtr ci;
     jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s =
-        js_GetConsumerInfo(&ci.ptr, native_handle(), spec.stream.c_str(), spec.durable.c_str(), nullptr, &code);
+    natsStatus s = detail::request_jetstream(
+        lookup_budget(conn_), "look up consumer " + spec.durable,
+        [&](jsOptions* o, jsErrCode* c) {
+            return js_GetConsumerInfo(&ci.ptr, native_handle(), spec.stream.c_str(), spec.durable.c_str(), o, c);
+        },
+        code);
     if (s == NATS_NOT_FOUND) {
         ConsumerInfoPtr created;
         code = static_cast<jsErrCode>(0);
@@ -253,17 +266,14 @@ void JetStream::scan(const std::string& stream, const std::string& filter,
     uint64_t total = 0;
     for (const auto& [subject, n] : counts) total += n;
     if (total == 0) return;  // an empty fetch would wait for its whole timeout
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = stream.c_str();
-    so.Config.AckPolicy = js_AckNone;
-    so.Config.DeliverPolicy = js_DeliverAll;
-    so.Config.InactiveThreshold = 30'000 * kNanosPerMilli;  // the server drops it if we vanish
-    natsSubscription* raw = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    check(js_PullSubscribe(&raw, native_handle(), filter.c_str(), nullptr, nullptr, &so, &code),
-          "scan " + stream + " " + filter, code);
-    PullSubscription sub(raw, detail::state_of(conn_));
+    jsConsumerConfig cc;
+    jsConsumerConfig_Init(&cc);
+    cc.AckPolicy = js_AckNone;
+    cc.DeliverPolicy = js_DeliverAll;
+    cc.FilterSubject = filter.c_str();
+    cc.InactiveThreshold = 30'000 * kNanosPerMilli;  // the server drops it if we vanish
+    PullSubscription sub(
+        detail::pull_ephemeral(detail::state_of(conn_), stream, cc, "scan " + stream + " " + filter).puller);
     while (true) {
         auto batch = sub.fetch(256, Millis(detail::state_of(conn_)->request_timeout_ms));
         if (batch.empty()) return;
@@ -279,15 +289,17 @@ void JetStream::scan(const std::string& stream, const std::string& filter,
 }
 
 PullSubscription JetStream::pull_subscribe(const std::string& stream, const std::string& durable) const {
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = stream.c_str();
-    so.Consumer = durable.c_str();
-    natsSubscription* sub = nullptr;
+    // The consumer must exist (ensure_consumer made it): bind to nothing else.
+    ConsumerInfoPtr ci;
     jsErrCode code = static_cast<jsErrCode>(0);
-    check(js_PullSubscribe(&sub, native_handle(), nullptr, durable.c_str(), nullptr, &so, &code),
-          "bind to consumer " + durable, code);
-    return PullSubscription(sub, detail::state_of(conn_));
+    natsStatus s = detail::request_jetstream(
+        lookup_budget(conn_), "bind to consumer " + durable,
+        [&](jsOptions* o, jsErrCode* c) {
+            return js_GetConsumerInfo(&ci.ptr, native_handle(), stream.c_str(), durable.c_str(), o, c);
+        },
+        code);
+    check(s, "bind to consumer " + durable, code);
+    return PullSubscription(std::make_unique<detail::Puller>(detail::state_of(conn_), stream, durable));
 }
 
 }  // namespace naq

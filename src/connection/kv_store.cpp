@@ -55,11 +55,14 @@ struct EntryOwner {
 }
 
 // Brings an existing bucket's TTL and history in line with the spec (both can change in place).
-void reconcile(jsCtx* js, const BucketSpec& spec) {
+void reconcile(jsCtx* js, const BucketSpec& spec, std::chrono::milliseconds budget) {
     std::string stream = "KV_" + spec.name;
     jsStreamInfo* si = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
-    check(js_GetStreamInfo(&si, js, stream.c_str(), nullptr, &code), "bucket info " + spec.name, code);
+    check(detail::request_jetstream(
+              budget, "bucket info " + spec.name,
+              [&](jsOptions* o, jsErrCode* c) { return js_GetStreamInfo(&si, js, stream.c_str(), o, c); }, code),
+          "bucket info " + spec.name, code);
     std::unique_ptr<jsStreamInfo, decltype(&jsStreamInfo_Destroy)> owned(si, jsStreamInfo_Destroy);
     jsStreamConfig cfg = *si->Config;
     jsStorageType want_storage = spec.storage == StorageType::memory ? js_MemoryStorage : js_FileStorage;
@@ -84,7 +87,11 @@ kvStore* bind_or_create(detail::ConnectionState& state, const BucketSpec& spec, 
     auto it = state.buckets.find(spec.name);
     if (it != state.buckets.end()) return it->second;
     kvStore* kv = nullptr;
-    natsStatus s = js_KeyValue(&kv, state.js, spec.name.c_str());
+    const std::chrono::milliseconds budget(state.request_timeout_ms);
+    jsErrCode unused = static_cast<jsErrCode>(0);
+    natsStatus s = detail::request_jetstream(
+        budget, "bind bucket " + spec.name,
+        [&](jsOptions*, jsErrCode*) { return js_KeyValue(&kv, state.js, spec.name.c_str()); }, unused);
     if (s == NATS_NOT_FOUND) {
         kvConfig cfg;
         kvConfig_Init(&cfg);
@@ -100,7 +107,7 @@ kvStore* bind_or_create(detail::ConnectionState& state, const BucketSpec& spec, 
     } else {
         check(s, "bind bucket " + spec.name);
         try {
-            if (reconcile_existing) reconcile(state.js, spec);
+            if (reconcile_existing) reconcile(state.js, spec, budget);
         } catch (...) {
             kvStore_Destroy(kv);
             throw;

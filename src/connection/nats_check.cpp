@@ -1,8 +1,10 @@
 #include "nats_check.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "naq/errors.hpp"
 
@@ -17,6 +19,8 @@ constexpr int kNoMessageFound = 10037;
 constexpr int kWrongLastSequence = 10071;
 constexpr int kStreamNameInUse = 10058;
 constexpr int kStreamSubjectOverlap = 10065;
+// "JetStream system temporarily unavailable": a clustered server without a meta leader.
+constexpr int kClusterNotAvailable = 10008;
 
 struct Violation {
     std::mutex mutex;
@@ -52,6 +56,38 @@ std::string cnats_error_text(natsStatus status) {
     const char* detail = nats_GetLastError(&last);
     if (detail != nullptr && *detail != '\0' && last == status) text += std::string(" (") + detail + ")";
     return text;
+}
+
+natsStatus request_jetstream(std::chrono::milliseconds budget, std::string_view what, const JetStreamRequest& request,
+                             jsErrCode& code) {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + budget;
+    auto pause = std::chrono::milliseconds(50);
+    natsStatus status = NATS_OK;
+    while (true) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        jsOptions options;
+        jsOptions_Init(&options);
+        options.Wait = std::clamp<int64_t>(left.count(), 1, 1000);
+        code = static_cast<jsErrCode>(0);
+        status = request(&options, &code);
+        bool unanswered =
+            status == NATS_TIMEOUT || status == NATS_NO_RESPONDERS || static_cast<int>(code) == kClusterNotAvailable;
+        if (!unanswered || !recent_violation().empty()) return status;  // a refusal is not an election
+        if (Clock::now() + pause >= deadline) break;
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds(500));
+    }
+    std::string text = std::string(what) + ": JetStream gave no answer within " + std::to_string(budget.count()) +
+                       " ms (" + cnats_error_text(status) + "): ";
+    if (status == NATS_NO_RESPONDERS) {
+        text += "the server runs without JetStream (start it with -js), or its cluster has no JetStream leader";
+    } else {
+        text +=
+            "no leader for it — a cluster with fewer than a majority of its nodes up (quorum lost), or an "
+            "election still under way";
+    }
+    throw ConnectionError(text);
 }
 
 void note_permission_violation(std::string_view server_text) {

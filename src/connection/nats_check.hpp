@@ -3,6 +3,8 @@
 
 #include <nats/nats.h>
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +23,17 @@ std::string cnats_error_text(natsStatus status);
 /// then only times out: a timeout within a minute of a violation becomes PermissionDenied
 /// quoting it.
 void note_permission_violation(std::string_view server_text);
+
+/// A JetStream API request (stream or consumer info, bucket bind) that takes per-call options.
+using JetStreamRequest = std::function<natsStatus(jsOptions* options, jsErrCode* code)>;
+
+/// Runs `request` until JetStream answers it, for up to `budget`: a cluster answers nothing while
+/// it elects a stream leader (a few seconds after a node died) or while it has lost quorum. Each
+/// try waits at most a second. Returns the status of the first answered try (NATS_OK,
+/// NATS_NOT_FOUND, an API error…) with its code in `code`; throws ConnectionError saying that
+/// JetStream has no leader (or is off) when the budget runs out.
+natsStatus request_jetstream(std::chrono::milliseconds budget, std::string_view what, const JetStreamRequest& request,
+                             jsErrCode& code);
 
 /// Returns when `status` is NATS_OK; throws otherwise.
 inline void check(natsStatus status, std::string_view what, int js_code = 0) {

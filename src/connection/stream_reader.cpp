@@ -8,6 +8,7 @@
 #include "connection_state.hpp"
 #include "naq/jetstream.hpp"
 #include "nats_check.hpp"
+#include "puller.hpp"
 
 namespace naq {
 
@@ -19,13 +20,6 @@ constexpr int64_t kNanosPerMilli = 1'000'000;
 constexpr uint64_t kMaxBatch = 256;
 // The server forgets an ephemeral consumer this long after its reader went away.
 constexpr int64_t kInactiveThresholdMs = 30'000;
-
-struct ConsumerInfoOwner {
-    jsConsumerInfo* ci = nullptr;
-    ~ConsumerInfoOwner() {
-        if (ci != nullptr) jsConsumerInfo_Destroy(ci);
-    }
-};
 
 // cnats 3.4 encodes a start time's fraction of a second without leading zeros (50 ms is sent
 // as ".05" → ".5"), so a start time is only sent as is when its fraction has three digits;
@@ -67,22 +61,21 @@ void JetStream::flush_async(Millis timeout) const {
 
 // ---- StreamReader
 
+StreamReader::StreamReader(PullSubscription sub, uint64_t initial_pending)
+    : sub_(std::move(sub)), initial_pending_(initial_pending), pending_(initial_pending) {}
+StreamReader::StreamReader(StreamReader&&) noexcept = default;
+StreamReader& StreamReader::operator=(StreamReader&&) noexcept = default;
+StreamReader::~StreamReader() = default;
+
 std::optional<StreamMessage> StreamReader::next(Millis timeout) {
     if (first_) return std::exchange(first_, std::nullopt);
     if (buffer_.empty()) {
         // Messages known to be stored come in batches; when none are, one long poll returns as
         // soon as the next message arrives.
         int batch = static_cast<int>(std::clamp<uint64_t>(pending_, 1, kMaxBatch));
-        natsMsgList list{nullptr, 0};
-        jsErrCode code = static_cast<jsErrCode>(0);
-        natsStatus s = natsSubscription_Fetch(&list, sub_.get(), batch, std::max<int64_t>(timeout.count(), 1), &code);
-        if (s == NATS_TIMEOUT) return std::nullopt;
-        check(s, "read stream", code);
-        for (int i = 0; i < list.Count; ++i) {
-            buffer_.push_back(Message(list.Msgs[i]));
-            list.Msgs[i] = nullptr;  // now owned by Message
+        for (auto& m : sub_.fetch(batch, Millis(std::max<int64_t>(timeout.count(), 1)))) {
+            buffer_.push_back(std::move(m));
         }
-        natsMsgList_Destroy(&list);
         if (buffer_.empty()) return std::nullopt;
     }
     Message m = std::move(buffer_.front());
@@ -101,21 +94,11 @@ std::optional<StreamMessage> StreamReader::next(Millis timeout) {
 }
 
 StreamReader JetStream::read(const ReadSpec& spec) const {
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = spec.stream.c_str();
-    init_reader_config(so.Config, spec);
-    natsSubscription* raw = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    const char* subject = spec.filter.empty() ? nullptr : spec.filter.c_str();
-    check(js_PullSubscribe(&raw, native_handle(), subject, nullptr, nullptr, &so, &code), "read stream " + spec.stream,
-          code);
-    std::unique_ptr<natsSubscription, detail::SubscriptionDeleter> owned(raw);
-    ConsumerInfoOwner info;
-    code = static_cast<jsErrCode>(0);
-    check(natsSubscription_GetConsumerInfo(&info.ci, raw, nullptr, &code), "read stream " + spec.stream, code);
-    uint64_t pending = info.ci->NumPending;
-    StreamReader reader(owned.release(), detail::state_of(conn_), pending);
+    jsConsumerConfig cc;
+    jsConsumerConfig_Init(&cc);
+    init_reader_config(cc, spec);
+    auto pull = detail::pull_ephemeral(detail::state_of(conn_), spec.stream, cc, "read stream " + spec.stream);
+    StreamReader reader(PullSubscription(std::move(pull.puller)), pull.pending);
     if (!spec.only_new && spec.start_time_ms > 0 && encodable_start_ms(spec.start_time_ms) != spec.start_time_ms) {
         reader.drop_older_than(spec.start_time_ms);
     }

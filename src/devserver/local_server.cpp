@@ -117,7 +117,8 @@ std::string http_get(int port, const std::string& path) {
     return body == std::string::npos ? std::string{} : resp.substr(body + 4);
 }
 
-LocalNatsServer::LocalNatsServer(std::vector<std::string> extra_args) : extra_args_(std::move(extra_args)) {
+LocalNatsServer::LocalNatsServer(std::vector<std::string> extra_args, ServerReadiness readiness)
+    : extra_args_(std::move(extra_args)), readiness_(readiness) {
     if (!nats_server_available()) {
         throw Error("nats-server not found on PATH; install it with: sudo apt-get install nats-server");
     }
@@ -171,11 +172,21 @@ void LocalNatsServer::start() {
         execvp("nats-server", argv.data());
         ::_exit(127);
     }
-    wait_ready();
+    if (!wait_ready(readiness_ == ServerReadiness::jetstream, std::chrono::seconds(15))) {
+        kill();
+        throw Error("nats-server did not become ready within 15 s; log: " + log_file_);
+    }
 }
 
-void LocalNatsServer::wait_ready() {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+void LocalNatsServer::wait_healthy(std::chrono::milliseconds timeout) {
+    if (!wait_ready(true, timeout)) {
+        throw Error("nats-server's JetStream not healthy within " + std::to_string(timeout.count()) +
+                    " ms; log: " + log_file_);
+    }
+}
+
+bool LocalNatsServer::wait_ready(bool jetstream, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -185,12 +196,12 @@ void LocalNatsServer::wait_ready() {
                         "; log: " + log_file_);
         }
         // /healthz answers ok once JetStream is up, not just the client port.
-        if (loopback_probe(port_, ::connect) && http_get(monitor_port_, "/healthz").find("ok") != std::string::npos)
-            return;
+        if (loopback_probe(port_, ::connect) &&
+            (!jetstream || http_get(monitor_port_, "/healthz").find("ok") != std::string::npos))
+            return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    kill();
-    throw Error("nats-server did not become ready within 15 s; log: " + log_file_);
+    return false;
 }
 
 int LocalNatsServer::connection_count() const {

@@ -62,7 +62,9 @@ bool LeaderLease::tick() {
             holding_ = true;
         }
         valid_until_ns_.store(sent + safe);
-        return true;
+        // A write that took longer than the safe part of the TTL (sent while disconnected, answered
+        // after a reconnect) proves nothing about now: the next tick, a quick renewal, does.
+        return held();
     } catch (const Conflict&) {
         if (holding_) spdlog::warn("[scheduler {}] lost the leader lease to another scheduler", holder_);
         holding_ = false;

@@ -70,6 +70,22 @@ void Scheduler::Impl::run() {
     lease_cv.notify_all();
     lease_thread.join();
     log(spdlog::level::info, "stopped");
+    if (connection_lost) {
+        throw ConnectionError(
+            "the connection to NATS closed for good; the scheduler stopped: restart it (or set "
+            "nats.max_reconnect_attempts to -1)");
+    }
+}
+
+void Scheduler::Impl::request_stop() {
+    stopping = true;  // first: no handler re-arms the timer after the cancel below
+    asio::post(io, [this] {
+        timer.cancel();
+        guard.reset();
+    });
+    std::lock_guard lock(watcher_mutex);
+    if (watcher != nullptr) watcher->stop();
+    lease_cv.notify_all();
 }
 
 void Scheduler::Impl::watch_loop() {
@@ -108,7 +124,15 @@ void Scheduler::Impl::lease_loop() {
     bool was_leader = false;
     while (!lease_stop) {
         if (stopping && !was_leader) break;  // a standby that is stopping does not bid
+        const auto tick_started = std::chrono::steady_clock::now();
         bool now_leader = lease->tick();
+        if (!connection_lost && kv->connection().closed()) {
+            // cnats stopped reconnecting (a finite nats.max_reconnect_attempts): nothing can work
+            // any more. Stop, so that the process exits non-zero and its supervisor starts anew.
+            log(spdlog::level::err, "the connection to NATS is closed for good; stopping");
+            connection_lost = true;
+            request_stop();
+        }
         if (now_leader && !was_leader) {
             {
                 std::lock_guard lock(stats_mutex);
@@ -121,9 +145,12 @@ void Scheduler::Impl::lease_loop() {
         }
         was_leader = now_leader;
         if (!lease_checked) mark_started(&lease_checked);
+        // The next tick is due a period after this one began: a tick that waited out an outage
+        // leaves less of the lease, so the renewal comes sooner.
+        auto period = now_leader ? config.scheduler.lock_renew : options.standby_poll;
         std::unique_lock lock(lease_mutex);
-        lease_cv.wait_for(lock, now_leader ? config.scheduler.lock_renew : options.standby_poll,
-                          [this] { return lease_stop.load() || (stopping.load() && !leading()); });
+        lease_cv.wait_until(lock, tick_started + period,
+                            [this] { return lease_stop.load() || (stopping.load() && !leading()); });
     }
     if (!lease_checked) mark_started(&lease_checked);
     lease->release();
@@ -150,17 +177,7 @@ Scheduler::~Scheduler() = default;
 
 void Scheduler::run() { impl_->run(); }
 
-void Scheduler::stop() {
-    Impl* impl = impl_.get();
-    impl->stopping = true;  // first: no handler re-arms the timer after the cancel below
-    asio::post(impl->io, [impl] {
-        impl->timer.cancel();
-        impl->guard.reset();
-    });
-    std::lock_guard lock(impl->watcher_mutex);
-    if (impl->watcher != nullptr) impl->watcher->stop();
-    impl->lease_cv.notify_all();
-}
+void Scheduler::stop() { impl_->request_stop(); }
 
 void Scheduler::wait_started() const {
     std::unique_lock lock(impl_->started_mutex);

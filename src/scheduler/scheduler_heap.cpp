@@ -81,12 +81,16 @@ void Scheduler::Impl::remove_entry(const std::string& key, bool keep_tombstone) 
 }
 
 void Scheduler::Impl::rearm() {
-    if (stopping || heap.empty() || !leading()) {
+    if (stopping || heap.empty()) {
         if (armed_for != 0) timer.cancel();
         armed_for = 0;
         return;
     }
     int64_t first = heap.begin()->first;
+    // Without the lease, look again every standby_poll: the lease can lapse between two renewals
+    // (one that waited out an outage) and come back without a change of leader, and nothing
+    // else would re-arm the timer then.
+    if (!leading()) first = std::max(first, now_ms() + options.standby_poll.count());
     if (armed_for == first) return;  // already waiting for it
     armed_for = first;
     int64_t wait = std::clamp<int64_t>(first - now_ms(), 0, kMaxTimerWaitMs);

@@ -104,7 +104,8 @@ struct Scheduler::Impl {
     std::unique_ptr<LeaderLease> lease;
     std::mutex lease_mutex;
     std::condition_variable lease_cv;
-    std::atomic<bool> lease_stop{false};  // after the pipeline drained: release the lease
+    std::atomic<bool> lease_stop{false};       // after the pipeline drained: release the lease
+    std::atomic<bool> connection_lost{false};  // cnats gave up reconnecting: run() throws
 
     // ---- started
     mutable std::mutex started_mutex;
@@ -121,6 +122,7 @@ struct Scheduler::Impl {
     std::atomic<uint64_t> known{0};
 
     void run();
+    void request_stop();  // Scheduler::stop(), and the lease thread when the connection is gone
     void watch_loop();
     void lease_loop();
     void mark_started(bool* flag);

@@ -1,0 +1,142 @@
+// Server outages: nats-server stopped (SIGTERM) or killed (SIGKILL) for 15 s while a producer
+// enqueues, a worker process drains and a scheduler process fires a 1-second schedule. Every
+// acknowledged job must run and be recorded, and every process must work on afterwards: the
+// worker fetching (a cnats 3.4.1 fetch overflow used to corrupt its heap here) and the
+// scheduler firing (it used to stop for good after an outage this long).
+// NAQ_FAULT_FULL=1 (scripts/fault.sh) adds 60 s outages and more rounds.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+
+#include "naq/queue.hpp"
+#include "naq/schedule.hpp"
+#include "naq/schedule_store.hpp"
+#include "support/fault_kit.hpp"
+#include "support/test_env.hpp"
+
+using namespace naq;
+using namespace std::chrono_literals;
+
+namespace {
+
+bool full_suite() {
+    const char* full = std::getenv("NAQ_FAULT_FULL");
+    return full != nullptr && std::string(full) == "1";
+}
+
+// Runs of `schedule_id` (job ids "<schedule id>_<due ms>") that ran, due at or after `since_ms`.
+int scheduled_runs_since(const test::RecordFile& record, const std::string& schedule_id, int64_t since_ms) {
+    int n = 0;
+    for (const auto& [id, count] : record.executions()) {
+        if (id.rfind(schedule_id + "_", 0) != 0) continue;
+        if (std::stoll(id.substr(schedule_id.size() + 1)) >= since_ms) ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("fault: 15 s server outages lose no acknowledged job, and worker and scheduler work on", "[fault][outage]") {
+    test::PrivateNatsServer server;
+    Config c = test::config_for(server.url());
+    test::RecordFile record;
+    Queue q("outage", c);
+    const std::string schedule_id = q.schedule(Every{1s}, "record");
+
+    test::NaqProcess worker(c, test::record_worker_args("outage"), record.path);
+    test::NaqProcess scheduler(c, "scheduler");
+    test::RecordingProducer producer(c, "outage", 2ms);
+
+    struct Outage {
+        int signal;
+        std::chrono::seconds length;
+    };
+    std::vector<Outage> outages = {{SIGTERM, 15s}, {SIGKILL, 15s}};
+    if (full_suite()) outages.insert(outages.end(), {{SIGTERM, 60s}, {SIGKILL, 60s}, {SIGKILL, 15s}});
+
+    long worst_recovery_ms = 0;
+    for (const auto& outage : outages) {
+        // Under load before the fault: the worker runs jobs and the schedule fires.
+        std::size_t before = record.executions().size();
+        REQUIRE(test::eventually([&] { return record.executions().size() >= before + 100; }, 20s));
+        if (outage.signal == SIGKILL) {
+            server.kill();
+        } else {
+            server.stop();
+        }
+        std::this_thread::sleep_for(outage.length);  // the fault itself
+        server.start();
+        auto restarted = std::chrono::steady_clock::now();
+        int64_t restarted_ms = now_ms();
+
+        // Recovered: jobs acknowledged after the restart run, and the schedule fires again.
+        std::size_t acked_at_restart = producer.acked();
+        REQUIRE(test::eventually([&] { return producer.acked() >= acked_at_restart + 50; }, 30s));
+        std::size_t at_restart = record.executions().size();
+        bool worker_back = test::eventually([&] { return record.executions().size() >= at_restart + 50; }, 30s);
+        long recovery_ms = static_cast<long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - restarted)
+                .count());
+        bool scheduler_back =
+            test::eventually([&] { return scheduled_runs_since(record, schedule_id, restarted_ms) >= 3; }, 20s);
+        std::printf("fault: outage of %lld s (signal %d): worker back=%d after %ld ms, scheduler back=%d\n",
+                    static_cast<long long>(outage.length.count()), outage.signal, worker_back, recovery_ms,
+                    scheduler_back);
+        if (!scheduler_back) {
+            for (const auto& s : ScheduleStore(c).list()) {
+                std::printf(
+                    "fault: schedule %s: next_run %lld ms from now, fired %lld, last fired %lld ms ago, "
+                    "failures %d (%s), paused %d\n",
+                    s.id.c_str(), static_cast<long long>(s.next_run_ms - now_ms()), static_cast<long long>(s.fired),
+                    static_cast<long long>(now_ms() - s.last_fired_ms), s.failures, s.last_error.c_str(), s.paused);
+            }
+        }
+        CHECK(worker_back);
+        CHECK(scheduler_back);
+        CHECK(worker.alive());
+        CHECK(scheduler.alive());
+        worst_recovery_ms = std::max(worst_recovery_ms, recovery_ms);
+    }
+
+    std::vector<std::string> ids = producer.stop();
+    CHECK(scheduler.stop() == 0);
+    CHECK(test::unfinished_after_drain(c, q, 90s) == 0);
+    test::Tally t = test::tally(c, ids, record);
+    t.recovery_ms = worst_recovery_ms;
+    std::printf("fault: outages: %s enqueue_failures=%d\n", t.line().c_str(), producer.failures());
+    CHECK(t.lost == 0);
+    CHECK(t.acked > 0);
+    CHECK(worker.alive());
+    CHECK(worker.stop() == 0);
+}
+
+TEST_CASE("fault: with finite reconnect attempts, worker and scheduler exit 5 soon after the server is gone for good",
+          "[fault][outage]") {
+    test::PrivateNatsServer server;
+    Config c = test::config_for(server.url());
+    test::RecordFile record;
+    Queue q("gone", c);
+    q.schedule(Every{1s}, "record");
+    const std::string finite = "--set nats.max_reconnect_attempts=3 --set nats.reconnect_wait=200ms ";
+    test::NaqProcess worker(c, finite + test::record_worker_args("gone"), record.path);
+    test::NaqProcess scheduler(c, finite + "scheduler");
+    // Both at work: scheduled runs executed.
+    REQUIRE(test::eventually([&] { return record.executions().size() >= 2; }, 20s));
+
+    server.stop();
+    auto gone = std::chrono::steady_clock::now();
+    int worker_rc = worker.wait_exit(30s);
+    auto worker_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - gone);
+    int scheduler_rc = scheduler.wait_exit(30s);
+    auto scheduler_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - gone);
+    std::printf("fault: server gone for good: worker exit %d after %lld ms, scheduler exit %d after %lld ms\n",
+                worker_rc, static_cast<long long>(worker_ms.count()), scheduler_rc,
+                static_cast<long long>(scheduler_ms.count()));
+    CHECK(worker_rc == 5);     // cannot reach NATS (docs/cli.md): a supervisor restarts it
+    CHECK(scheduler_rc == 5);  // the same, where it used to stay up doing nothing
+}

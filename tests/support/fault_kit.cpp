@@ -1,0 +1,178 @@
+#include "support/fault_kit.hpp"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "naq/codec.hpp"
+#include "naq/errors.hpp"
+#include "naq/jetstream.hpp"
+#include "naq/names.hpp"
+#include "naq/results.hpp"
+#include "support/test_env.hpp"
+
+namespace naq::test {
+
+NaqProcess::NaqProcess(const Config& config, const std::string& args, const std::string& record_file) {
+    std::string urls;
+    for (const auto& s : config.nats.servers) urls += " --url " + s;
+    // NAQ_FAULT_LOG_LEVEL=debug shows what the processes did around a fault.
+    const char* level = std::getenv("NAQ_FAULT_LOG_LEVEL");
+    std::string cmd = std::string("exec ") + NAQ_BINARY + urls + " --prefix " + config.jetstream.prefix +
+                      " --log-level " + (level != nullptr ? level : "warn") + " " + args;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        if (!record_file.empty()) ::setenv("NAQ_RECORD_FILE", record_file.c_str(), 1);
+        ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+}
+
+NaqProcess::~NaqProcess() {
+    if (!reaped_) stop(SIGTERM);
+}
+
+bool NaqProcess::alive() { return wait_exit(std::chrono::milliseconds(0)) == -1000; }
+
+int NaqProcess::wait_exit(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!reaped_) {
+        if (::waitpid(pid_, &status_, WNOHANG) == pid_) {
+            reaped_ = true;
+            break;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) return -1000;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return WIFEXITED(status_) ? WEXITSTATUS(status_) : -WTERMSIG(status_);
+}
+
+int NaqProcess::stop(int sig) {
+    if (!reaped_) {
+        ::kill(pid_, sig);
+        ::waitpid(pid_, &status_, 0);
+        reaped_ = true;
+    }
+    return WIFEXITED(status_) ? WEXITSTATUS(status_) : -WTERMSIG(status_);
+}
+
+std::string record_worker_args(const std::string& queue, int concurrency) {
+    return "worker " + queue + " --concurrency " + std::to_string(concurrency) + " --plugin " + NAQ_RECORD_PLUGIN;
+}
+
+RecordFile::RecordFile() {
+    char dir[] = "/tmp/naq-fault-XXXXXX";
+    if (::mkdtemp(dir) == nullptr) throw Error("mkdtemp failed");
+    dir_ = dir;
+    path = dir_ + "/executions.log";
+}
+
+RecordFile::~RecordFile() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+}
+
+std::map<std::string, int> RecordFile::executions() const {
+    std::map<std::string, int> count;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) ++count[line];
+    return count;
+}
+
+std::size_t RecordFile::repeats() const {
+    std::size_t n = 0;
+    for (const auto& [id, runs] : executions()) n += static_cast<std::size_t>(runs - 1);
+    return n;
+}
+
+RecordingProducer::RecordingProducer(const Config& config, const std::string& queue, std::chrono::milliseconds pause)
+    : queue_(queue, config), pause_(pause) {
+    thread_ = std::thread([this] {
+        while (!stopping_.load()) {
+            try {
+                std::string id = queue_.enqueue("record", Json::object());
+                std::lock_guard lock(mutex_);
+                acked_.push_back(std::move(id));
+            } catch (const Error&) {
+                ++failures_;  // not acknowledged: the caller would retry, the job is not counted
+            }
+            std::this_thread::sleep_for(pause_);
+        }
+    });
+}
+
+RecordingProducer::~RecordingProducer() { stop(); }
+
+std::vector<std::string> RecordingProducer::stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard lock(mutex_);
+    return acked_;
+}
+
+std::size_t RecordingProducer::acked() const {
+    std::lock_guard lock(mutex_);
+    return acked_.size();
+}
+
+std::size_t unfinished_after_drain(const Config& config, Queue& queue, std::chrono::seconds timeout) {
+    bool idle = eventually(
+        [&] {
+            QueueCounts n = queue.counts();
+            return n.pending == 0 && n.in_flight == 0;
+        },
+        timeout);
+    QueueCounts left = queue.counts();
+    std::size_t unfinished = 0;
+    std::size_t stored = 0;
+    ResultStore results(config);
+    jetstream(config).scan(names::jobs_stream(config), names::queue_subject(config, queue.name()),
+                           [&](uint64_t, std::string_view data) {
+                               ++stored;
+                               try {
+                                   auto status = results.try_status(codec::decode_job(data).id);
+                                   if (!status || !is_final(status->state)) ++unfinished;
+                               } catch (const Error&) {
+                                   ++unfinished;
+                               }
+                               return true;
+                           });
+    std::printf("fault: after the drain: idle=%d pending=%llu in_flight=%lld stored=%zu (of them not done: %zu)\n",
+                idle, static_cast<unsigned long long>(left.pending), static_cast<long long>(left.in_flight), stored,
+                unfinished);
+    return idle ? unfinished : std::max<std::size_t>(unfinished, 1);
+}
+
+std::string Tally::line() const {
+    return "acked=" + std::to_string(acked) + " succeeded=" + std::to_string(succeeded) +
+           " lost=" + std::to_string(lost) + " duplicates=" + std::to_string(duplicates) +
+           " recovery_ms=" + std::to_string(recovery_ms);
+}
+
+Tally tally(const Config& config, const std::vector<std::string>& ids, const RecordFile& record) {
+    Tally t;
+    t.acked = ids.size();
+    auto runs = record.executions();
+    ResultStore results(config);
+    for (const auto& id : ids) {
+        auto it = runs.find(id);
+        auto status = results.try_status(id);
+        bool ran = it != runs.end();
+        if (ran) t.duplicates += static_cast<std::size_t>(it->second - 1);
+        if (ran && status && status->state == JobState::succeeded) {
+            ++t.succeeded;
+        } else {
+            ++t.lost;
+        }
+    }
+    return t;
+}
+
+}  // namespace naq::test
