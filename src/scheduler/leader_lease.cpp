@@ -54,7 +54,10 @@ bool LeaderLease::tick() {
             since_ms_ = now_ms();
             if (!entry) {
                 revision_ = kv().create(kLeaseKey, encode_lease(record(false)));
-            } else if (decode_lease(entry->value).released) {
+            } else if (LeaseRecord current = decode_lease(entry->value);
+                       current.released || current.holder == holder_) {
+                // Released, or our own: a write of ours that timed out during an outage can still
+                // reach the server after the reconnect; it must not look like another leader.
                 revision_ = kv().update(kLeaseKey, encode_lease(record(false)), entry->revision);
             } else {
                 return false;  // someone else leads
