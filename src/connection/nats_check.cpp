@@ -21,6 +21,8 @@ constexpr int kStreamNameInUse = 10058;
 constexpr int kStreamSubjectOverlap = 10065;
 // "JetStream system temporarily unavailable": a clustered server without a meta leader.
 constexpr int kClusterNotAvailable = 10008;
+// "insufficient resources": the server's JetStream store (or the account's share) is full.
+constexpr int kInsufficientResources = 10023;
 
 struct Violation {
     std::mutex mutex;
@@ -44,6 +46,11 @@ std::string recent_violation() {
 std::string message(natsStatus status, std::string_view what, int js_code) {
     std::string text = std::string(what) + ": " + cnats_error_text(status);
     if (js_code != 0) text += " [JetStream error " + std::to_string(js_code) + "]";
+    if (js_code == kInsufficientResources) {
+        text +=
+            " — the server's JetStream storage is full (its max_file_store / max_memory_store, or the "
+            "account's limit): free space (purge events or old dead letters) or raise the limit";
+    }
     return text;
 }
 

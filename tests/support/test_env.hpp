@@ -26,6 +26,7 @@ using naq::LocalNatsServer;
 /// connections before the server goes, so nothing keeps reconnecting to it afterwards.
 class PrivateNatsServer : public LocalNatsServer {
 public:
+    using LocalNatsServer::LocalNatsServer;
     ~PrivateNatsServer();
 };
 
