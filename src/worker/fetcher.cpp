@@ -10,6 +10,15 @@
 
 namespace naq {
 
+namespace {
+
+int64_t steady_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
 Fetcher::Fetcher(const Config& config, const WorkerOptions& options, std::atomic<bool>& stopping, const WorkerLog& log,
                  Process process)
     : config_(config),
@@ -51,6 +60,11 @@ void Fetcher::fetch_loop(const std::string& queue) {
     on_bound_(nullptr);
     const std::string* queue_name = &*std::find(options_.queues.begin(), options_.queues.end(), queue);
     while (!stopping_.load()) {
+        if (auto paused = paused_for(); paused > Millis(0)) {
+            std::unique_lock lock(slot_mutex_);
+            slot_cv_.wait_for(lock, paused, [this] { return stopping_.load(); });
+            continue;
+        }
         int want = 0;
         {
             std::unique_lock lock(slot_mutex_);
@@ -97,6 +111,16 @@ void Fetcher::fetch_loop(const std::string& queue) {
     hand_back_ready();
     std::lock_guard lock(subs_mutex_);
     retired_subs_.push_back(std::move(*sub));
+}
+
+void Fetcher::pause_fetching(Millis pause) {
+    int64_t until = steady_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(pause).count();
+    int64_t current = paused_until_ns_.load();
+    while (current < until && !paused_until_ns_.compare_exchange_weak(current, until)) {}
+}
+
+Millis Fetcher::paused_for() const {
+    return std::chrono::duration_cast<Millis>(std::chrono::nanoseconds(paused_until_ns_.load() - steady_ns()));
 }
 
 // Prefetching: the fetcher keeps up to prefetch_depth() jobs fetched ahead of the handlers, so a

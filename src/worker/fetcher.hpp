@@ -40,6 +40,9 @@ public:
     void join();
     /// Wakes the fetch loops (to see `stopping`).
     void wake() { slot_cv_.notify_all(); }
+    /// Fetches nothing for `pause` (from now, or longer if already paused): the server is not
+    /// storing this worker's records, and every job run meanwhile would only run again.
+    void pause_fetching(Millis pause);
 
     /// Waits up to `timeout` for every handler slot to be free; true when they are.
     bool wait_idle(Millis timeout);
@@ -75,6 +78,7 @@ private:
     // The next three need slot_mutex_ held.
     int prefetch_depth() const;
     int fetch_room() const;
+    Millis paused_for() const;
     int fetch_threshold() const;
     void run_ready();        ///< a pool task: runs ready jobs until none is left
     void hand_back_ready();  ///< naks the prefetched jobs that did not start
@@ -100,6 +104,7 @@ private:
     // Moving average of handler time, which sets the prefetch depth. It starts high (no
     // prefetching) and falls as short jobs are seen, within ~100 jobs.
     std::atomic<int64_t> recent_job_us_{10'000'000};
+    std::atomic<int64_t> paused_until_ns_{0};  // steady clock; see pause_fetching()
 
     // Pull subscriptions outlive their fetch loops: jobs still running at shutdown are acked or
     // handed back (nak) through them, and cnats reads the subscription when it does so.

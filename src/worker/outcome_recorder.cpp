@@ -13,8 +13,14 @@
 namespace naq {
 
 OutcomeRecorder::OutcomeRecorder(const Config& config, const WorkerLog& log, JetStream& js, detail::JobRecords* records,
-                                 WorkerCounters& counters, WorkerTelemetry& telemetry)
-    : config_(config), log_(log), js_(js), records_(records), counters_(counters), telemetry_(telemetry) {}
+                                 WorkerCounters& counters, WorkerTelemetry& telemetry, PauseFetching pause_fetching)
+    : config_(config),
+      log_(log),
+      js_(js),
+      records_(records),
+      counters_(counters),
+      telemetry_(telemetry),
+      pause_fetching_(std::move(pause_fetching)) {}
 
 bool OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, const OutcomeDecision& decision,
                              Json result, JobObservation* observed) {
@@ -96,12 +102,20 @@ void OutcomeRecorder::confirmed(Message& msg, const std::string& job_id, const s
     // Runs on cnats' thread: nothing may escape it.
     try {
         if (error.empty()) {
+            unstored_in_a_row_.store(0, std::memory_order_relaxed);
             msg.ack();
             counters_.succeeded.fetch_add(1);
             return;
         }
-        log_(spdlog::level::err, "job {}: its succeeded record was not stored ({}); handing it back to run again",
-             job_id, error);
+        // The server stores no records (no stream leader, storage full, …): stop taking jobs
+        // for a while instead of running job after job that only runs again.
+        int in_a_row = unstored_in_a_row_.fetch_add(1, std::memory_order_relaxed) + 1;
+        Millis pause = std::min(kMaxFetchPause, Millis(1000LL << std::min(in_a_row - 1, 4)));
+        if (pause_fetching_) pause_fetching_(pause);
+        log_(spdlog::level::err,
+             "job {}: its succeeded record was not stored ({}); handing it back to run again, fetching paused "
+             "for {} ms",
+             job_id, error, pause.count());
         msg.nak(kUnrecordedRetryDelay);
     } catch (const std::exception& e) {
         log_(spdlog::level::err, "job {}: {} failed ({}); it is redelivered after worker.ack_wait", job_id,

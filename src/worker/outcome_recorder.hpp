@@ -3,6 +3,8 @@
 // queue only once the server confirmed what it ended with. Private to src/worker.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -21,12 +23,18 @@ inline constexpr std::size_t kMaxErrorBytes = 4096;
 
 /// How long a job whose succeeded record was not stored waits before it runs again.
 inline constexpr Millis kUnrecordedRetryDelay{1000};
+/// While records are not stored, fetching pauses: 1 s after the first failure, doubling with
+/// each failure in a row up to this; the first stored record ends it.
+inline constexpr Millis kMaxFetchPause{10'000};
 
 class OutcomeRecorder {
 public:
+    /// Told to pause fetching when the server does not store records (see kMaxFetchPause).
+    using PauseFetching = std::function<void(Millis)>;
+
     /// `records` is null when the worker stores no records (worker.store_results off).
     OutcomeRecorder(const Config& config, const WorkerLog& log, JetStream& js, detail::JobRecords* records,
-                    WorkerCounters& counters, WorkerTelemetry& telemetry);
+                    WorkerCounters& counters, WorkerTelemetry& telemetry, PauseFetching pause_fetching);
 
     /// Carries out `decision` for `job`: dead letter, the job's record, then ack or nak.
     /// `status` is the attempt's record so far (id, attempt, started_at, ...); `result` is the
@@ -66,6 +74,8 @@ private:
     detail::JobRecords* records_;
     WorkerCounters& counters_;
     WorkerTelemetry& telemetry_;
+    PauseFetching pause_fetching_;
+    std::atomic<int> unstored_in_a_row_{0};
 };
 
 }  // namespace naq

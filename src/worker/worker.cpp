@@ -82,7 +82,8 @@ void Worker::Impl::set_up() {
                     [this](Message& msg, const Job& job, Dependencies state, const std::string& failure) {
                         resume_parked(msg, job, state, failure);
                     });
-    recorder.emplace(config, log, *js, job_records(), counters, *telemetry);
+    recorder.emplace(config, log, *js, job_records(), counters, *telemetry,
+                     [this](Millis pause) { fetcher.pause_fetching(pause); });
     runner.emplace(tasks, log, JobRunnerSettings{job_records() != nullptr, config.worker.max_deliveries}, leases,
                    cancels, *parking, *recorder, *telemetry);
     cancels.start();

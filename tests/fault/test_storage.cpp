@@ -43,7 +43,7 @@ TEST_CASE("fault: a full store refuses new jobs, loses no acknowledged one, and 
         }
     }
     std::printf("fault: store full after %zu jobs; refusal: %s\n", acked.size(), refusal.c_str());
-    REQUIRE(refused > 0);  // the store did fill
+    REQUIRE(refused > 0);                                         // the store did fill
     CHECK(refusal.find("storage is full") != std::string::npos);  // says what, not only "insufficient resources"
     CHECK(worker.alive());
 

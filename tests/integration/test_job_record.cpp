@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <thread>
 
 #include "naq/codec.hpp"
 #include "naq/jetstream.hpp"
@@ -108,6 +109,36 @@ TEST_CASE("job record: a job whose record the server refuses is not acknowledged
     JobResult r = refused.wait_result("refused-1", 20s);
     CHECK(r.ok);
     CHECK(test::eventually([&] { return refused.queue.counts().stored == 0; }, 10s));
+}
+
+TEST_CASE("job record: while the server stores no records the worker pauses fetching, not re-running job after job",
+          "[record]") {
+    std::atomic<int> runs{0};
+    test::QueueWithWorker paused("paused");
+    const Config& c = paused.config;
+    paused.tasks.add("count", [&runs](JobContext&, const Json&) -> Json {
+        ++runs;
+        return nullptr;
+    });
+    paused.start_worker();
+    REQUIRE(paused.wait_result(paused.enqueue("count"), 20s).ok);
+    runs = 0;
+
+    test::set_stream_max_msg_size(c, "KV_" + names::job_status_bucket(c), 16);  // every record refused
+    for (int i = 0; i < 50; ++i) {
+        Job job = paused.queue.make_job("count", Json::object(), {.job_id = "paused-" + std::to_string(i)});
+        jetstream(c).publish(names::queue_subject(c, "paused"), codec::encode(job));
+    }
+    // Each run is handed back with a 1 s delay, so a worker fetching on would run all 50 about
+    // every second (300 runs in 6 s). Paused (1 s, doubling per failure in a row, up to 10 s),
+    // it runs what it had fetched and little more.
+    REQUIRE(test::eventually([&] { return runs >= 1; }, 10s));
+    std::this_thread::sleep_for(6s);
+    INFO("runs in 6 s: " << runs.load());
+    CHECK(runs < 50);
+
+    test::set_stream_max_msg_size(c, "KV_" + names::job_status_bucket(c), -1);
+    CHECK(test::eventually([&] { return paused.queue.counts().stored == 0; }, 40s));  // all done once stored
 }
 
 TEST_CASE("job record: a job too big for the server leaves nothing behind, a duplicate does not reset a record",

@@ -133,17 +133,21 @@ std::size_t unfinished_after_drain(const Config& config, Queue& queue, std::chro
     std::size_t unfinished = 0;
     std::size_t stored = 0;
     ResultStore results(config);
-    jetstream(config).scan(names::jobs_stream(config), names::queue_subject(config, queue.name()),
-                           [&](uint64_t, std::string_view data) {
-                               ++stored;
-                               try {
-                                   auto status = results.try_status(codec::decode_job(data).id);
-                                   if (!status || !is_final(status->state)) ++unfinished;
-                               } catch (const Error&) {
-                                   ++unfinished;
-                               }
-                               return true;
-                           });
+    // Read by sequence: the jobs stream is a work queue, which takes no second consumer.
+    auto js = jetstream(config);
+    const std::string stream = names::jobs_stream(config);
+    StreamState state = js.stream_state(stream);
+    for (uint64_t seq = state.first_sequence; state.messages > 0 && seq <= state.last_sequence; ++seq) {
+        try {
+            Job job = codec::decode_job(js.get_message(stream, seq));
+            if (job.queue != queue.name()) continue;
+            ++stored;
+            auto status = results.try_status(job.id);
+            if (!status || !is_final(status->state)) ++unfinished;
+        } catch (const NotFound&) {
+            // acknowledged and removed meanwhile
+        }
+    }
     std::printf("fault: after the drain: idle=%d pending=%llu in_flight=%lld stored=%zu (of them not done: %zu)\n",
                 idle, static_cast<unsigned long long>(left.pending), static_cast<long long>(left.in_flight), stored,
                 unfinished);
