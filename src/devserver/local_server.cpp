@@ -25,14 +25,6 @@ namespace naq {
 
 namespace {
 
-sockaddr_in loopback_address(int port) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return addr;
-}
-
 // Whether `op` succeeds on a fresh socket for 127.0.0.1:port: ::connect (someone listens there)
 // or ::bind (the port is free).
 bool loopback_probe(int port, int (*op)(int, const sockaddr*, socklen_t)) {
@@ -68,6 +60,14 @@ std::string last_error_line(const std::string& log_file) {
 }
 
 }  // namespace
+
+sockaddr_in loopback_address(int port) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return addr;
+}
 
 bool nats_server_available() {
     const char* path = std::getenv("PATH");

@@ -2,9 +2,14 @@
 // HTTP GET of its monitoring endpoint.
 #pragma once
 
+#include <netinet/in.h>
+
 #include <string>
 
 namespace naq {
+
+/// 127.0.0.1:port as a socket address.
+sockaddr_in loopback_address(int port);
 
 /// A free TCP port on 127.0.0.1 (bound then released).
 int free_port();

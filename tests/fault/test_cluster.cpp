@@ -58,11 +58,8 @@ TEST_CASE("fault: cluster: killing the jobs-stream leader, then the job-record l
         cluster.wait_healthy();
     }
 
-    std::vector<std::string> ids = producer.stop();
-    CHECK(test::unfinished_after_drain(c, q, 90s) == 0);
-    test::Tally t = test::tally(c, ids, record);
-    t.recovery_ms = worst_recovery_ms;
-    std::printf("fault: cluster leader kills: %s enqueue_failures=%d\n", t.line().c_str(), producer.failures());
+    test::Tally t = test::finish_load(c, q, producer, record, worst_recovery_ms, "cluster leader kills");
+    CHECK(t.unfinished == 0);
     CHECK(t.lost == 0);
     CHECK(t.acked > 0);
     CHECK(worker.alive());

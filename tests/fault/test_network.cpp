@@ -31,12 +31,6 @@ TEST_CASE("fault: a 10 s network cut and a 20 s stall lose no job, and worker an
     test::NaqProcess scheduler(behind, "scheduler");
     test::RecordingProducer producer(direct, "net", 2ms);
 
-    auto scheduled_runs = [&] {
-        int n = 0;
-        for (const auto& [id, count] : record.executions()) n += id.rfind(schedule_id + "_", 0) == 0 ? 1 : 0;
-        return n;
-    };
-
     struct Fault {
         const char* name;
         void (test::TcpProxy::*apply)();
@@ -48,29 +42,20 @@ TEST_CASE("fault: a 10 s network cut and a 20 s stall lose no job, and worker an
         REQUIRE(test::eventually([&] { return record.executions().size() >= before + 100; }, 20s));
         (proxy.*fault.apply)();
         std::this_thread::sleep_for(fault.length);  // the fault itself
-        int runs_at_restore = scheduled_runs();
-        std::size_t at_restore = record.executions().size();
         proxy.restore();
-        auto restored = std::chrono::steady_clock::now();
-        bool worker_back = test::eventually([&] { return record.executions().size() >= at_restore + 100; }, 60s);
-        long recovery_ms = static_cast<long>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - restored).count());
-        bool scheduler_back = test::eventually([&] { return scheduled_runs() >= runs_at_restore + 3; }, 30s);
-        std::printf("fault: network %s of %lld s: worker back=%d after %ld ms, scheduler back=%d\n", fault.name,
-                    static_cast<long long>(fault.length.count()), worker_back, recovery_ms, scheduler_back);
-        CHECK(worker_back);
-        CHECK(scheduler_back);
+        test::Recovery back = test::wait_recovery(
+            record, schedule_id, 100, 60s,
+            "network " + std::string(fault.name) + " of " + std::to_string(fault.length.count()) + " s");
+        CHECK(back.worker_back);
+        CHECK(back.scheduler_back);
         CHECK(worker.alive());
         CHECK(scheduler.alive());
-        worst_recovery_ms = std::max(worst_recovery_ms, recovery_ms);
+        worst_recovery_ms = std::max(worst_recovery_ms, back.worker_ms);
     }
 
-    std::vector<std::string> ids = producer.stop();
     CHECK(scheduler.stop() == 0);
-    CHECK(test::unfinished_after_drain(direct, q, 90s) == 0);
-    test::Tally t = test::tally(direct, ids, record);
-    t.recovery_ms = worst_recovery_ms;
-    std::printf("fault: network: %s\n", t.line().c_str());
+    test::Tally t = test::finish_load(direct, q, producer, record, worst_recovery_ms, "network");
+    CHECK(t.unfinished == 0);
     CHECK(t.lost == 0);
     CHECK(t.acked > 0);
     CHECK(worker.stop() == 0);

@@ -29,16 +29,6 @@ bool full_suite() {
     return full != nullptr && std::string(full) == "1";
 }
 
-// Runs of `schedule_id` (job ids "<schedule id>_<due ms>") that ran, due at or after `since_ms`.
-int scheduled_runs_since(const test::RecordFile& record, const std::string& schedule_id, int64_t since_ms) {
-    int n = 0;
-    for (const auto& [id, count] : record.executions()) {
-        if (id.rfind(schedule_id + "_", 0) != 0) continue;
-        if (std::stoll(id.substr(schedule_id.size() + 1)) >= since_ms) ++n;
-    }
-    return n;
-}
-
 }  // namespace
 
 TEST_CASE("fault: 15 s server outages lose no acknowledged job, and worker and scheduler work on", "[fault][outage]") {
@@ -71,23 +61,12 @@ TEST_CASE("fault: 15 s server outages lose no acknowledged job, and worker and s
         }
         std::this_thread::sleep_for(outage.length);  // the fault itself
         server.start();
-        auto restarted = std::chrono::steady_clock::now();
-        int64_t restarted_ms = now_ms();
-
-        // Recovered: jobs acknowledged after the restart run, and the schedule fires again.
-        std::size_t acked_at_restart = producer.acked();
-        REQUIRE(test::eventually([&] { return producer.acked() >= acked_at_restart + 50; }, 30s));
-        std::size_t at_restart = record.executions().size();
-        bool worker_back = test::eventually([&] { return record.executions().size() >= at_restart + 50; }, 30s);
-        long recovery_ms = static_cast<long>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - restarted)
-                .count());
-        bool scheduler_back =
-            test::eventually([&] { return scheduled_runs_since(record, schedule_id, restarted_ms) >= 3; }, 20s);
-        std::printf("fault: outage of %lld s (signal %d): worker back=%d after %ld ms, scheduler back=%d\n",
-                    static_cast<long long>(outage.length.count()), outage.signal, worker_back, recovery_ms,
-                    scheduler_back);
-        if (!scheduler_back) {
+        // Recovered: enqueues are acknowledged again, jobs run, and the schedule fires again.
+        const std::size_t acked_at_restart = producer.acked();
+        test::Recovery back = test::wait_recovery(
+            record, schedule_id, 50, 30s,
+            "outage of " + std::to_string(outage.length.count()) + " s (signal " + std::to_string(outage.signal) + ")");
+        if (!back.scheduler_back) {
             for (const auto& s : ScheduleStore(c).list()) {
                 std::printf(
                     "fault: schedule %s: next_run %lld ms from now, fired %lld, last fired %lld ms ago, "
@@ -96,19 +75,17 @@ TEST_CASE("fault: 15 s server outages lose no acknowledged job, and worker and s
                     static_cast<long long>(now_ms() - s.last_fired_ms), s.failures, s.last_error.c_str(), s.paused);
             }
         }
-        CHECK(worker_back);
-        CHECK(scheduler_back);
+        CHECK(test::eventually([&] { return producer.acked() >= acked_at_restart + 50; }, 30s));
+        CHECK(back.worker_back);
+        CHECK(back.scheduler_back);
         CHECK(worker.alive());
         CHECK(scheduler.alive());
-        worst_recovery_ms = std::max(worst_recovery_ms, recovery_ms);
+        worst_recovery_ms = std::max(worst_recovery_ms, back.worker_ms);
     }
 
-    std::vector<std::string> ids = producer.stop();
     CHECK(scheduler.stop() == 0);
-    CHECK(test::unfinished_after_drain(c, q, 90s) == 0);
-    test::Tally t = test::tally(c, ids, record);
-    t.recovery_ms = worst_recovery_ms;
-    std::printf("fault: outages: %s enqueue_failures=%d\n", t.line().c_str(), producer.failures());
+    test::Tally t = test::finish_load(c, q, producer, record, worst_recovery_ms, "outages");
+    CHECK(t.unfinished == 0);
     CHECK(t.lost == 0);
     CHECK(t.acked > 0);
     CHECK(worker.alive());

@@ -92,6 +92,30 @@ std::size_t RecordFile::repeats() const {
     return n;
 }
 
+int RecordFile::schedule_runs_since(const std::string& schedule_id, int64_t since_ms) const {
+    int n = 0;
+    for (const auto& [id, count] : executions()) {
+        if (id.rfind(schedule_id + "_", 0) != 0) continue;
+        if (std::stoll(id.substr(schedule_id.size() + 1)) >= since_ms) ++n;
+    }
+    return n;
+}
+
+Recovery wait_recovery(const RecordFile& record, const std::string& schedule_id, std::size_t jobs,
+                       std::chrono::seconds timeout, const std::string& what) {
+    const auto ended = std::chrono::steady_clock::now();
+    const int64_t ended_ms = now_ms();
+    const std::size_t before = record.executions().size();
+    Recovery r;
+    r.worker_back = eventually([&] { return record.executions().size() >= before + jobs; }, timeout);
+    r.worker_ms = static_cast<long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - ended).count());
+    r.scheduler_back = eventually([&] { return record.schedule_runs_since(schedule_id, ended_ms) >= 3; }, timeout);
+    std::printf("fault: %s: worker back=%d after %ld ms, scheduler back=%d\n", what.c_str(), r.worker_back, r.worker_ms,
+                r.scheduler_back);
+    return r;
+}
+
 RecordingProducer::RecordingProducer(const Config& config, const std::string& queue, std::chrono::milliseconds pause)
     : queue_(queue, config), pause_(pause) {
     thread_ = std::thread([this] {
@@ -176,6 +200,17 @@ Tally tally(const Config& config, const std::vector<std::string>& ids, const Rec
             ++t.lost;
         }
     }
+    return t;
+}
+
+Tally finish_load(const Config& config, Queue& queue, RecordingProducer& producer, const RecordFile& record,
+                  long recovery_ms, const std::string& label) {
+    std::vector<std::string> ids = producer.stop();
+    std::size_t unfinished = unfinished_after_drain(config, queue, std::chrono::seconds(90));
+    Tally t = tally(config, ids, record);
+    t.recovery_ms = recovery_ms;
+    t.unfinished = unfinished;
+    std::printf("fault: %s: %s enqueue_failures=%d\n", label.c_str(), t.line().c_str(), producer.failures());
     return t;
 }
 

@@ -55,6 +55,8 @@ struct RecordFile {
     std::map<std::string, int> executions() const;
     /// Executions beyond the first of each job so far.
     std::size_t repeats() const;
+    /// Runs of a schedule (job ids "<schedule id>_<due ms>") executed, due at or after `since_ms`.
+    int schedule_runs_since(const std::string& schedule_id, int64_t since_ms) const;
 
 private:
     std::string dir_;
@@ -88,6 +90,7 @@ struct Tally {
     std::size_t lost = 0;        ///< acked but never ran, or no succeeded record
     std::size_t duplicates = 0;  ///< extra executions
     long recovery_ms = -1;
+    std::size_t unfinished = 0;  ///< jobs left stored without a final record after the drain
     std::string line() const;
 };
 
@@ -97,7 +100,25 @@ struct Tally {
 /// how many stored jobs are not done; prints what is left.
 std::size_t unfinished_after_drain(const Config& config, Queue& queue, std::chrono::seconds timeout);
 
+/// How the processes came back after a fault.
+struct Recovery {
+    bool worker_back = false;     ///< ran `jobs` more jobs
+    bool scheduler_back = false;  ///< 3 runs of the schedule due after the fault ran
+    long worker_ms = 0;           ///< how long the worker took
+};
+
+/// Called as a fault ends: waits for `jobs` more executions (within `timeout`) and for 3 runs
+/// of `schedule_id` due from now on; prints "fault: <what>: worker back=… scheduler back=…".
+Recovery wait_recovery(const RecordFile& record, const std::string& schedule_id, std::size_t jobs,
+                       std::chrono::seconds timeout, const std::string& what);
+
 /// Tallies `ids` against the executions file and the job records of `config`.
 Tally tally(const Config& config, const std::vector<std::string>& ids, const RecordFile& record);
+
+/// The end of a test under load: stops the producer, waits for `queue` to drain
+/// (unfinished_after_drain), tallies what the producer got acknowledged and prints it as
+/// "fault: <label>: acked=… enqueue_failures=…".
+Tally finish_load(const Config& config, Queue& queue, RecordingProducer& producer, const RecordFile& record,
+                  long recovery_ms, const std::string& label);
 
 }  // namespace naq::test

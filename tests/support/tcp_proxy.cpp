@@ -17,17 +17,9 @@ namespace naq::test {
 
 namespace {
 
-sockaddr_in loopback(int port) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return addr;
-}
-
 int connect_to(int port) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr = loopback(port);
+    sockaddr_in addr = loopback_address(port);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
         ::close(fd);
         return -1;
@@ -62,7 +54,7 @@ TcpProxy::TcpProxy(int target_port) : target_port_(target_port) {
         int fd = ::socket(AF_INET, SOCK_STREAM, 0);
         int one = 1;
         ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        sockaddr_in addr = loopback(port_);
+        sockaddr_in addr = loopback_address(port_);
         if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 && ::listen(fd, 64) == 0) {
             listen_fd_ = fd;
         } else {
