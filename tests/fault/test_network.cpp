@@ -36,6 +36,9 @@ TEST_CASE("fault: a 10 s network cut and a 20 s stall lose no job, and worker an
         void (test::TcpProxy::*apply)();
         std::chrono::seconds length;
     };
+    // Both processes at work before the first fault (one that starts while the server is away
+    // exits 5 at once: it never connected).
+    REQUIRE(test::eventually([&] { return record.schedule_runs_since(schedule_id, 0) >= 1; }, 30s));
     long worst_recovery_ms = 0;
     for (const Fault& fault : {Fault{"cut", &test::TcpProxy::cut, 10s}, Fault{"stall", &test::TcpProxy::stall, 20s}}) {
         std::size_t before = record.executions().size();

@@ -49,6 +49,9 @@ TEST_CASE("fault: 15 s server outages lose no acknowledged job, and worker and s
     std::vector<Outage> outages = {{SIGTERM, 15s}, {SIGKILL, 15s}};
     if (full_suite()) outages.insert(outages.end(), {{SIGTERM, 60s}, {SIGKILL, 60s}, {SIGKILL, 15s}});
 
+    // Both processes at work before the first fault (one that starts while the server is away
+    // exits 5 at once: it never connected).
+    REQUIRE(test::eventually([&] { return record.schedule_runs_since(schedule_id, 0) >= 1; }, 30s));
     long worst_recovery_ms = 0;
     for (const auto& outage : outages) {
         // Under load before the fault: the worker runs jobs and the schedule fires.
