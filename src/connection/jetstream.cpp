@@ -33,6 +33,17 @@ std::chrono::milliseconds lookup_budget(const Connection& conn) {
     return std::chrono::milliseconds(detail::state_of(conn)->request_timeout_ms);
 }
 
+// A consumer's info, waiting out a leader election (request_jetstream); the status is the caller's.
+natsStatus consumer_info(const Connection& conn, jsCtx* js, const std::string& stream, const std::string& durable,
+                         const std::string& what, ConsumerInfoPtr& ci, jsErrCode& code) {
+    return detail::request_jetstream(
+        lookup_budget(conn), what,
+        [&](jsOptions* o, jsErrCode* c) {
+            return js_GetConsumerInfo(&ci.ptr, js, stream.c_str(), durable.c_str(), o, c);
+        },
+        code);
+}
+
 jsRetentionPolicy to_native(Retention r) {
     switch (r) {
         case Retention::work_queue: return js_WorkQueuePolicy;
@@ -218,12 +229,8 @@ void JetStream::ensure_consumer(const ConsumerSpec& spec) const {
     if (!spec.filter_subject.empty()) cc.FilterSubject = spec.filter_subject.c_str();
     ConsumerInfoPtr ci;
     jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s = detail::request_jetstream(
-        lookup_budget(conn_), "look up consumer " + spec.durable,
-        [&](jsOptions* o, jsErrCode* c) {
-            return js_GetConsumerInfo(&ci.ptr, native_handle(), spec.stream.c_str(), spec.durable.c_str(), o, c);
-        },
-        code);
+    natsStatus s =
+        consumer_info(conn_, native_handle(), spec.stream, spec.durable, "look up consumer " + spec.durable, ci, code);
     if (s == NATS_NOT_FOUND) {
         ConsumerInfoPtr created;
         code = static_cast<jsErrCode>(0);
@@ -292,13 +299,8 @@ PullSubscription JetStream::pull_subscribe(const std::string& stream, const std:
     // The consumer must exist (ensure_consumer made it): bind to nothing else.
     ConsumerInfoPtr ci;
     jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s = detail::request_jetstream(
-        lookup_budget(conn_), "bind to consumer " + durable,
-        [&](jsOptions* o, jsErrCode* c) {
-            return js_GetConsumerInfo(&ci.ptr, native_handle(), stream.c_str(), durable.c_str(), o, c);
-        },
-        code);
-    check(s, "bind to consumer " + durable, code);
+    check(consumer_info(conn_, native_handle(), stream, durable, "bind to consumer " + durable, ci, code),
+          "bind to consumer " + durable, code);
     return PullSubscription(std::make_unique<detail::Puller>(detail::state_of(conn_), stream, durable));
 }
 

@@ -78,10 +78,10 @@ private:
     // The next three need slot_mutex_ held.
     int prefetch_depth() const;
     int fetch_room() const;
-    Millis paused_for() const;
     int fetch_threshold() const;
-    void run_ready();        ///< a pool task: runs ready jobs until none is left
-    void hand_back_ready();  ///< naks the prefetched jobs that did not start
+    Millis paused_for() const;  ///< what is left of a pause_fetching() (no lock needed)
+    void run_ready();           ///< a pool task: runs ready jobs until none is left
+    void hand_back_ready();     ///< naks the prefetched jobs that did not start
 
     const Config& config_;
     const WorkerOptions& options_;
@@ -106,8 +106,9 @@ private:
     std::atomic<int64_t> recent_job_us_{10'000'000};
     std::atomic<int64_t> paused_until_ns_{0};  // steady clock; see pause_fetching()
 
-    // Pull subscriptions outlive their fetch loops: jobs still running at shutdown are acked or
-    // handed back (nak) through them, and cnats reads the subscription when it does so.
+    // Pull subscriptions outlive their fetch loops. Needed while acks went through cnats (which
+    // read the subscription); Message now acks on the connection (src/connection/puller.hpp),
+    // so this could go — kept until a shutdown run under ASan shows it unneeded.
     std::mutex subs_mutex_;
     std::vector<PullSubscription> retired_subs_;
 
