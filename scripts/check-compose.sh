@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Validates docker-compose.yml, default services and the "cluster" profile, with `docker compose
+# Validates docker-compose.yml, default services and the "cluster" and "dashboard" profiles, with `docker compose
 # config` (Debian's docker-compose is installed by scripts/install-deps.sh). Exit 77 (reported by
 # ctest as skipped) when no compose client is installed: no Docker engine is needed either way.
 set -euo pipefail
@@ -14,4 +14,5 @@ else
 fi
 "${compose[@]}" -f "$root/docker-compose.yml" config --quiet
 "${compose[@]}" -f "$root/docker-compose.yml" --profile cluster config --quiet
-echo "docker-compose.yml: default services and profile cluster are valid"
+"${compose[@]}" -f "$root/docker-compose.yml" --profile dashboard config --quiet
+echo "docker-compose.yml: default services and profiles cluster and dashboard are valid"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything naq needs to build, test and benchmark, from Debian 12 apt (and, best
-# effort, the npm packages of examples/js from the npm registry).
+# effort, Debian's chromium and the npm packages of examples/js and tests/browser from the npm
+# registry).
 # Idempotent: packages already present are skipped; safe to run repeatedly.
 set -euo pipefail
 
@@ -33,28 +34,46 @@ else
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Node.js for examples/js (the JavaScript producer and its test), best effort: a machine
-# without it, or without the npm registry, still builds and tests naq (that test is skipped).
-# NAQ_SKIP_NODE=1 leaves it out (the Docker image). A node that is already there (from any
-# source) is kept: Debian's npm package would conflict with a node that bundles its own npm.
+# Node.js for examples/js (the JavaScript producer and its test) and tests/browser (the
+# dashboard in headless Chromium), best effort: a machine without them, or without the npm
+# registry, still builds and tests naq (those tests are skipped). NAQ_SKIP_NODE=1 leaves them
+# out (the Docker image). A node that is already there (from any source) is kept: Debian's npm
+# package would conflict with a node that bundles its own npm.
+
+# npm_ci DIR MARKER: `npm ci` in DIR (of the repository) unless its node_modules/MARKER is
+# there and node_modules is newer than package-lock.json; a warning when it fails.
+npm_ci() {
+  local dir="$root/$1" marker=$2
+  command -v npm >/dev/null 2>&1 && [ -f "$dir/package-lock.json" ] || return 0
+  if [ -e "$dir/node_modules/$marker" ] && [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
+    echo "install-deps: $1 packages present"
+  elif (cd "$dir" && timeout 180 npm ci --no-audit --no-fund --loglevel=error); then
+    echo "install-deps: $1 packages installed (npm ci)"
+  else
+    echo "install-deps: warning: npm ci failed in $1 (no registry?); its test will be skipped" >&2
+  fi
+}
+
+# apt_best_effort WHAT PACKAGE...: installs the packages (none: does nothing); a warning (the
+# tests of WHAT are then skipped) when that fails.
+apt_best_effort() {
+  local what=$1
+  shift
+  [ $# -gt 0 ] || return 0
+  echo "install-deps: installing $* (for $what)"
+  { [ "$updated" = 1 ] || { $SUDO apt-get update -qq && updated=1; }; } &&
+    $SUDO apt-get install -y -qq --no-install-recommends "$@" ||
+    echo "install-deps: warning: could not install $*; the tests of $what will be skipped" >&2
+}
+
 if [ "${NAQ_SKIP_NODE:-0}" != 1 ]; then
+  root="$(cd "$(dirname "$0")/.." && pwd)"
   node_missing=()
   command -v node >/dev/null 2>&1 || node_missing+=(nodejs)
   command -v npm >/dev/null 2>&1 || node_missing+=(npm)
-  if [ ${#node_missing[@]} -gt 0 ]; then
-    echo "install-deps: installing ${node_missing[*]} (for examples/js)"
-    { [ "$updated" = 1 ] || $SUDO apt-get update -qq; } &&
-      $SUDO apt-get install -y -qq --no-install-recommends "${node_missing[@]}" ||
-      echo "install-deps: warning: could not install ${node_missing[*]}; the examples/js test will be skipped" >&2
-  fi
-  js_dir="$(cd "$(dirname "$0")/.." && pwd)/examples/js"
-  if command -v npm >/dev/null 2>&1 && [ -f "$js_dir/package-lock.json" ]; then
-    if [ -d "$js_dir/node_modules/@nats-io/jetstream" ] && [ "$js_dir/node_modules/.package-lock.json" -nt "$js_dir/package-lock.json" ]; then
-      echo "install-deps: examples/js packages present"
-    elif (cd "$js_dir" && timeout 180 npm ci --no-audit --no-fund --loglevel=error); then
-      echo "install-deps: examples/js packages installed (npm ci)"
-    else
-      echo "install-deps: warning: npm ci failed in examples/js (no registry?); its test will be skipped" >&2
-    fi
-  fi
+  apt_best_effort "examples/js and tests/browser" "${node_missing[@]}"
+  # Debian's chromium for tests/browser: puppeteer-core drives it and downloads no browser.
+  command -v chromium >/dev/null 2>&1 || apt_best_effort tests/browser chromium
+  npm_ci examples/js @nats-io/jetstream
+  npm_ci tests/browser puppeteer-core
 fi

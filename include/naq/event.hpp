@@ -55,9 +55,28 @@ struct Event {
     std::optional<int64_t> delay_ms;     ///< retry_scheduled: wait before the next attempt;
                                          ///< schedule_fired: lateness of the firing
     Json data;                           ///< anything else (an object), omitted when null
+    /// The process that published it ("<host>-<pid>-<hex>") and its count of events so far
+    /// (1, 2, 3, ...): EventPublisher sets both. A number missing from what a reader sees is an
+    /// event that was lost (count_event_gaps).
+    std::string source;
+    uint64_t source_seq = 0;
 
     uint64_t sequence = 0;  ///< when read back: the stream sequence (not part of the record)
 };
+
+/// What a set of events read back says about the ones that are missing. Events are best effort
+/// (docs/observability.md): each publisher numbers its events, and a number between the first
+/// and the last seen of a publisher that is not there was lost. Losses after a publisher's last
+/// event that was kept cannot be seen.
+struct EventGaps {
+    uint64_t events = 0;   ///< events counted
+    uint64_t sources = 0;  ///< publishers among them (events without a number are not counted)
+    uint64_t missing = 0;  ///< numbers skipped within each publisher's first..last
+};
+
+/// Counts the gaps of `events`: meaningful for an unfiltered read (a filter by queue, type or
+/// job skips the numbers of the events it leaves out).
+EventGaps count_event_gaps(const std::vector<Event>& events);
 
 /// An event about `job` (queue, task, id filled in; at = now).
 Event job_event(EventType type, const Job& job, int attempt = 0);

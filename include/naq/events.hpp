@@ -46,9 +46,10 @@ public:
 
     bool enabled() const { return js_.has_value(); }
 
-    /// Sends (or, batching, buffers) without waiting for the server. Never throws: an event
-    /// cnats refuses is dropped, counted in dropped() and logged (at most once a minute).
-    void publish(const Event& event) const noexcept;
+    /// Sends (or, batching, buffers) without waiting for the server. Stamps the event with this
+    /// process's source id and next number (Event::source), and `at` when 0. Never throws: an
+    /// event cnats refuses is dropped, counted in dropped() and logged (at most once a minute).
+    void publish(Event event) const noexcept;
     /// Sends what is buffered, then `events` grouped into as few messages as order allows,
     /// from the calling thread (the producer's enqueue_many: before its jobs). Never throws.
     void publish_now(const std::vector<Event>& events) const noexcept;

@@ -100,8 +100,9 @@ void add_dev_commands(CLI::App& app, Globals& globals, int& exit_code);
 void add_schedule_commands(CLI::App& app, Globals& globals, int& exit_code);
 void add_scheduler_commands(CLI::App& app, Globals& globals, int& exit_code);
 void add_dead_commands(CLI::App& app, Globals& globals, int& exit_code);
-void add_workers_commands(CLI::App& app, Globals& globals, int& exit_code);  // naq workers
-void add_events_commands(CLI::App& app, Globals& globals, int& exit_code);   // naq events
-void add_top_commands(CLI::App& app, Globals& globals, int& exit_code);      // naq top
+void add_workers_commands(CLI::App& app, Globals& globals, int& exit_code);    // naq workers
+void add_events_commands(CLI::App& app, Globals& globals, int& exit_code);     // naq events
+void add_top_commands(CLI::App& app, Globals& globals, int& exit_code);        // naq top
+void add_dashboard_commands(CLI::App& app, Globals& globals, int& exit_code);  // naq dashboard
 
 }  // namespace naq::cli

@@ -6,17 +6,12 @@
 #include "cli.hpp"
 #include "naq/dead_letters.hpp"
 #include "naq/errors.hpp"
+#include "naq/inspect_json.hpp"
 #include "naq/names.hpp"
 
 namespace naq::cli {
 
 namespace {
-
-Json to_json(const DeadLetter& d) {
-    Json j = d.record;
-    j["sequence"] = d.sequence;
-    return j;
-}
 
 bool confirm(const std::string& question) {
     if (!::isatty(STDIN_FILENO)) return false;
@@ -52,7 +47,7 @@ void add_dead_commands(CLI::App& app, Globals& g, int& exit_code) {
             auto letters = DeadLetters(g.load_config()).list(*list_queue);
             if (g.json) {
                 Json out = Json::array();
-                for (const auto& d : letters) out.push_back(to_json(d));
+                for (const auto& d : letters) out.push_back(dead_letter_json(d));
                 std::cout << out.dump(2) << "\n";
                 return kOk;
             }
@@ -73,7 +68,7 @@ void add_dead_commands(CLI::App& app, Globals& g, int& exit_code) {
     show->callback([&g, &exit_code, show_id] {
         exit_code = run_guarded([&] {
             DeadLetter d = DeadLetters(g.load_config()).get(*show_id);
-            std::cout << to_json(d).dump(2) << "\n";
+            std::cout << dead_letter_json(d).dump(2) << "\n";
             return kOk;
         });
     });

@@ -3,10 +3,13 @@
 
 #include <condition_variable>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "cli.hpp"
+#include "naq/dashboard.hpp"
+#include "naq/errors.hpp"
 #include "naq/jetstream.hpp"
 #include "naq/local_server.hpp"
 #include "naq/queue.hpp"
@@ -56,11 +59,13 @@ void add_dev_commands(CLI::App& app, Globals& g, int& exit_code) {
             bool interrupted = false;
             Worker* running_worker = nullptr;
             Scheduler* running_scheduler = nullptr;
+            Dashboard* running_dashboard = nullptr;
             SignalStopper stopper([&] {
                 std::lock_guard lock(mutex);
                 interrupted = true;
                 if (running_worker != nullptr) running_worker->stop();
                 if (running_scheduler != nullptr) running_scheduler->stop();
+                if (running_dashboard != nullptr) running_dashboard->stop();
                 cv.notify_all();
             });
 
@@ -92,6 +97,21 @@ void add_dev_commands(CLI::App& app, Globals& g, int& exit_code) {
                 running_scheduler = &scheduler;
             }
             std::cout << "scheduler    " << scheduler.id() << (scheduler.is_leader() ? " (leader)" : "") << "\n";
+
+            // The dashboard on the usual port, or on any free one when that is taken.
+            std::unique_ptr<Dashboard> board;
+            try {
+                board = std::make_unique<Dashboard>(config, DashboardOptions{.listen = "127.0.0.1:8080"});
+            } catch (const Error&) {
+                board = std::make_unique<Dashboard>(config, DashboardOptions{.listen = "127.0.0.1:0"});
+            }
+            std::thread dashboard_thread([&] { board->run(); });
+            {
+                std::lock_guard lock(mutex);
+                running_dashboard = board.get();
+            }
+            std::cout << "dashboard    " << board->url() << (da->keep ? "" : " (until the demo ends; --keep keeps it)")
+                      << "\n";
 
             Queue queue(config.queue.default_queue, config);
             auto batch = demo_batch(da->jobs);
@@ -137,11 +157,17 @@ void add_dev_commands(CLI::App& app, Globals& g, int& exit_code) {
                       << stats.dead << " dead-lettered (the 'always broken' job, on purpose)\n";
 
             if (da->keep) {
-                std::cout << "\nStill running. Try from another shell:\n  naq --url " << server.url()
-                          << " enqueue echo --arg hi=there --wait\nCtrl-C to stop.\n";
+                std::cout << "\nStill running. Open " << board->url() << " or try from another shell:\n  naq --url "
+                          << server.url() << " enqueue echo --arg hi=there --wait\nCtrl-C to stop.\n";
                 std::unique_lock lock(mutex);
                 cv.wait(lock, [&] { return interrupted; });
             }
+            {
+                std::lock_guard lock(mutex);
+                running_dashboard = nullptr;
+            }
+            board->stop();
+            dashboard_thread.join();
             scheduler.stop();
             scheduler_thread.join();
             worker.stop();

@@ -1,6 +1,7 @@
-// naq events [--follow] [--job ID] [--queue Q] [--type T] [--since 10m] [--json]
+// naq events [--follow | --summary] [--job ID] [--queue Q] [--type T] [--since 10m] [--json]
 #include <atomic>
 #include <iostream>
+#include <map>
 
 #include "cli.hpp"
 #include "naq/durations.hpp"
@@ -10,14 +11,50 @@
 
 namespace naq::cli {
 
+namespace {
+
+std::string missing_events_line(const EventGaps& gaps) {
+    return std::to_string(gaps.events) + " events from " + std::to_string(gaps.sources) + " publishers; " +
+           std::to_string(gaps.missing) + " missing (numbers skipped in a publisher's sequence: events lost)";
+}
+
+void print_event_summary(const std::vector<Event>& events, bool unfiltered, bool json) {
+    std::map<std::string, uint64_t> by_type;
+    for (const auto& e : events) ++by_type[to_string(e.type)];
+    const EventGaps gaps = count_event_gaps(events);
+    if (json) {
+        Json out{{"events", gaps.events}, {"by_type", by_type}};
+        if (unfiltered) {
+            out["sources"] = gaps.sources;
+            out["missing"] = gaps.missing;
+        }
+        std::cout << out.dump() << "\n";
+        return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& [type, n] : by_type) rows.push_back({type, std::to_string(n)});
+    print_table({"TYPE", "EVENTS"}, rows);
+    if (unfiltered) {
+        std::cout << missing_events_line(gaps) << "\n";
+    } else {
+        std::cout << gaps.events << " events (lost events are counted only without --job, --queue and --type)\n";
+    }
+}
+
+}  // namespace
+
 void add_events_commands(CLI::App& app, Globals& g, int& exit_code) {
     struct EventsArgs {
-        bool follow = false;
+        bool follow = false, summary = false;
         std::string job, queue, type, since;
     };
     auto ea = std::make_shared<EventsArgs>();
     auto* cmd = app.add_subcommand("events", "Replay job, worker and scheduler events; --follow for new ones");
-    cmd->add_flag("-f,--follow", ea->follow, "keep printing new events until Ctrl-C");
+    auto* follow = cmd->add_flag("-f,--follow", ea->follow, "keep printing new events until Ctrl-C");
+    cmd->add_flag("--summary", ea->summary,
+                  "print counts by type and the events lost (numbers missing in a publisher's "
+                  "sequence) instead of the events")
+        ->excludes(follow);
     cmd->add_option("-j,--job", ea->job, "only events of this job (or worker / schedule) id");
     cmd->add_option("-q,--queue", ea->queue,
                     "only events of this queue (_worker, _scheduler: worker / scheduler events)");
@@ -52,7 +89,18 @@ void add_events_commands(CLI::App& app, Globals& g, int& exit_code) {
                 }
             };
             if (!ea->follow) {
-                for (const auto& e : read_events(config, filter)) print(e);
+                auto events = read_events(config, filter);
+                // Gaps in a publisher's numbering say how many events were lost; a filter
+                // leaves out numbers of its own, so they are counted on unfiltered reads only.
+                const bool unfiltered = ea->job.empty() && ea->queue.empty() && ea->type.empty();
+                if (ea->summary) {
+                    print_event_summary(events, unfiltered, g.json);
+                    return kOk;
+                }
+                for (const auto& e : events) print(e);
+                if (unfiltered && !g.json && !events.empty()) {
+                    std::cout << missing_events_line(count_event_gaps(events)) << "\n";
+                }
                 return kOk;
             }
             std::atomic<bool> stop{false};

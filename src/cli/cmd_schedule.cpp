@@ -4,6 +4,7 @@
 #include "cli.hpp"
 #include "naq/durations.hpp"
 #include "naq/errors.hpp"
+#include "naq/inspect_json.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
 #include "naq/schedule.hpp"
@@ -57,15 +58,9 @@ int count_timings(const TimingArgs& t) {
 
 bool has_args(const TimingArgs& t) { return !t.pairs.empty() || !t.args_json.empty() || !t.args_file.empty(); }
 
-Json record_json(const Schedule& s) {
-    Json j = codec::to_json(s);
-    j["describe"] = describe(s);
-    return j;
-}
-
 void print_schedule(const Schedule& s, bool json) {
     if (json) {
-        std::cout << record_json(s).dump(2) << "\n";
+        std::cout << schedule_json(s).dump(2) << "\n";
         return;
     }
     std::vector<std::vector<std::string>> rows = {
@@ -138,7 +133,7 @@ void add_schedule_commands(CLI::App& app, Globals& g, int& exit_code) {
                 id = queue.schedule(Every{duration_flag("--every", t.every)}, t.task, args, opts, so);
             }
             if (g.json) {
-                std::cout << record_json(store.get(id)).dump() << "\n";
+                std::cout << schedule_json(store.get(id)).dump() << "\n";
             } else {
                 std::cout << id << "\n";
             }
@@ -159,7 +154,7 @@ void add_schedule_commands(CLI::App& app, Globals& g, int& exit_code) {
             }
             if (g.json) {
                 Json out = Json::array();
-                for (const auto& s : shown) out.push_back(record_json(s));
+                for (const auto& s : shown) out.push_back(schedule_json(s));
                 std::cout << out.dump(2) << "\n";
                 return kOk;
             }
@@ -194,7 +189,7 @@ void add_schedule_commands(CLI::App& app, Globals& g, int& exit_code) {
                    [](const ScheduleStore& store, const std::string& id, bool json) {
                        Schedule s = store.pause(id);
                        if (json) {
-                           std::cout << record_json(s).dump() << "\n";
+                           std::cout << schedule_json(s).dump() << "\n";
                        } else {
                            std::cout << "paused " << id << "\n";
                        }
@@ -203,7 +198,7 @@ void add_schedule_commands(CLI::App& app, Globals& g, int& exit_code) {
                    [](const ScheduleStore& store, const std::string& id, bool json) {
                        Schedule s = store.resume(id);
                        if (json) {
-                           std::cout << record_json(s).dump() << "\n";
+                           std::cout << schedule_json(s).dump() << "\n";
                        } else {
                            std::cout << "resumed " << id << ", next run " << format_time(s.next_run_ms) << "\n";
                        }

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     add_workers_commands(app, globals, exit_code);
     add_events_commands(app, globals, exit_code);
     add_top_commands(app, globals, exit_code);
+    add_dashboard_commands(app, globals, exit_code);
 
     try {
         app.parse(argc, argv);

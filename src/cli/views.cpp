@@ -41,24 +41,6 @@ std::string format_age(int64_t ms) {
     return std::to_string(ms / 86'400'000) + "d";
 }
 
-Json queue_stats_json(const std::vector<QueueStats>& stats) {
-    Json out = Json::array();
-    for (const auto& s : stats) {
-        const auto& q = s.counts;
-        out.push_back({{"queue", q.queue},
-                       {"pending", q.pending},
-                       {"in_flight", q.in_flight},
-                       {"redelivered", q.redelivered},
-                       {"stored", q.stored},
-                       {"has_consumer", q.has_consumer},
-                       {"dead", s.dead},
-                       {"workers", s.workers},
-                       {"finished_last_minute", s.finished_recently},
-                       {"per_second", s.per_second}});
-    }
-    return out;
-}
-
 void print_queue_stats(const std::vector<QueueStats>& stats) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& s : stats) {
@@ -69,12 +51,6 @@ void print_queue_stats(const std::vector<QueueStats>& stats) {
                         std::to_string(s.dead), std::to_string(s.workers), rate, q.has_consumer ? "yes" : "no"});
     }
     print_table({"QUEUE", "PENDING", "IN_FLIGHT", "REDELIVERED", "DEAD", "WORKERS", "JOBS/S", "CONSUMER"}, rows);
-}
-
-Json workers_json(const std::vector<WorkerStatus>& workers) {
-    Json out = Json::array();
-    for (const auto& w : workers) out.push_back(to_json(w));
-    return out;
 }
 
 void print_workers(const std::vector<WorkerStatus>& workers) {

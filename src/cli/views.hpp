@@ -7,6 +7,7 @@
 
 #include "naq/config.hpp"
 #include "naq/events.hpp"
+#include "naq/inspect_json.hpp"
 #include "naq/json.hpp"
 #include "naq/queue_stats.hpp"
 #include "naq/worker_status.hpp"
@@ -25,10 +26,8 @@ int refresh_loop(Millis interval, bool clear, const std::function<void()>& frame
 /// "850ms", "12s", "3m", "2h", "4d".
 std::string format_age(int64_t ms);
 
-Json queue_stats_json(const std::vector<QueueStats>& stats);
 void print_queue_stats(const std::vector<QueueStats>& stats);
 
-Json workers_json(const std::vector<WorkerStatus>& workers);
 void print_workers(const std::vector<WorkerStatus>& workers);
 
 /// One line: time, type, queue/task, id, then the details that are set.

@@ -100,7 +100,15 @@ PubAck JetStream::publish(const std::string& subject, std::string_view data, con
     }
     jsPubAck* ack = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
-    check(js_PublishMsg(&ack, native_handle(), m.msg, &po, &code), "publish to " + subject, code);
+    natsStatus s = js_PublishMsg(&ack, native_handle(), m.msg, &po, &code);
+    if (s == NATS_TIMEOUT) {
+        // No acknowledgement: say what it can mean, and that a retry with the same id is safe.
+        throw Timeout("publish to " + subject +
+                      ": no acknowledgement in time — the server is slow, or the stream has no leader (a cluster "
+                      "that lost quorum, or an election under way); the message may or may not be stored, and a "
+                      "retry with the same Nats-Msg-Id (job id) is dropped as a duplicate if it was");
+    }
+    check(s, "publish to " + subject, code);
     PubAck out{ack->Sequence, ack->Duplicate};
     jsPubAck_Destroy(ack);
     return out;
@@ -125,18 +133,34 @@ StreamState JetStream::ensure_stream(const StreamSpec& spec) const {
     cfg.Discard = spec.discard_new ? js_DiscardNew : js_DiscardOld;
     StreamInfoPtr si;
     jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s = detail::request_jetstream(
-        lookup_budget(conn_), "look up stream " + spec.name,
-        [&](jsOptions* o, jsErrCode* c) { return js_GetStreamInfo(&si.ptr, native_handle(), spec.name.c_str(), o, c); },
-        code);
+    auto look_up = [&] {
+        return detail::request_jetstream(
+            lookup_budget(conn_), "look up stream " + spec.name,
+            [&](jsOptions* o, jsErrCode* c) {
+                return js_GetStreamInfo(&si.ptr, native_handle(), spec.name.c_str(), o, c);
+            },
+            code);
+    };
+    natsStatus s = look_up();
     if (s == NATS_NOT_FOUND) {
         code = static_cast<jsErrCode>(0);
-        check(js_AddStream(&si.ptr, native_handle(), &cfg, nullptr, &code), "create stream " + spec.name, code);
-        spdlog::info("created stream {} ({})", spec.name, retention_name(cfg.Retention));
-        return to_state(si.ptr);
+        natsStatus created = js_AddStream(&si.ptr, native_handle(), &cfg, nullptr, &code);
+        if (created == NATS_OK) {
+            spdlog::info("created stream {} ({})", spec.name, retention_name(cfg.Retention));
+            return to_state(si.ptr);
+        }
+        // Processes starting together race to create it: when another one won, use theirs.
+        try {
+            check(created, "create stream " + spec.name, code);
+        } catch (const Conflict&) {
+            code = static_cast<jsErrCode>(0);
+            s = look_up();
+            if (s == NATS_NOT_FOUND) throw;  // a stream of another name holds the subjects
+        }
     }
     check(s, "look up stream " + spec.name, code);
     const jsStreamConfig* have = si->Config;
+    detail::warn_fewer_replicas(spec.name, static_cast<int>(have->Replicas), spec.replicas);
     if (have->Retention != cfg.Retention) {
         throw Conflict("stream " + spec.name + " exists with retention " + retention_name(have->Retention) +
                        " but naq needs " + retention_name(cfg.Retention) + "; delete it (nats stream rm " + spec.name +

@@ -65,6 +65,7 @@ void reconcile(jsCtx* js, const BucketSpec& spec, std::chrono::milliseconds budg
           "bucket info " + spec.name, code);
     std::unique_ptr<jsStreamInfo, decltype(&jsStreamInfo_Destroy)> owned(si, jsStreamInfo_Destroy);
     jsStreamConfig cfg = *si->Config;
+    detail::warn_fewer_replicas(stream, static_cast<int>(cfg.Replicas), spec.replicas);
     jsStorageType want_storage = spec.storage == StorageType::memory ? js_MemoryStorage : js_FileStorage;
     if (cfg.Storage != want_storage) {
         throw Conflict("bucket " + spec.name + " exists with " + (cfg.Storage == js_MemoryStorage ? "memory" : "file") +
@@ -102,8 +103,13 @@ kvStore* bind_or_create(detail::ConnectionState& state, const BucketSpec& spec, 
         cfg.StorageType = spec.storage == StorageType::memory ? js_MemoryStorage : js_FileStorage;
         cfg.Replicas = spec.replicas;
         s = js_CreateKeyValue(&kv, state.js, &cfg);
-        check(s, "create bucket " + spec.name);
-        spdlog::info("created bucket {} (ttl {} ms)", spec.name, spec.ttl.count());
+        if (s != NATS_OK && js_KeyValue(&kv, state.js, spec.name.c_str()) == NATS_OK) {
+            // Another process created it between our lookup and our create: use theirs.
+            s = NATS_OK;
+        } else {
+            check(s, "create bucket " + spec.name);
+            spdlog::info("created bucket {} (ttl {} ms)", spec.name, spec.ttl.count());
+        }
     } else {
         check(s, "bind bucket " + spec.name);
         try {

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 #include "naq/errors.hpp"
 
@@ -141,6 +144,20 @@ void throw_nats_error(natsStatus status, std::string_view what, int js_code) {
     }
     if (js_code != 0 || status == NATS_ERR) throw ApiError(text, js_code);
     throw Error(text);
+}
+
+void warn_fewer_replicas(const std::string& stream, int have, int want) {
+    if (have >= want) return;
+    static std::mutex mutex;
+    static std::set<std::string> warned;
+    {
+        std::lock_guard lock(mutex);
+        if (!warned.insert(stream).second) return;
+    }
+    spdlog::warn(
+        "stream {} has {} replica(s) but jetstream.replicas is {}: a process with another setting created it; "
+        "raise it with `nats stream edit {} --replicas {}` (docs/deploy.md)",
+        stream, have, want, stream, want);
 }
 
 }  // namespace naq::detail

@@ -35,6 +35,12 @@ using JetStreamRequest = std::function<natsStatus(jsOptions* options, jsErrCode*
 natsStatus request_jetstream(std::chrono::milliseconds budget, std::string_view what, const JetStreamRequest& request,
                              jsErrCode& code);
 
+/// Warns (once per stream and process) when an existing stream or bucket has fewer copies than
+/// jetstream.replicas asks for: whichever process creates it first decides, and a process
+/// started without the cluster's setting leaves it on one server. Never changed here (two
+/// processes with different settings would flip it back and forth).
+void warn_fewer_replicas(const std::string& stream, int have, int want);
+
 /// Returns when `status` is NATS_OK; throws otherwise.
 inline void check(natsStatus status, std::string_view what, int js_code = 0) {
     if (status != NATS_OK) throw_nats_error(status, what, js_code);

@@ -1,5 +1,7 @@
 // The event record: type names, the JSON codec and the subject an event goes to.
+#include <algorithm>
 #include <array>
+#include <unordered_map>
 
 #include "config/enum_names.hpp"
 #include "core/json_fields.hpp"
@@ -80,6 +82,10 @@ std::string encode_event(const Event& e) {
     if (e.duration_ms) w.field("duration_ms", *e.duration_ms);
     if (e.delay_ms) w.field("delay_ms", *e.delay_ms);
     if (!e.data.is_null()) w.field("data", e.data);
+    if (!e.source.empty()) {
+        w.field("src", e.source);
+        w.field("n", static_cast<int64_t>(e.source_seq));
+    }
     w.end_object();
     return w.take();
 }
@@ -101,7 +107,25 @@ Event decode_event(std::string_view text) {
     if (j.contains("duration_ms")) e.duration_ms = json_fields::opt_int(j, "duration_ms", kWhat);
     if (j.contains("delay_ms")) e.delay_ms = json_fields::opt_int(j, "delay_ms", kWhat);
     if (auto d = j.find("data"); d != j.end()) e.data = *d;
+    e.source = json_fields::opt_string(j, "src", kWhat);
+    e.source_seq = static_cast<uint64_t>(std::max<int64_t>(0, json_fields::opt_int(j, "n", kWhat)));
     return e;
+}
+
+EventGaps count_event_gaps(const std::vector<Event>& events) {
+    EventGaps gaps;
+    gaps.events = events.size();
+    std::unordered_map<std::string_view, std::vector<uint64_t>> numbers;
+    for (const auto& e : events) {
+        if (!e.source.empty() && e.source_seq > 0) numbers[e.source].push_back(e.source_seq);
+    }
+    gaps.sources = numbers.size();
+    for (auto& [source, seen] : numbers) {
+        std::sort(seen.begin(), seen.end());
+        seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+        gaps.missing += seen.back() - seen.front() + 1 - seen.size();
+    }
+    return gaps;
 }
 
 std::string encode_event_batch(const std::vector<std::string_view>& encoded_events, std::size_t bytes) {

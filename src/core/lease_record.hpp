@@ -8,6 +8,9 @@
 
 namespace naq {
 
+/// The key of the lease in the scheduler_lock bucket.
+inline constexpr const char* kLeaseKey = "leader_lock";
+
 /// The lease record (JSON in the lease key): who holds it, so operators and tests can find the
 /// leader process.
 struct LeaseRecord {

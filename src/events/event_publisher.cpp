@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "core/instance_id.hpp"
 #include "event_batching.hpp"
 #include "naq/errors.hpp"
 #include "naq/events.hpp"
@@ -41,6 +42,15 @@ void send(const Config& config, const JetStream& js, const std::vector<detail::I
             warn_dropped(std::to_string(m.events) + " event(s) for " + m.subject, e.what());
         }
     }
+}
+
+// Every event this process publishes is numbered, so that a reader can count the ones lost.
+void stamp(Event& e) {
+    static const std::string source = detail::make_instance_id("");
+    static std::atomic<uint64_t> last_number{0};
+    if (e.at_ms == 0) e.at_ms = now_ms();
+    e.source = source;
+    e.source_seq = last_number.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 }  // namespace
@@ -147,17 +157,11 @@ EventPublisher::EventPublisher(const Config& config, bool batched) : config_(std
 
 EventPublisher::~EventPublisher() = default;
 
-void EventPublisher::publish(const Event& event) const noexcept {
+void EventPublisher::publish(Event event) const noexcept {
     if (!js_) return;
     try {
-        detail::Item item;
-        if (event.at_ms == 0) {
-            Event stamped = event;
-            stamped.at_ms = now_ms();
-            item = detail::make_item(stamped);
-        } else {
-            item = detail::make_item(event);
-        }
+        stamp(event);
+        detail::Item item = detail::make_item(event);
         if (batcher_) {
             batcher_->add(std::move(item));
         } else {
@@ -175,7 +179,10 @@ void EventPublisher::publish_now(const std::vector<Event>& events) const noexcep
         send_now();  // what is buffered goes first
         std::vector<detail::Item> items;
         items.reserve(events.size());
-        for (const auto& e : events) items.push_back(detail::make_item(e));
+        for (Event e : events) {
+            stamp(e);
+            items.push_back(detail::make_item(e));
+        }
         send(*config_, *js_, items);
     } catch (const std::exception& e) {
         g_dropped.fetch_add(events.size());

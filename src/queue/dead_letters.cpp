@@ -86,6 +86,63 @@ std::size_t DeadLetters::requeue_all(const std::string& queue) const {
     return n;
 }
 
+bool DeadLetterFilter::matches(const DeadLetter& d) const {
+    if (!queue.empty() && d.queue != queue) return false;
+    if (!task.empty() && d.task != task) return false;
+    return reason.empty() || d.reason == reason || d.error.find(reason) != std::string::npos;
+}
+
+DeadLetterPage DeadLetters::page(const DeadLetterFilter& filter, uint64_t after, std::size_t limit) const {
+    // Bounds the work of one request on a stream of any size.
+    constexpr uint64_t kMaxRead = 5000;
+    if (!filter.queue.empty()) names::check_token(filter.queue, "queue name");
+    const std::string stream = names::failed_stream(config_);
+    const std::string subject =
+        filter.queue.empty() ? names::all_failed_subject(config_) : names::failed_subject(config_, filter.queue);
+    auto js = jetstream(config_);
+    DeadLetterPage out;
+    if (filter.queue.empty()) {
+        out.total = js.stream_state(stream).messages;
+    } else {
+        for (const auto& [s, n] : js.subject_counts(stream, subject)) out.total += n;
+    }
+    if (out.total == 0 || limit == 0) return out;
+    ReadSpec spec;
+    spec.stream = stream;
+    spec.filter = subject;
+    spec.start_sequence = after + 1;
+    StreamReader reader = js.read(spec);
+    uint64_t left = reader.initial_pending();
+    uint64_t last_read = after;
+    for (uint64_t read = 0; left > 0; ++read) {
+        if (read == kMaxRead || out.items.size() == limit) {
+            out.next = last_read;  // more are stored: the next page starts after the last one read
+            break;
+        }
+        auto m = reader.next(config_.nats.request_timeout);
+        if (!m) break;
+        --left;
+        last_read = m->sequence;
+        DeadLetter d = codec::decode_dead_letter(m->sequence, m->data);
+        if (filter.matches(d)) out.items.push_back(std::move(d));
+    }
+    return out;
+}
+
+std::size_t DeadLetters::requeue_matching(const DeadLetterFilter& filter) const {
+    std::size_t n = 0;
+    uint64_t after = 0;
+    while (true) {
+        DeadLetterPage p = page(filter, after, 500);
+        for (const auto& d : p.items) {
+            requeue(d);
+            ++n;
+        }
+        if (!p.next) return n;
+        after = *p.next;
+    }
+}
+
 std::size_t DeadLetters::purge(const std::string& queue) const {
     if (!queue.empty()) names::check_token(queue, "queue name");
     std::string subject = queue.empty() ? std::string() : names::failed_subject(config_, queue);

@@ -16,9 +16,6 @@
 
 namespace naq {
 
-/// The key of the lease in the scheduler_lock bucket.
-inline constexpr const char* kLeaseKey = "leader_lock";
-
 class LeaderLease {
 public:
     LeaderLease(const Config& config, std::string holder);

@@ -204,7 +204,7 @@ void WorkerTelemetry::job_count(int delta) {
 
 void WorkerTelemetry::publish(Event event) {
     event.worker = sources_.worker_id;
-    events_.publish(event);
+    events_.publish(std::move(event));
 }
 
 JobMetrics& WorkerTelemetry::job_metrics(const std::string& queue, const std::string& task) {

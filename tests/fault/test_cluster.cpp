@@ -1,16 +1,20 @@
 // A 3-node JetStream cluster with `jetstream.replicas: 3`: the node leading the jobs stream, then
-// the node leading the job-record bucket, is SIGKILLed under enqueue + drain load and restarted.
-// No acknowledged job may be lost or lose its record; the worker works on. A cluster that lost
+// the node leading the job-record bucket, then a follower is SIGKILLed under enqueue + drain load
+// and a 1-second schedule, and restarted. No acknowledged job may be lost or lose its record, no
+// due run may be missed; the worker and the scheduler work on. A cluster that lost
 // quorum must say so (exit 5, "no leader"), not "not found" or a bare timeout.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
+#include "naq/schedule.hpp"
 #include "support/fault_kit.hpp"
 #include "support/nats_cluster.hpp"
 #include "support/test_env.hpp"
@@ -24,41 +28,63 @@ std::string kv_stream(const std::string& bucket) { return "KV_" + bucket; }
 
 }  // namespace
 
-TEST_CASE("fault: cluster: killing the jobs-stream leader, then the job-record leader, loses no job or record",
-          "[fault][cluster]") {
+TEST_CASE(
+    "fault: cluster: killing the jobs-stream leader, the job-record leader, then a follower, loses no job, "
+    "record or scheduled run",
+    "[fault][cluster]") {
     test::NatsCluster cluster(3);
     Config c = cluster.config();
     test::RecordFile record;
     Queue q("cluster", c);
+    const std::string schedule_id = q.schedule(Every{1s}, "record");
 
     test::NaqProcess worker(c, test::record_worker_args("cluster"), record.path);
+    test::NaqProcess scheduler(c, "scheduler");
     test::RecordingProducer producer(c, "cluster", 2ms);
+    REQUIRE(test::eventually([&] { return record.schedule_runs_since(schedule_id, 0) >= 1; }, 30s));
 
-    const std::vector<std::string> victims_of = {names::jobs_stream(c), kv_stream(names::job_status_bucket(c))};
+    // Each round picks its victim when it starts: leaders move after every kill.
+    struct Victim {
+        std::string what;
+        std::function<int()> pick;
+    };
+    const std::string jobs = names::jobs_stream(c);
+    const std::vector<Victim> victims = {
+        {"leader of " + jobs, [&] { return cluster.leader_of(c, jobs); }},
+        {"leader of " + kv_stream(names::job_status_bucket(c)),
+         [&] { return cluster.leader_of(c, kv_stream(names::job_status_bucket(c))); }},
+        {"a follower of " + jobs, [&] { return (cluster.leader_of(c, jobs) + 1) % 3; }},
+    };
     long worst_recovery_ms = 0;
-    for (const auto& stream : victims_of) {
+    for (const auto& victim : victims) {
         std::size_t before = record.executions().size();
         REQUIRE(test::eventually([&] { return record.executions().size() >= before + 200; }, 30s));
-        int leader = cluster.leader_of(c, stream);
-        REQUIRE(leader >= 0);
-        cluster.node(leader).kill();
-        auto killed = std::chrono::steady_clock::now();
-        // The survivors elect a new leader and the work goes on without the dead node.
-        std::size_t at_kill = record.executions().size();
-        bool back = test::eventually([&] { return record.executions().size() >= at_kill + 200; }, 30s);
-        long recovery_ms = static_cast<long>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed).count());
-        std::printf(
-            "fault: cluster: killed n%d (leader of %s): work went on=%d, 200 more jobs in %ld ms; "
-            "repeated runs so far %zu\n",
-            leader + 1, stream.c_str(), back, recovery_ms, record.repeats());
-        CHECK(back);
-        worst_recovery_ms = std::max(worst_recovery_ms, recovery_ms);
-        cluster.node(leader).start();
+        // One node at a time: the previous one is back and caught up on every stream.
+        std::string unsettled;
+        if (!test::eventually([&] { return (unsettled = cluster.unsettled(c)).empty(); }, 60s)) {
+            FAIL("the cluster did not settle: " << unsettled);
+        }
+        int node = victim.pick();
+        REQUIRE(node >= 0);
+        cluster.node(node).kill();
+        // The survivors (electing a new leader where needed) carry on without the dead node:
+        // jobs run and the schedule fires.
+        test::Recovery back = test::wait_recovery(
+            record, schedule_id, 200, 30s, "cluster: killed n" + std::to_string(node + 1) + " (" + victim.what + ")");
+        CHECK(back.worker_back);
+        CHECK(back.scheduler_back);
+        CHECK(worker.alive());
+        CHECK(scheduler.alive());
+        worst_recovery_ms = std::max(worst_recovery_ms, back.worker_ms);
+        cluster.node(node).start();
         cluster.wait_healthy();
     }
 
-    test::Tally t = test::finish_load(c, q, producer, record, worst_recovery_ms, "cluster leader kills");
+    CHECK(scheduler.stop() == 0);
+    test::Tally t = test::finish_load(c, q, producer, record, worst_recovery_ms, "cluster node kills");
+    test::ScheduleRuns runs = test::schedule_runs(record, schedule_id);
+    std::printf("fault: cluster node kills: %s\n", runs.line().c_str());
+    CHECK(runs.missed == 0);
     CHECK(t.unfinished == 0);
     CHECK(t.lost == 0);
     CHECK(t.acked > 0);
@@ -66,8 +92,7 @@ TEST_CASE("fault: cluster: killing the jobs-stream leader, then the job-record l
     CHECK(worker.stop() == 0);
 }
 
-TEST_CASE("fault: cluster without quorum: enqueue says no leader with exit 5, and works once quorum is back",
-          "[fault][cluster]") {
+TEST_CASE("fault: cluster without quorum: enqueue says no leader, and works once quorum is back", "[fault][cluster]") {
     test::NatsCluster cluster(3);
     Config c = cluster.config();
     c.nats.request_timeout = 2s;
@@ -85,7 +110,10 @@ TEST_CASE("fault: cluster without quorum: enqueue says no leader with exit 5, an
     std::printf("fault: no quorum: exit %d after %lld ms: %s", rc,
                 static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()),
                 out.c_str());
-    CHECK(rc == 5);
+    // The stream lookup goes unanswered (exit 5, the service is unreachable) unless the survivor
+    // led the stream: it then answers the lookup until it steps down, and the publish gets no
+    // acknowledgement (exit 4, timed out, maybe stored). Either way the message says why.
+    CHECK((rc == 5 || rc == 4));
     CHECK(out.find("leader") != std::string::npos);
     CHECK(out.find("quorum") != std::string::npos);
 

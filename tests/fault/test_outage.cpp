@@ -12,7 +12,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <set>
 
 #include "naq/queue.hpp"
 #include "naq/schedule.hpp"
@@ -93,24 +92,9 @@ TEST_CASE("fault: 15 s server outages lose no acknowledged job, and worker and s
     // fired, except in a stretch longer than the catch-up window (60 s: the scheduler was away
     // longer), which missed_runs "once" collapses into one run. A run fired twice carries the
     // same job id, which the jobs stream drops.
-    std::vector<int64_t> due;
-    for (const auto& [id, runs] : record.executions()) {
-        if (id.rfind(schedule_id + "_", 0) == 0) due.push_back(std::stoll(id.substr(schedule_id.size() + 1)));
-    }
-    std::sort(due.begin(), due.end());
-    int missed = 0;
-    int collapsed = 0;
-    for (std::size_t i = 1; i < due.size(); ++i) {
-        int64_t step = due[i] - due[i - 1];
-        if (step > 60'000) {
-            ++collapsed;
-        } else if (step != 1000) {
-            ++missed;
-        }
-    }
-    std::printf("fault: outages: the schedule ran %zu due times; %d missed, %d stretches over the catch-up window\n",
-                due.size(), missed, collapsed);
-    CHECK(missed == 0);
+    test::ScheduleRuns runs = test::schedule_runs(record, schedule_id);
+    std::printf("fault: outages: %s\n", runs.line().c_str());
+    CHECK(runs.missed == 0);
     CHECK(t.unfinished == 0);
     CHECK(t.lost == 0);
     CHECK(t.acked > 0);

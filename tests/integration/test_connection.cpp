@@ -176,3 +176,17 @@ TEST_CASE("connection: a reader from a start time early in a second gets exactly
     CHECK(m->data == "new");
     CHECK_FALSE(reader.next(50ms));
 }
+
+TEST_CASE("connection: streams and buckets with fewer copies than jetstream.replicas are named in a warning",
+          "[connection]") {
+    Config c = test::test_config();
+    std::string out;
+    REQUIRE(test::run_command(test::naq_cmd(c, "queues 2>&1"), &out) == 0);  // creates them with 1 replica
+    CHECK(out.find("replica(s)") == std::string::npos);
+    out.clear();
+    // A process started with the cluster's setting (here a single server: nothing can be raised).
+    REQUIRE(test::run_command("NAQ_JETSTREAM_REPLICAS=3 " + test::naq_cmd(c, "queues 2>&1"), &out) == 0);
+    CHECK(out.find("stream " + c.jetstream.prefix + "_jobs has 1 replica(s) but jetstream.replicas is 3") !=
+          std::string::npos);
+    CHECK(out.find("--replicas 3") != std::string::npos);
+}

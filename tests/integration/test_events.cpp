@@ -173,3 +173,36 @@ TEST_CASE("events: naq events replays with filters, as text and JSON", "[events]
     CHECK(test::run_command(naq_cmd(c, "events --type exploded 2>/dev/null")) == 2);
     CHECK(test::run_command(naq_cmd(c, "events --since soon 2>/dev/null")) == 2);
 }
+
+TEST_CASE("events: a lost event shows as a gap in its publisher's numbering, in naq events", "[events][cli]") {
+    Config c = test::test_config();
+    EventPublisher events(c);
+    REQUIRE(events.enabled());
+    Job job;
+    job.queue = "ev_gaps";
+    job.task = "echo";
+    for (int i = 0; i < 5; ++i) {
+        job.id = "gap-" + std::to_string(i);
+        events.publish(job_event(EventType::enqueued, job));
+    }
+    REQUIRE(events.flush(5s));
+    auto stored = read_events(c);
+    REQUIRE(stored.size() == 5);
+    CHECK(count_event_gaps(stored).missing == 0);
+    CHECK(count_event_gaps(stored).sources == 1);
+    for (std::size_t i = 1; i < stored.size(); ++i) CHECK(stored[i].source_seq == stored[i - 1].source_seq + 1);
+
+    // Lose the third one, as a server restart or a cut would.
+    jetstream(c).delete_message(names::events_stream(c), stored[2].sequence);
+    CHECK(count_event_gaps(read_events(c)).missing == 1);
+    std::string out;
+    REQUIRE(test::run_command(naq_cmd(c, "events --summary --json"), &out) == 0);
+    auto summary = Json::parse(out);
+    CHECK(summary["events"] == 4);
+    CHECK(summary["by_type"]["enqueued"] == 4);
+    CHECK(summary["missing"] == 1);
+    out.clear();
+    REQUIRE(test::run_command(naq_cmd(c, "events"), &out) == 0);
+    CHECK(out.find("4 events from 1 publishers; 1 missing") != std::string::npos);
+    CHECK(test::run_command(naq_cmd(c, "events --summary --follow 2>/dev/null")) == 2);
+}

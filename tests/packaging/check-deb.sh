@@ -54,7 +54,8 @@ dpkg-deb -c "$deb" | awk '{ print $6 }' >"$tmp/files"
 for f in ./usr/bin/naq "./usr/lib/libnaq.so.$version" ./usr/lib/libnaq.so ./usr/include/naq/naq.hpp \
          ./usr/include/naq/worker.hpp ./usr/lib/cmake/naq/naqConfig.cmake ./usr/lib/cmake/naq/naqConfigVersion.cmake \
          ./usr/lib/pkgconfig/naq.pc ./usr/lib/systemd/system/naq-worker@.service \
-         ./usr/lib/systemd/system/naq-scheduler.service ./usr/lib/sysusers.d/naq.conf ./etc/naq/naq.yaml \
+         ./usr/lib/systemd/system/naq-scheduler.service ./usr/lib/systemd/system/naq-dashboard.service \
+         ./usr/lib/sysusers.d/naq.conf ./etc/naq/naq.yaml \
          ./usr/share/doc/naq/deploy.md; do
     grep -qxF "$f" "$tmp/files" || fail "$f is not in the package"
 done

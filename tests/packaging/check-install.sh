@@ -28,6 +28,7 @@ lib=$(find "$prefix" -name 'libnaq.so' | head -1)
 libdir=$(dirname "$lib")
 for f in bin/naq include/naq/naq.hpp include/naq/queue.hpp include/naq/worker.hpp \
          lib/systemd/system/naq-worker@.service lib/systemd/system/naq-scheduler.service \
+         lib/systemd/system/naq-dashboard.service \
          etc/naq/naq.yaml; do
     [ -e "$prefix/$f" ] || fail "$f not installed"
 done

@@ -23,16 +23,19 @@ cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" || { cat "$tmp/i
 units=$prefix/lib/systemd/system
 worker=$units/naq-worker@.service
 scheduler=$units/naq-scheduler.service
-[ -f "$worker" ] && [ -f "$scheduler" ] || fail "units not installed in lib/systemd/system"
+dashboard=$units/naq-dashboard.service
+[ -f "$worker" ] && [ -f "$scheduler" ] && [ -f "$dashboard" ] || fail "units not installed in lib/systemd/system"
 
 key() { sed -n "s/^$2=//p" "$1" | tail -1; }
 grep -qx "ExecStart=$prefix/bin/naq --config $prefix/etc/naq/naq.yaml worker %i" "$worker" \
     || fail "worker ExecStart: $(key "$worker" ExecStart)"
 grep -qx "ExecStart=$prefix/bin/naq --config $prefix/etc/naq/naq.yaml scheduler" "$scheduler" \
     || fail "scheduler ExecStart: $(key "$scheduler" ExecStart)"
+grep -qx "ExecStart=$prefix/bin/naq --config $prefix/etc/naq/naq.yaml dashboard --listen 127.0.0.1:8080" "$dashboard" \
+    || fail "dashboard ExecStart: $(key "$dashboard" ExecStart)"
 grace=$(sed -n 's/^ *shutdown_grace: *\([0-9]*[a-z]*\).*/\1/p' "$src/config/naq.yaml")
 [ -n "$grace" ] || fail "no worker.shutdown_grace in config/naq.yaml"
-for unit in "$worker" "$scheduler"; do
+for unit in "$worker" "$scheduler" "$dashboard"; do
     [ "$(key "$unit" User)" = naq ] || fail "$(basename "$unit"): User is not naq"
     [ "$(key "$unit" Restart)" = on-failure ] || fail "$(basename "$unit"): Restart is not on-failure"
     [ "$(key "$unit" KillSignal)" = SIGTERM ] || fail "$(basename "$unit"): KillSignal is not SIGTERM"
@@ -42,6 +45,7 @@ stop=$(key "$worker" TimeoutStopSec)
     || fail "worker TimeoutStopSec=$stop is not longer than worker.shutdown_grace=$grace"
 # The binary accepts the unit's command line (comma-separated queues included).
 "$prefix/bin/naq" --config "$prefix/etc/naq/naq.yaml" worker --help >/dev/null || fail "naq worker --help"
+"$prefix/bin/naq" --config "$prefix/etc/naq/naq.yaml" dashboard --help >/dev/null || fail "naq dashboard --help"
 "$prefix/bin/naq" --config "$prefix/etc/naq/naq.yaml" config validate "$prefix/etc/naq/naq.yaml" >/dev/null \
     || fail "the installed /etc/naq/naq.yaml does not validate"
 
@@ -56,8 +60,8 @@ fi
     || fail "naq-worker@default:emails.service is not a valid unit name"
 mkdir -p "$tmp/verify"
 cp "$worker" "$tmp/verify/naq-worker@default.service"
-cp "$scheduler" "$tmp/verify/"
+cp "$scheduler" "$dashboard" "$tmp/verify/"
 (cd "$tmp/verify" && systemd-analyze verify --man=no "$tmp/verify/naq-worker@default.service" \
-    "$tmp/verify/naq-scheduler.service") >"$tmp/verify.log" 2>&1 || { cat "$tmp/verify.log"; fail "systemd-analyze verify"; }
-if grep -i "naq-\(worker\|scheduler\)" "$tmp/verify.log"; then fail "systemd-analyze verify reported problems"; fi
+    "$tmp/verify/naq-scheduler.service" "$tmp/verify/naq-dashboard.service") >"$tmp/verify.log" 2>&1 || { cat "$tmp/verify.log"; fail "systemd-analyze verify"; }
+if grep -i "naq-\(worker\|scheduler\|dashboard\)" "$tmp/verify.log"; then fail "systemd-analyze verify reported problems"; fi
 echo "systemd units OK"

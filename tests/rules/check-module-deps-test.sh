@@ -41,8 +41,8 @@ sed -i '1a #include "core/json_fields.hpp"' "$scratch/tree/include/naq/job.hpp"
 expect_failure "a private header in a public one" 'include/naq/job\.hpp:2: public header includes private core/json_fields\.hpp'
 
 fresh  # a new directory nobody placed in the graph
-mkdir "$scratch/tree/src/dashboard" && touch "$scratch/tree/src/dashboard/x.cpp"
-expect_failure "an unlisted module" 'src/dashboard/: not a module'
+mkdir "$scratch/tree/src/webhooks" && touch "$scratch/tree/src/webhooks/x.cpp"
+expect_failure "an unlisted module" 'src/webhooks/: not a module'
 
 fresh  # a new public header nobody owns
 touch "$scratch/tree/include/naq/new_thing.hpp"

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +13,7 @@
 
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
+#include "naq/events.hpp"
 #include "naq/jetstream.hpp"
 #include "naq/names.hpp"
 #include "naq/results.hpp"
@@ -29,6 +31,8 @@ NaqProcess::NaqProcess(const Config& config, const std::string& args, const std:
     pid_ = ::fork();
     if (pid_ == 0) {
         if (!record_file.empty()) ::setenv("NAQ_RECORD_FILE", record_file.c_str(), 1);
+        // As a deployment's naq.yaml would: buckets a process creates get the cluster's replicas.
+        ::setenv("NAQ_JETSTREAM_REPLICAS", std::to_string(config.jetstream.replicas).c_str(), 1);
         ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
         ::_exit(127);
     }
@@ -181,7 +185,33 @@ std::size_t unfinished_after_drain(const Config& config, Queue& queue, std::chro
 std::string Tally::line() const {
     return "acked=" + std::to_string(acked) + " succeeded=" + std::to_string(succeeded) +
            " lost=" + std::to_string(lost) + " duplicates=" + std::to_string(duplicates) +
-           " recovery_ms=" + std::to_string(recovery_ms);
+           " recovery_ms=" + std::to_string(recovery_ms) + " events_lost=" + std::to_string(events_lost);
+}
+
+ScheduleRuns schedule_runs(const RecordFile& record, const std::string& schedule_id) {
+    ScheduleRuns runs;
+    std::vector<int64_t> due;
+    for (const auto& [id, executions] : record.executions()) {
+        if (id.rfind(schedule_id + "_", 0) != 0) continue;
+        due.push_back(std::stoll(id.substr(schedule_id.size() + 1)));
+        if (executions > 1) ++runs.twice;
+    }
+    std::sort(due.begin(), due.end());
+    runs.due_times = due.size();
+    for (std::size_t i = 1; i < due.size(); ++i) {
+        const int64_t step = due[i] - due[i - 1];
+        if (step > 60'000) {
+            ++runs.collapsed;
+        } else if (step != 1000) {
+            ++runs.missed;
+        }
+    }
+    return runs;
+}
+
+std::string ScheduleRuns::line() const {
+    return "the schedule ran " + std::to_string(due_times) + " due times; " + std::to_string(missed) + " missed, " +
+           std::to_string(collapsed) + " stretches over the catch-up window, " + std::to_string(twice) + " ran twice";
 }
 
 Tally tally(const Config& config, const std::vector<std::string>& ids, const RecordFile& record) {
@@ -210,6 +240,7 @@ Tally finish_load(const Config& config, Queue& queue, RecordingProducer& produce
     Tally t = tally(config, ids, record);
     t.recovery_ms = recovery_ms;
     t.unfinished = unfinished;
+    t.events_lost = count_event_gaps(read_events(config)).missing;
     std::printf("fault: %s: %s enqueue_failures=%d\n", label.c_str(), t.line().c_str(), producer.failures());
     return t;
 }

@@ -62,6 +62,16 @@ private:
     std::string dir_;
 };
 
+/// The runs of a 1-second schedule that a record file shows, from the first to the last.
+struct ScheduleRuns {
+    std::size_t due_times = 0;  ///< distinct due times that ran
+    int missed = 0;             ///< due times skipped within the catch-up window (must be 0)
+    int collapsed = 0;          ///< stretches longer than the window (60 s), which missed_runs "once" collapses
+    int twice = 0;              ///< due times that ran more than once (redelivered: at least once)
+    std::string line() const;
+};
+ScheduleRuns schedule_runs(const RecordFile& record, const std::string& schedule_id);
+
 /// Enqueues "record" jobs one at a time on its own thread until stopped, keeping the id of every
 /// job whose enqueue returned (the server acknowledged it). Failed enqueues are counted, not kept.
 class RecordingProducer {
@@ -91,6 +101,7 @@ struct Tally {
     std::size_t duplicates = 0;  ///< extra executions
     long recovery_ms = -1;
     std::size_t unfinished = 0;  ///< jobs left stored without a final record after the drain
+    uint64_t events_lost = 0;    ///< gaps in the publishers' event numbering (events are best effort)
     std::string line() const;
 };
 

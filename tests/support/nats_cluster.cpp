@@ -64,6 +64,28 @@ int NatsCluster::leader_of(const Config& config, const std::string& stream) cons
     return -1;
 }
 
+std::string NatsCluster::unsettled(const Config& config) const {
+    try {
+        auto conn = connection(config);
+        Json names = Json::parse(conn.request("$JS.API.STREAM.NAMES", "{}", std::chrono::seconds(2)));
+        if (!names.contains("streams") || !names["streams"].is_array()) return "no stream names: " + names.dump();
+        for (const auto& stream : names["streams"]) {
+            const std::string name = stream.get<std::string>();
+            Json info = Json::parse(conn.request("$JS.API.STREAM.INFO." + name, "", std::chrono::seconds(2)));
+            const Json cluster = info.value("cluster", Json::object());
+            if (!cluster.contains("leader")) return name + ": no leader";
+            const Json replicas = cluster.value("replicas", Json::array());
+            if (static_cast<int>(replicas.size()) != size() - 1) return name + ": replicas " + replicas.dump();
+            for (const auto& r : replicas) {
+                if (!r.value("current", false)) return name + ": replica not current " + r.dump();
+            }
+        }
+        return {};
+    } catch (const std::exception& e) {
+        return e.what();  // not answering yet
+    }
+}
+
 void NatsCluster::wait_healthy() {
     for (auto& n : nodes_) {
         if (n->running()) n->wait_healthy(std::chrono::seconds(30));

@@ -36,6 +36,12 @@ public:
     /// Waits until every running node is healthy; throws naq::Error after 30 s.
     void wait_healthy();
 
+    /// Empty when every stream of the account has a leader and every other node as a current
+    /// replica: the cluster has settled (streams just created, or a node just restarted and
+    /// caught up). A node killed before that may take the only other copy of a stream with it.
+    /// Otherwise what is not settled yet.
+    std::string unsettled(const Config& config) const;
+
 private:
     std::vector<std::unique_ptr<LocalNatsServer>> nodes_;
 };

@@ -48,6 +48,34 @@ TEST_CASE("events: the record is versioned JSON with the documented fields", "[e
     CHECK_FALSE(back.delay_ms);
 }
 
+TEST_CASE("events: a publisher's numbering shows the events that were lost", "[events]") {
+    Event e = failed_event("job-1", 1);
+    e.source = "host-7-a1b2c3";
+    e.source_seq = 41;
+    Json j = Json::parse(encode_event(e));
+    CHECK(j["src"] == "host-7-a1b2c3");
+    CHECK(j["n"] == 41);
+    Event back = decode_event(encode_event(e));
+    CHECK(back.source == e.source);
+    CHECK(back.source_seq == 41);
+    CHECK_FALSE(Json::parse(encode_event(failed_event("job-2", 1))).contains("src"));  // unnumbered: omitted
+
+    auto numbered = [](std::string source, uint64_t n) {
+        Event x = failed_event("job-" + std::to_string(n), 1);
+        x.source = std::move(source);
+        x.source_seq = n;
+        return x;
+    };
+    // Publisher a: 1..6 without 3 and 4, seen out of order and 5 twice; b: 10, 12; one unnumbered.
+    std::vector<Event> seen = {numbered("a", 2), numbered("a", 1),  numbered("a", 5),  numbered("a", 6),
+                               numbered("a", 5), numbered("b", 10), numbered("b", 12), failed_event("x", 1)};
+    EventGaps gaps = count_event_gaps(seen);
+    CHECK(gaps.events == 8);
+    CHECK(gaps.sources == 2);
+    CHECK(gaps.missing == 3);
+    CHECK(count_event_gaps({}).missing == 0);
+}
+
 TEST_CASE("events: an error text that is not UTF-8 still makes a valid event", "[events][hostile]") {
     Event e = failed_event("job-2", 1);
     e.error = std::string("bad \xff\xfe bytes, ok \xc3\xa9, ctl \x01");

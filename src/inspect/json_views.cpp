@@ -1,0 +1,44 @@
+#include "naq/codec.hpp"
+#include "naq/inspect_json.hpp"
+
+namespace naq {
+
+Json queue_stats_json(const QueueStats& s) {
+    const auto& q = s.counts;
+    return {{"queue", q.queue},
+            {"pending", q.pending},
+            {"in_flight", q.in_flight},
+            {"redelivered", q.redelivered},
+            {"stored", q.stored},
+            {"has_consumer", q.has_consumer},
+            {"dead", s.dead},
+            {"workers", s.workers},
+            {"finished_last_minute", s.finished_recently},
+            {"per_second", s.per_second}};
+}
+
+Json queue_stats_json(const std::vector<QueueStats>& stats) {
+    Json out = Json::array();
+    for (const auto& s : stats) out.push_back(queue_stats_json(s));
+    return out;
+}
+
+Json workers_json(const std::vector<WorkerStatus>& workers) {
+    Json out = Json::array();
+    for (const auto& w : workers) out.push_back(to_json(w));
+    return out;
+}
+
+Json dead_letter_json(const DeadLetter& letter) {
+    Json j = letter.record;
+    j["sequence"] = letter.sequence;
+    return j;
+}
+
+Json schedule_json(const Schedule& schedule) {
+    Json j = codec::to_json(schedule);
+    j["describe"] = describe(schedule);
+    return j;
+}
+
+}  // namespace naq
