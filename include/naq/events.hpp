@@ -78,6 +78,12 @@ struct EventFilter {
     std::string job_id;               ///< a job id (or worker / schedule id)
     std::optional<int64_t> since_ms;  ///< from the first event stored at or after this time
     bool only_new = false;            ///< only events stored after the stream was opened
+    /// Stop at the first message stored after this time (a finished job's last event); the
+    /// stream then ends (no following).
+    std::optional<int64_t> until_ms;
+    /// Read at most this many stored messages (0 = all), so that a job of a busy queue costs a
+    /// bounded read; the stream then ends, and truncated() says it stopped short.
+    uint64_t max_messages = 0;
 };
 
 /// Reads matching events in stream order: first those already stored (replay), then new ones as
@@ -96,6 +102,8 @@ public:
 
     /// True once every event that was stored when the stream was opened has been returned.
     bool caught_up() const { return remaining_ == 0 && ready_.empty(); }
+    /// True when the replay stopped at max_messages with stored messages left unread.
+    bool truncated() const { return truncated_; }
 
     /// The subject filter in use.
     const std::string& subject_filter() const { return filter_subject_; }
@@ -106,11 +114,16 @@ private:
     EventFilter filter_;
     std::string filter_subject_;
     std::optional<StreamReader> reader_;
-    uint64_t remaining_ = 0;   // stored messages not yet read
+    uint64_t remaining_ = 0;  // stored messages not yet read
+    uint64_t read_ = 0;       // stored messages read
+    bool truncated_ = false;
+    bool ended_ = false;       // until_ms or max_messages reached
+    bool literal_id_ = false;  // the job id appears verbatim in a message that holds its events
     std::deque<Event> ready_;  // matching events of messages already read
 };
 
-/// Every matching event stored now, in order (EventStream until caught up).
-std::vector<Event> read_events(const Config& config, const EventFilter& filter = {});
+/// Every matching event stored now, in order (EventStream until caught up). `truncated`, when
+/// given, says whether filter.max_messages cut the read short.
+std::vector<Event> read_events(const Config& config, const EventFilter& filter = {}, bool* truncated = nullptr);
 
 }  // namespace naq

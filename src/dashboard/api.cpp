@@ -38,6 +38,9 @@ Json scheduler_json(const Config& config) {
     return out;
 }
 
+// Event messages read at most for one job's timeline (a few hundred milliseconds).
+constexpr uint64_t kJobEventMessages = 20'000;
+
 std::string body_string(const Json& body, const char* field) {
     return json_fields::opt_string(body, field, "request body");
 }
@@ -76,11 +79,17 @@ Json Api::job(const std::string& id) const {
     Json out{{"record", nullptr}, {"events", Json::array()}, {"dead_letter", nullptr}};
     std::optional<JobStatus> record = ResultStore(config_).try_status(id);
     if (record) out["record"] = codec::to_json(*record);
-    for (const auto& e : read_events(config_, {.job_id = id})) {
+    // A bounded read: from its enqueue time (EventStream narrows to it) to a minute past its end,
+    // and never more than kJobEventMessages messages of a busy queue.
+    EventFilter filter{.job_id = id, .max_messages = kJobEventMessages};
+    if (record && record->finished_at_ms > 0) filter.until_ms = record->finished_at_ms + 60'000;
+    bool truncated = false;
+    for (const auto& e : read_events(config_, filter, &truncated)) {
         Json j = event_to_json(e);
         j["seq"] = e.sequence;
         out["events"].push_back(std::move(j));
     }
+    out["events_complete"] = !truncated;
     // The dead letter is looked up only for a dead job (or one without a record), in its
     // queue: a page of the dead-letter stream, never all of it.
     if (!record || record->state == JobState::dead) {

@@ -1,6 +1,9 @@
 // EventStream: replay and follow the events stream with filters.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "event_batching.hpp"
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
@@ -12,8 +15,10 @@ namespace naq {
 
 namespace {
 
-// A job's events all come after it was enqueued; allow for clocks of other hosts.
-constexpr int64_t kClockSlackMs = 60'000;
+// A job's events all come after it was enqueued; allow for the producer's clock being ahead of
+// the server's (hosts kept in time by NTP differ by milliseconds). Every second of slack is a
+// second of a busy queue's events read first.
+constexpr int64_t kClockSlackMs = 5'000;
 
 }  // namespace
 
@@ -34,6 +39,11 @@ EventStream::EventStream(const Config& config, const EventFilter& filter) : filt
             // No status (expired, or a worker / schedule id): read every queue.
         }
     }
+    // Ids of these characters appear verbatim in every record that names them (JSON escapes none
+    // of them, and no other id has them as its token).
+    literal_id_ = !filter_.job_id.empty() && std::all_of(filter_.job_id.begin(), filter_.job_id.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '-';
+    });
     // The id token is not part of the server's filter: batches carry many ids.
     filter_subject_ = names::events_filter(config, filter_.queue, filter_.type, "");
     ensure_events_stream(config);
@@ -58,6 +68,7 @@ bool EventStream::matches(const Event& e) const {
 std::optional<Event> EventStream::next(Millis timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (ready_.empty()) {
+        if (ended_) return std::nullopt;
         const bool replaying = remaining_ > 0;
         auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
         // While replaying, messages are there: keep reading past the caller's timeout.
@@ -67,9 +78,23 @@ std::optional<Event> EventStream::next(Millis timeout) {
             if (remaining_ > 0) remaining_ = 0;  // the rest expired (max age) while we read
             return std::nullopt;
         }
-        if (remaining_ > 0) --remaining_;
+        if (remaining_ > 0) {
+            --remaining_;
+            ++read_;
+            const bool past_until = filter_.until_ms && m->time_ms > *filter_.until_ms;
+            const bool at_cap = filter_.max_messages > 0 && read_ > filter_.max_messages;
+            if (past_until || at_cap) {
+                truncated_ = at_cap && !past_until;
+                remaining_ = 0;
+                ended_ = true;  // a bounded read: nothing more, not even new events
+                return std::nullopt;
+            }
+        }
+        // A message that does not hold the id cannot hold its events: skip decoding it (a batch
+        // of a busy queue holds up to a thousand events of other jobs).
+        const bool may_match = !literal_id_ || m->data.find(filter_.job_id) != std::string::npos;
         try {
-            for (auto& e : decode_event_message(m->data)) {
+            for (auto& e : may_match ? decode_event_message(m->data) : std::vector<Event>{}) {
                 e.sequence = m->sequence;
                 if (matches(e)) ready_.push_back(std::move(e));
             }
@@ -84,7 +109,7 @@ std::optional<Event> EventStream::next(Millis timeout) {
     return e;
 }
 
-std::vector<Event> read_events(const Config& config, const EventFilter& filter) {
+std::vector<Event> read_events(const Config& config, const EventFilter& filter, bool* truncated) {
     EventStream stream(config, filter);
     std::vector<Event> out;
     while (!stream.caught_up()) {
@@ -92,6 +117,7 @@ std::vector<Event> read_events(const Config& config, const EventFilter& filter) 
         if (!e) break;
         out.push_back(std::move(*e));
     }
+    if (truncated != nullptr) *truncated = stream.truncated();
     return out;
 }
 

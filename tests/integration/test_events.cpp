@@ -206,3 +206,27 @@ TEST_CASE("events: a lost event shows as a gap in its publisher's numbering, in 
     CHECK(out.find("4 events from 1 publishers; 1 missing") != std::string::npos);
     CHECK(test::run_command(naq_cmd(c, "events --summary --follow 2>/dev/null")) == 2);
 }
+
+TEST_CASE("events: a bounded read stops at max_messages or past until_ms, and says it was cut short", "[events]") {
+    Config c = test::test_config();
+    EventPublisher events(c);
+    Job job;
+    job.queue = "ev_bounded";
+    job.task = "echo";
+    for (int i = 0; i < 10; ++i) {
+        job.id = "bounded-" + std::to_string(i);
+        events.publish(job_event(EventType::enqueued, job));
+    }
+    REQUIRE(events.flush(5s));
+    bool truncated = false;
+    auto first = read_events(c, {.max_messages = 4}, &truncated);
+    CHECK(first.size() == 4);
+    CHECK(truncated);
+    auto all = read_events(c, {.max_messages = 100}, &truncated);
+    CHECK(all.size() == 10);
+    CHECK_FALSE(truncated);
+    // A job id filter reads only up to the cap: the last job's event lies beyond it.
+    CHECK(read_events(c, {.job_id = "bounded-9", .max_messages = 4}).empty());
+    CHECK(read_events(c, {.job_id = "bounded-9"}).size() == 1);
+    CHECK(read_events(c, {.until_ms = 0}).empty());  // everything was stored after time 0
+}
