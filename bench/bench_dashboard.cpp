@@ -114,9 +114,14 @@ int main(int argc, char** argv) {
     const std::string some_job = Queue("big", config).enqueue("echo");
 
     std::printf("\n%-44s %10s %10s\n", "route (median of 5)", "ms", "bytes");
-    const std::vector<std::string> paths = {"/api/overview", "/api/queues/big", "/api/workers", "/api/schedules",
-                                   "/api/dead?limit=50", "/api/dead?queue=big&task=report&limit=50",
-                                   "/api/dead?reason=no-such-error&limit=50", "/api/jobs/" + some_job};
+    const std::vector<std::string> paths = {"/api/overview",
+                                            "/api/queues/big",
+                                            "/api/workers",
+                                            "/api/schedules",
+                                            "/api/dead?limit=50",
+                                            "/api/dead?queue=big&task=report&limit=50",
+                                            "/api/dead?reason=no-such-error&limit=50",
+                                            "/api/jobs/" + some_job};
     for (const auto& path : paths) {
         std::size_t bytes = 0;
         double ms = median_ms(http, path, &bytes);

@@ -83,7 +83,8 @@ struct JobStatus {
     int64_t updated_at_ms = 0;
     int64_t next_attempt_at_ms = 0;
     std::vector<AttemptError> errors;
-    Json result;  ///< state succeeded: the handler's return value (null otherwise)
+    Json result;                          ///< state succeeded: the handler's return value (null otherwise)
+    std::vector<std::string> depends_on;  ///< the jobs that must succeed first (the job's option)
 };
 
 /// What a finished job ended with: a view of its record (result_of), as ResultStore returns it.

@@ -100,15 +100,16 @@ PubAck JetStream::publish(const std::string& subject, std::string_view data, con
     }
     jsPubAck* ack = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s = js_PublishMsg(&ack, native_handle(), m.msg, &po, &code);
-    if (s == NATS_TIMEOUT) {
-        // No acknowledgement: say what it can mean, and that a retry with the same id is safe.
+    try {
+        check(js_PublishMsg(&ack, native_handle(), m.msg, &po, &code), "publish to " + subject, code);
+    } catch (const Timeout&) {
+        // No acknowledgement (and no refusal such as a permission error, which check() reports
+        // as such): say what it can mean, and that a retry with the same id is safe.
         throw Timeout("publish to " + subject +
                       ": no acknowledgement in time — the server is slow, or the stream has no leader (a cluster "
                       "that lost quorum, or an election under way); the message may or may not be stored, and a "
                       "retry with the same Nats-Msg-Id (job id) is dropped as a duplicate if it was");
     }
-    check(s, "publish to " + subject, code);
     PubAck out{ack->Sequence, ack->Duplicate};
     jsPubAck_Destroy(ack);
     return out;

@@ -12,6 +12,15 @@ using namespace json_fields;
 
 namespace {
 
+// "key": ["id", ...], omitted when there are none.
+void write_ids(detail::JsonWriter& w, std::string_view key, const std::vector<std::string>& ids) {
+    if (ids.empty()) return;
+    w.key(key);
+    w.begin_array();
+    for (const auto& id : ids) w.value(id);
+    w.end_array();
+}
+
 Json backoff_json(const Backoff& b) {
     return {{"kind", to_string(b.kind)}, {"base_ms", b.base.count()}, {"max_ms", b.max.count()}, {"jitter", b.jitter}};
 }
@@ -54,12 +63,7 @@ std::string encode(const Job& job) {
     w.field("kind", to_string(job.backoff.kind));
     w.field("max_ms", static_cast<int64_t>(job.backoff.max.count()));
     w.end_object();
-    if (!job.depends_on.empty()) {
-        w.key("depends_on");
-        w.begin_array();
-        for (const auto& d : job.depends_on) w.value(d);
-        w.end_array();
-    }
+    write_ids(w, "depends_on", job.depends_on);
     w.field("max_attempts", job.max_attempts);
     if (job.result_ttl) w.field("result_ttl_ms", static_cast<int64_t>(job.result_ttl->count()));
     w.field("timeout_ms", static_cast<int64_t>(job.timeout.count()));
@@ -89,6 +93,7 @@ Json to_json(const JobStatus& s) {
     if (s.next_attempt_at_ms != 0) j["next_attempt_at"] = s.next_attempt_at_ms;
     if (!errors.empty()) j["errors"] = std::move(errors);
     if (s.state == JobState::succeeded) j["result"] = s.result;
+    if (!s.depends_on.empty()) j["depends_on"] = s.depends_on;
     return j;
 }
 
@@ -96,6 +101,7 @@ std::string encode(const JobStatus& s) {
     detail::JsonWriter w(256);
     w.begin_object();
     w.field("attempt", s.attempt);
+    write_ids(w, "depends_on", s.depends_on);
     w.field("enqueued_at", s.enqueued_at_ms);
     if (!s.error.empty()) w.field("error", s.error);
     if (!s.errors.empty()) {
@@ -154,6 +160,13 @@ JobStatus decode_status(std::string_view text) {
     }
     if (s.state == JobState::succeeded) {
         if (const Json* result = find(j, "result")) s.result = *result;
+    }
+    if (const Json* deps = find(j, "depends_on")) {
+        if (!deps->is_array()) bad_field(what, "depends_on", "must be an array of job ids");
+        for (const auto& d : *deps) {
+            if (!d.is_string()) bad_field(what, "depends_on", "must be an array of job ids");
+            s.depends_on.push_back(d.get<std::string>());
+        }
     }
     return s;
 }

@@ -60,6 +60,8 @@ Event job_event(EventType type, const Job& job, int attempt) {
     e.task = job.task;
     e.attempt = attempt;
     e.at_ms = now_ms();
+    // Readers (the dashboard) learn a job's dependents from these.
+    if (type == EventType::enqueued && !job.depends_on.empty()) e.data = {{"depends_on", job.depends_on}};
     return e;
 }
 

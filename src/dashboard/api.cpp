@@ -76,7 +76,8 @@ Json Api::purge_queue(const std::string& name) const {
 
 Json Api::job(const std::string& id) const {
     names::check_job_id(id);
-    Json out{{"record", nullptr}, {"events", Json::array()}, {"dead_letter", nullptr}};
+    Json out{
+        {"record", nullptr}, {"events", Json::array()}, {"dead_letter", nullptr}, {"dependents", feed_.dependents(id)}};
     std::optional<JobStatus> record = ResultStore(config_).try_status(id);
     if (record) out["record"] = codec::to_json(*record);
     // A bounded read: from its enqueue time (EventStream narrows to it) to a minute past its end,

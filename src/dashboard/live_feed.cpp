@@ -74,6 +74,30 @@ Json RecentJobs::of_queue(const std::string& queue) const {
     return out;
 }
 
+void Dependents::apply(const Event& e) {
+    if (e.type != EventType::enqueued || !e.data.is_object()) return;
+    auto deps = e.data.find("depends_on");
+    if (deps == e.data.end() || !deps->is_array()) return;
+    for (const auto& d : *deps) {
+        if (!d.is_string()) continue;
+        const std::string& dependency = d.get_ref<const std::string&>();
+        auto [it, added] = dependents_.try_emplace(dependency);
+        if (added) {
+            order_.push_back(dependency);
+            if (order_.size() > kMaxJobs) {
+                dependents_.erase(order_.front());
+                order_.pop_front();
+            }
+        }
+        if (it->second.size() < kMaxPerJob) it->second.push_back(e.job_id);
+    }
+}
+
+Json Dependents::of(const std::string& job_id) const {
+    auto it = dependents_.find(job_id);
+    return it == dependents_.end() ? Json::array() : Json(it->second);
+}
+
 LiveFeed::LiveFeed(const Config& config) : config_(config) {
     // Prime from the tail of the stream (one bounded read), then follow what arrives.
     try {
@@ -92,7 +116,10 @@ LiveFeed::LiveFeed(const Config& config) : config_(config) {
                 auto m = reader.next(config_.nats.request_timeout);
                 if (!m) break;
                 try {
-                    for (const auto& e : decode_event_message(m->data)) recent_.apply(e);
+                    for (const auto& e : decode_event_message(m->data)) {
+                        recent_.apply(e);
+                        dependents_.apply(e);
+                    }
                 } catch (const SerializationError&) {
                     // not an event record: nothing to show
                 }
@@ -144,6 +171,7 @@ void LiveFeed::add(const Event& event) {
     {
         std::lock_guard lock(mutex_);
         recent_.apply(event);
+        dependents_.apply(event);
         ring_.push_back(std::move(json));
         if (ring_.size() > kRing) ring_.pop_front();
         ++newest_;
@@ -165,6 +193,11 @@ std::vector<std::string> LiveFeed::wait_after(uint64_t& cursor, Millis timeout) 
 uint64_t LiveFeed::newest() const {
     std::lock_guard lock(mutex_);
     return newest_;
+}
+
+Json LiveFeed::dependents(const std::string& job_id) const {
+    std::lock_guard lock(mutex_);
+    return dependents_.of(job_id);
 }
 
 Json LiveFeed::recent_jobs(const std::string& queue) const {

@@ -46,6 +46,21 @@ private:
     std::map<std::string, Queue> queues_;
 };
 
+/// Which jobs depend on a job, learnt from `enqueued` events (their data.depends_on): bounded,
+/// the oldest dependencies forgotten first.
+class Dependents {
+public:
+    static constexpr std::size_t kMaxJobs = 20'000;
+    static constexpr std::size_t kMaxPerJob = 100;
+
+    void apply(const Event& event);
+    Json of(const std::string& job_id) const;  ///< [id…] in enqueue order
+
+private:
+    std::unordered_map<std::string, std::vector<std::string>> dependents_;
+    std::deque<std::string> order_;  // dependencies, oldest first
+};
+
 class LiveFeed {
 public:
     /// Primes the recent jobs from the last stored events and starts following new ones.
@@ -62,6 +77,8 @@ public:
     uint64_t newest() const;
 
     Json recent_jobs(const std::string& queue) const;
+    /// The jobs seen depending on `job_id` (since start, and in the stored events it primed from).
+    Json dependents(const std::string& job_id) const;
 
     /// Ends the subscription and wakes every waiting reader.
     void stop();
@@ -78,6 +95,7 @@ private:
     std::deque<std::string> ring_;  // the newest kRing records
     uint64_t newest_ = 0;           // number of ring_.back()
     RecentJobs recent_;
+    Dependents dependents_;
     bool stop_ = false;
     std::thread thread_;
 };

@@ -18,6 +18,7 @@ JobStatus status_for(const Job& job, JobState state, int64_t at_ms) {
     s.max_attempts = job.max_attempts;
     s.enqueued_at_ms = job.enqueued_at_ms;
     s.updated_at_ms = at_ms;
+    s.depends_on = job.depends_on;
     return s;
 }
 

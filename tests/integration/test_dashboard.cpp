@@ -265,3 +265,22 @@ TEST_CASE("dashboard: naq dashboard refuses a short token and an open non-loopba
     CHECK(out.find("needs a token") != std::string::npos);
     CHECK(test::run_command(test::naq_cmd(c, "dashboard --token-file /nonexistent/token 2>/dev/null")) == 2);
 }
+
+TEST_CASE("dashboard: a job page names the jobs it depends on and the jobs that depend on it", "[dashboard]") {
+    Config c = test::test_config();
+    RunningDashboard d(c);
+    Queue q("dash_deps", c);  // no worker: both stay queued / waiting
+    const std::string first = q.enqueue("echo");
+    std::string second;
+    // The dashboard learns dependents from enqueued events it sees: enqueue once it follows.
+    REQUIRE(test::eventually([&] {
+        second = q.enqueue("echo", Json::object(), {.depends_on = {first}});
+        return test::eventually(
+            [&] { return Json::parse(d.http.Get("/api/jobs/" + first)->body)["dependents"].size() > 0; }, 300ms);
+    }));
+    auto of_first = Json::parse(d.http.Get("/api/jobs/" + first)->body);
+    CHECK(of_first["dependents"].back() == second);
+    auto of_second = Json::parse(d.http.Get("/api/jobs/" + second)->body);
+    CHECK(of_second["record"]["depends_on"] == Json::array({first}));
+    CHECK(of_second["dependents"].empty());
+}

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include "naq/codec.hpp"
+#include "naq/errors.hpp"
+#include "naq/event.hpp"
 #include "support/sample_records.hpp"
 
 using namespace naq;
@@ -43,6 +45,21 @@ TEST_CASE("codec writer: status records match nlohmann's output", "[codec]") {
     CHECK(same_record(codec::encode(minimal), codec::to_json(minimal)));
     JobStatus retrying = test::retrying_status();
     CHECK(same_record(codec::encode(retrying), codec::to_json(retrying)));
+}
+
+TEST_CASE("codec: a job record names the jobs it depends on, and its enqueued event does too", "[codec]") {
+    JobStatus waiting{.id = "j2", .queue = "q", .task = "t", .state = JobState::waiting};
+    waiting.depends_on = {"j0", "j1"};
+    CHECK(same_record(codec::encode(waiting), codec::to_json(waiting)));
+    CHECK(codec::decode_status(codec::encode(waiting)).depends_on == waiting.depends_on);
+    CHECK_FALSE(Json::parse(codec::encode(JobStatus{.id = "j3", .queue = "q", .task = "t"})).contains("depends_on"));
+    CHECK_THROWS_AS(codec::decode_status(R"({"id":"j","state":"queued","depends_on":"j0"})"), SerializationError);
+    CHECK_THROWS_AS(codec::decode_status(R"({"id":"j","state":"queued","depends_on":[1]})"), SerializationError);
+
+    Job job{.id = "j2", .queue = "q", .task = "t"};
+    job.depends_on = {"j0"};
+    CHECK(job_event(EventType::enqueued, job).data == Json{{"depends_on", {"j0"}}});
+    CHECK(job_event(EventType::started, job).data.is_null());
 }
 
 TEST_CASE("codec writer: result records match nlohmann's output", "[codec]") {

@@ -486,6 +486,7 @@ function renderJob(d, r) {
   const maxAttempts = (rec && rec.max_attempts) || (env.options && env.options.max_attempts);
   const deps = (rec && (rec.depends_on || (rec.options && rec.options.depends_on))) || (env.options && env.options.depends_on) || [];
   const args = rec && has(rec, 'args') ? rec.args : has(env, 'args') ? env.args : undefined;
+  const dependents = Array.isArray(d.dependents) ? d.dependents : [];
 
   const cancel = canWrite() && CANCELLABLE.has(state) && button('cancel', 'Cancel job', (ev) => act(ev.currentTarget, null,
     () => post(`/api/jobs/${enc(r.arg)}/cancel`, {}),
@@ -516,7 +517,9 @@ function renderJob(d, r) {
     args !== undefined && [el('h2', {}, 'Arguments'), pre(args)],
     dl && dl.args_dropped != null && el('p', { class: 'muted' }, `Arguments dropped from the dead letter (${dl.args_dropped} bytes).`),
     deps.length > 0 && [el('h2', {}, 'Depends on'),
-      el('ul', { class: 'deps' }, deps.map((id) => el('li', {}, jobLink(id))))],
+      el('ul', { id: 'depends-on', class: 'deps' }, deps.map((id) => el('li', {}, jobLink(id))))],
+    dependents.length > 0 && [el('h2', {}, 'Depended on by'),
+      el('ul', { id: 'dependents', class: 'deps' }, dependents.map((id) => el('li', {}, jobLink(id))))],
     other.length > 0 && [el('h2', {}, 'More fields'), kv(other.map((k) => [k, el('code', {}, JSON.stringify(rec[k]))]))],
     dl && renderDeadLetterOfJob(dl),
     el('h2', {}, `Timeline (${events.length} events)`),
