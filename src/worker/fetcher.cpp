@@ -53,6 +53,11 @@ void Fetcher::fetch_loop(const std::string& queue) {
         sub.emplace(js_->pull_subscribe(names::jobs_stream(config_), names::worker_consumer(config_, queue)));
     } catch (const Error& e) {
         log_(spdlog::level::err, "queue {}: cannot bind consumer: {}", queue, e.what());
+        if (js_->connection().closed()) {
+            // Closed for good while starting: the same exit as when it closes later (exit 5).
+            std::lock_guard lock(lost_mutex_);
+            if (connection_lost_.empty()) connection_lost_ = e.what();
+        }
         stopping_ = true;
         on_bound_(std::current_exception());
         return;

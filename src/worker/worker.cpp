@@ -52,6 +52,13 @@ void Worker::Impl::run() {
         throw ConnectionError("the connection to NATS closed for good (" + lost +
                               "); the worker stopped: restart it (or set nats.max_reconnect_attempts to -1)");
     }
+    // A queue that could not be bound stopped the worker: that is a failure, not a clean stop.
+    std::exception_ptr bind_error;
+    {
+        std::lock_guard lock(started_mutex);
+        bind_error = start_error;
+    }
+    if (bind_error) std::rethrow_exception(bind_error);
 }
 
 void Worker::Impl::set_up() {
