@@ -35,6 +35,20 @@ std::vector<Event> job_events(const Config& c, const std::string& id, std::size_
     return events;
 }
 
+// `n` enqueued events of jobs "<prefix>0", "<prefix>1", … on `queue`, stored before it returns.
+void publish_enqueued(const Config& c, const std::string& queue, const std::string& prefix, int n) {
+    EventPublisher events(c);
+    REQUIRE(events.enabled());
+    Job job;
+    job.queue = queue;
+    job.task = "echo";
+    for (int i = 0; i < n; ++i) {
+        job.id = prefix + std::to_string(i);
+        events.publish(job_event(EventType::enqueued, job));
+    }
+    REQUIRE(events.flush(5s));
+}
+
 }  // namespace
 
 TEST_CASE("events: a succeeding job's transitions arrive in order", "[events]") {
@@ -176,16 +190,7 @@ TEST_CASE("events: naq events replays with filters, as text and JSON", "[events]
 
 TEST_CASE("events: a lost event shows as a gap in its publisher's numbering, in naq events", "[events][cli]") {
     Config c = test::test_config();
-    EventPublisher events(c);
-    REQUIRE(events.enabled());
-    Job job;
-    job.queue = "ev_gaps";
-    job.task = "echo";
-    for (int i = 0; i < 5; ++i) {
-        job.id = "gap-" + std::to_string(i);
-        events.publish(job_event(EventType::enqueued, job));
-    }
-    REQUIRE(events.flush(5s));
+    publish_enqueued(c, "ev_gaps", "gap-", 5);
     auto stored = read_events(c);
     REQUIRE(stored.size() == 5);
     CHECK(count_event_gaps(stored).missing == 0);
@@ -209,15 +214,7 @@ TEST_CASE("events: a lost event shows as a gap in its publisher's numbering, in 
 
 TEST_CASE("events: a bounded read stops at max_messages or past until_ms, and says it was cut short", "[events]") {
     Config c = test::test_config();
-    EventPublisher events(c);
-    Job job;
-    job.queue = "ev_bounded";
-    job.task = "echo";
-    for (int i = 0; i < 10; ++i) {
-        job.id = "bounded-" + std::to_string(i);
-        events.publish(job_event(EventType::enqueued, job));
-    }
-    REQUIRE(events.flush(5s));
+    publish_enqueued(c, "ev_bounded", "bounded-", 10);
     bool truncated = false;
     auto first = read_events(c, {.max_messages = 4}, &truncated);
     CHECK(first.size() == 4);
