@@ -51,8 +51,9 @@ public:
     /// event cnats refuses is dropped, counted in dropped() and logged (at most once a minute).
     void publish(Event event) const noexcept;
     /// Sends what is buffered, then `events` grouped into as few messages as order allows,
-    /// from the calling thread (the producer's enqueue_many: before its jobs). Never throws.
-    void publish_now(const std::vector<Event>& events) const noexcept;
+    /// from the calling thread (the producer's enqueue_many: before its jobs). Each is stamped
+    /// as publish() does (taken by value: stamped in place, not copied). Never throws.
+    void publish_now(std::vector<Event> events) const noexcept;
     /// Sends what is buffered now from the calling thread (before handing a job to another
     /// worker, so that its events stay in order). Never throws.
     void send_now() const noexcept;

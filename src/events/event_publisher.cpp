@@ -173,13 +173,13 @@ void EventPublisher::publish(Event event) const noexcept {
     }
 }
 
-void EventPublisher::publish_now(const std::vector<Event>& events) const noexcept {
+void EventPublisher::publish_now(std::vector<Event> events) const noexcept {
     if (!js_ || events.empty()) return;
     try {
         send_now();  // what is buffered goes first
         std::vector<detail::Item> items;
         items.reserve(events.size());
-        for (Event e : events) {
+        for (Event& e : events) {
             stamp(e);
             items.push_back(detail::make_item(e));
         }

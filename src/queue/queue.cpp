@@ -145,7 +145,7 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
         if (events.enabled()) {
             enqueued.clear();
             for (const auto& b : built) enqueued.push_back(job_event(EventType::enqueued, b.job));
-            events.publish_now(enqueued);
+            events.publish_now(std::move(enqueued));
         }
         for (auto& [i, job, in_batch, envelope] : built) {
             try {

@@ -42,6 +42,11 @@ std::string Fetcher::connection_lost() const {
     return connection_lost_;
 }
 
+void Fetcher::note_connection_lost(const std::string& why) {
+    std::lock_guard lock(lost_mutex_);
+    if (connection_lost_.empty()) connection_lost_ = why;  // the first cause is the one to report
+}
+
 void Fetcher::join() {
     for (auto& t : threads_) t.join();
     threads_.clear();
@@ -53,11 +58,8 @@ void Fetcher::fetch_loop(const std::string& queue) {
         sub.emplace(js_->pull_subscribe(names::jobs_stream(config_), names::worker_consumer(config_, queue)));
     } catch (const Error& e) {
         log_(spdlog::level::err, "queue {}: cannot bind consumer: {}", queue, e.what());
-        if (js_->connection().closed()) {
-            // Closed for good while starting: the same exit as when it closes later (exit 5).
-            std::lock_guard lock(lost_mutex_);
-            if (connection_lost_.empty()) connection_lost_ = e.what();
-        }
+        // Closed for good while starting: the same exit as when it closes later (exit 5).
+        if (js_->connection().closed()) note_connection_lost(e.what());
         stopping_ = true;
         on_bound_(std::current_exception());
         return;
@@ -91,10 +93,7 @@ void Fetcher::fetch_loop(const std::string& queue) {
                 // process exits non-zero and its supervisor starts a fresh one.
                 log_(spdlog::level::err, "queue {}: the connection to NATS is closed for good ({}); stopping", queue,
                      e.what());
-                {
-                    std::lock_guard lock(lost_mutex_);
-                    if (connection_lost_.empty()) connection_lost_ = e.what();
-                }
+                note_connection_lost(e.what());
                 stopping_ = true;
                 wake();
             } else {

@@ -75,6 +75,7 @@ private:
     };
 
     void fetch_loop(const std::string& queue);
+    void note_connection_lost(const std::string& why);
     // The next three need slot_mutex_ held.
     int prefetch_depth() const;
     int fetch_room() const;
