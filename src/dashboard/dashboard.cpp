@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -270,11 +271,12 @@ void Dashboard::Impl::routes() {
             auto number = [&](const char* name, uint64_t fallback) -> uint64_t {
                 const std::string text = req.get_param_value(name);
                 if (text.empty()) return fallback;
-                try {
-                    std::size_t used = 0;
-                    const uint64_t n = std::stoull(text, &used);
-                    if (used == text.size()) return n;
-                } catch (const std::exception&) {}
+                // Digits only: stoull would take "-1" and wrap it to the largest number.
+                if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+                    try {
+                        return std::stoull(text);
+                    } catch (const std::out_of_range&) {}
+                }
                 throw InvalidArgument(std::string(name) + ": '" + text + "' is not a number");
             };
             return api.dead_letters(filter, number("after", 0), number("limit", 50));

@@ -183,6 +183,9 @@ TEST_CASE("dashboard: the overview, queue, job and dead-letter answers agree wit
     CHECK(dead["items"][0]["id"] == bad);
     CHECK(dead["total"] == 1);
     CHECK(d.http.Get("/api/dead?after=soon")->status == 400);
+    CHECK(d.http.Get("/api/dead?after=-1")->status == 400);  // not wrapped to the largest number
+    CHECK(d.http.Get("/api/dead?limit=%2B5")->status == 400);
+    CHECK(d.http.Get("/api/dead?limit=99999999999999999999999")->status == 400);
 }
 
 TEST_CASE("dashboard: dead letters come in pages, filtered, and a bulk requeue takes only the matching ones",
