@@ -31,6 +31,9 @@ enum class EventType {
     // worker
     worker_started,
     worker_stopped,
+    // queue control (Queue::pause / resume): queue set, no job id
+    queue_paused,
+    queue_resumed,
 };
 
 /// "enqueued", "retry_scheduled", ...

@@ -60,6 +60,9 @@ std::string scheduled_jobs_bucket(const Config& config);
 std::string scheduler_lock_bucket(const Config& config);
 /// Cancel requests (key = job id), watched by every worker.
 std::string cancellations_bucket(const Config& config);
+/// Queue control records (key = queue name: pause / resume), watched by every worker:
+/// "<prefix>_queues".
+std::string queues_bucket(const Config& config);
 
 /// True when `name` can be a queue or task name: 1-64 of [A-Za-z0-9_-].
 bool valid_token(std::string_view name);

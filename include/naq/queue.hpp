@@ -2,11 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "naq/config.hpp"
 #include "naq/job.hpp"
+#include "naq/queue_control.hpp"
 #include "naq/schedule.hpp"
 
 namespace naq {
@@ -91,6 +93,17 @@ public:
     /// Removes every waiting job of this queue; returns how many.
     uint64_t purge();
 
+    // ---- queue control (src/queue/queue_control.cpp; docs/queue-control.md)
+
+    /// Stops every worker of this queue from fetching it, within a second and across restarts;
+    /// jobs already running finish, enqueueing still works. Publishes queue_paused. False when
+    /// the queue was already paused (nothing changed).
+    bool pause(const std::string& reason = "");
+    /// Lets the workers fetch the queue again; publishes queue_resumed. False when not paused.
+    bool resume();
+    /// The queue's control record (not paused when it has none).
+    QueueControl control() const;
+
     /// Pending / in-flight counts of this queue (two JetStream API requests).
     QueueCounts counts() const;
 
@@ -121,6 +134,10 @@ struct CancelResult {
 /// tasks are killed (SIGTERM, then SIGKILL). Finished jobs are left alone.
 /// Throws NotFound when no status record exists for the id.
 CancelResult cancel_job(const std::string& job_id, const Config& config = default_config());
+
+/// The control record of every queue that has one (paused or not), by queue name: one KV
+/// watch of the queues bucket. A record that cannot be read is logged and skipped.
+std::map<std::string, QueueControl> queue_controls(const Config& config = default_config());
 
 /// Counts for every queue that has jobs or a worker consumer, sorted by name.
 std::vector<QueueCounts> list_queues(const Config& config = default_config());

@@ -20,11 +20,12 @@ struct QueueStats {
     /// samples of its own counters), and they are summed here. Workers that stopped do not count.
     uint64_t finished_recently = 0;
     double per_second = 0;
+    QueueControl control;  ///< paused or not, why, since when (Queue::pause)
 };
 
-/// Every queue that has jobs, a worker consumer, dead letters or a live worker, sorted by name.
-/// Costs the requests of list_queues() plus one for the dead letters and one watch of the
-/// workers bucket.
+/// Every queue that has jobs, a worker consumer, dead letters, a live worker or a control
+/// record, sorted by name. Costs the requests of list_queues() plus one for the dead letters
+/// and one watch each of the workers and queues buckets.
 std::vector<QueueStats> queue_stats(const Config& config = default_config());
 
 }  // namespace naq

@@ -29,6 +29,7 @@ struct WorkerStatus {
     std::string host;
     int64_t pid = 0;
     std::vector<std::string> queues;
+    std::vector<std::string> paused;  ///< of `queues`, those paused (Queue::pause) as this worker saw last
     int concurrency = 0;
     std::vector<std::string> in_flight;  ///< ids of the jobs running now
     uint64_t succeeded = 0;

@@ -1,4 +1,4 @@
-// naq queues | purge
+// naq queues | purge | queue pause | queue resume
 #include <unistd.h>
 
 #include <iostream>
@@ -58,6 +58,46 @@ void add_queue_commands(CLI::App& app, Globals& g, int& exit_code) {
             } else {
                 std::cout << "purged " << removed << " job(s) from " << pa->queue << "\n";
             }
+            return kOk;
+        });
+    });
+
+    auto* control = app.add_subcommand("queue", "Control a queue: pause or resume its workers");
+    control->require_subcommand(1);
+    struct ControlArgs {
+        std::string queue;
+        std::string reason;
+    };
+    auto ca = std::make_shared<ControlArgs>();
+    // Both print what changed; doing what is already done is not an error (exit 0, "changed": false).
+    auto report = [&g](const std::string& queue, bool paused, bool changed) {
+        if (g.json) {
+            std::cout << Json{{"queue", queue}, {"paused", paused}, {"changed", changed}}.dump() << "\n";
+        } else if (changed) {
+            std::cout << "queue " << queue
+                      << (paused ? " paused: its workers stop fetching it\n"
+                                 : " resumed: its workers fetch it again\n");
+        } else {
+            std::cout << "queue " << queue << (paused ? " was already paused\n" : " was not paused\n");
+        }
+    };
+    auto* pause = control->add_subcommand(
+        "pause", "Stop every worker of a queue from fetching it: running jobs finish, enqueueing still works");
+    pause->add_option("queue", ca->queue, "queue name")->required();
+    pause->add_option("-r,--reason", ca->reason, "why, shown by naq queues and the dashboard");
+    pause->callback([&g, &exit_code, ca, report] {
+        exit_code = run_guarded([&] {
+            Queue queue(ca->queue, g.load_config());
+            report(ca->queue, true, queue.pause(ca->reason));
+            return kOk;
+        });
+    });
+    auto* resume = control->add_subcommand("resume", "Let the workers of a paused queue fetch it again");
+    resume->add_option("queue", ca->queue, "queue name")->required();
+    resume->callback([&g, &exit_code, ca, report] {
+        exit_code = run_guarded([&] {
+            Queue queue(ca->queue, g.load_config());
+            report(ca->queue, false, queue.resume());
             return kOk;
         });
     });

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
@@ -47,10 +48,12 @@ void print_queue_stats(const std::vector<QueueStats>& stats) {
         const auto& q = s.counts;
         char rate[32];
         std::snprintf(rate, sizeof(rate), "%.1f", s.per_second);
-        rows.push_back({q.queue, std::to_string(q.pending), std::to_string(q.in_flight), std::to_string(q.redelivered),
-                        std::to_string(s.dead), std::to_string(s.workers), rate, q.has_consumer ? "yes" : "no"});
+        rows.push_back({q.queue, s.control.paused ? "paused" : "active", std::to_string(q.pending),
+                        std::to_string(q.in_flight), std::to_string(q.redelivered), std::to_string(s.dead),
+                        std::to_string(s.workers), rate, q.has_consumer ? "yes" : "no"});
     }
-    print_table({"QUEUE", "PENDING", "IN_FLIGHT", "REDELIVERED", "DEAD", "WORKERS", "JOBS/S", "CONSUMER"}, rows);
+    print_table({"QUEUE", "STATE", "PENDING", "IN_FLIGHT", "REDELIVERED", "DEAD", "WORKERS", "JOBS/S", "CONSUMER"},
+                rows);
 }
 
 void print_workers(const std::vector<WorkerStatus>& workers) {
@@ -58,7 +61,10 @@ void print_workers(const std::vector<WorkerStatus>& workers) {
     const int64_t now = now_ms();
     for (const auto& w : workers) {
         std::string queues;
-        for (const auto& q : w.queues) queues += (queues.empty() ? "" : ",") + q;
+        for (const auto& q : w.queues) {
+            bool paused = std::find(w.paused.begin(), w.paused.end(), q) != w.paused.end();
+            queues += (queues.empty() ? "" : ",") + q + (paused ? "(paused)" : "");
+        }
         rows.push_back(
             {w.id, to_string(w.state), queues, std::to_string(w.in_flight.size()) + "/" + std::to_string(w.concurrency),
              std::to_string(w.succeeded), std::to_string(w.failed), std::to_string(w.retried), std::to_string(w.dead),

@@ -152,6 +152,10 @@ BucketSpec spec_for(Bucket bucket, const Config& c) {
             spec.ttl = c.results.ttl;  // a request outliving its job's record would be moot
             spec.description = "naq cancel requests";
             break;
+        case Bucket::queues:
+            spec.name = names::queues_bucket(c);
+            spec.description = "naq queue control (pause / resume)";
+            break;
         case Bucket::scheduler_lock:
             spec.name = names::scheduler_lock_bucket(c);
             spec.ttl = c.scheduler.lock_ttl;

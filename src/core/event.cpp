@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::string_view kWhat = "event";
 
-constexpr detail::EnumNames<EventType, 12> kTypes{"event type",
+constexpr detail::EnumNames<EventType, 14> kTypes{"event type",
                                                   {{
                                                       {EventType::enqueued, "enqueued"},
                                                       {EventType::started, "started"},
@@ -30,6 +30,8 @@ constexpr detail::EnumNames<EventType, 12> kTypes{"event type",
                                                       {EventType::schedule_resumed, "schedule_resumed"},
                                                       {EventType::worker_started, "worker_started"},
                                                       {EventType::worker_stopped, "worker_stopped"},
+                                                      {EventType::queue_paused, "queue_paused"},
+                                                      {EventType::queue_resumed, "queue_resumed"},
                                                   }}};
 
 bool is_worker_event(EventType t) { return t == EventType::worker_started || t == EventType::worker_stopped; }

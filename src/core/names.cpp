@@ -55,6 +55,7 @@ std::string workers_bucket(const Config& c) { return join(c, "_", "workers"); }
 std::string scheduled_jobs_bucket(const Config& c) { return join(c, "_", "scheduled_jobs"); }
 std::string scheduler_lock_bucket(const Config& c) { return join(c, "_", "scheduler_lock"); }
 std::string cancellations_bucket(const Config& c) { return join(c, "_", "cancellations"); }
+std::string queues_bucket(const Config& c) { return join(c, "_", "queues"); }
 
 namespace {
 

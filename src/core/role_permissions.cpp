@@ -75,6 +75,7 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
     const std::string schedules = names::scheduled_jobs_bucket(c);
     const std::string lease = names::scheduler_lock_bucket(c);
     const std::string cancels = names::cancellations_bucket(c);
+    const std::string queue_controls = names::queues_bucket(c);
     p.publish = {"$JS.API.INFO", "$JS.API.STREAM.NAMES"};
     p.subscribe = {"_INBOX.>"};
     switch (role) {
@@ -88,7 +89,10 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
             watch_stream(p, kv_stream(status));  // enqueue --wait, result --wait
             break;
         case Role::worker:
-            streams(p, {jobs, failed, events, kv_stream(status), kv_stream(workers), kv_stream(cancels)}, true);
+            streams(p,
+                    {jobs, failed, events, kv_stream(status), kv_stream(workers), kv_stream(cancels),
+                     kv_stream(queue_controls)},
+                    true);
             per_queue(p.publish, c, queues, [](const Config& cc, std::string_view q) {
                 return api("CONSUMER.DURABLE.CREATE", names::jobs_stream(cc)) + "." + names::worker_consumer(cc, q);
             });
@@ -106,6 +110,7 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
             read_bucket(p, status);  // dependencies
             watch_stream(p, kv_stream(status));
             watch_stream(p, kv_stream(cancels));
+            watch_stream(p, kv_stream(queue_controls));  // pause / resume
             break;
         case Role::scheduler:
             streams(p, {jobs, failed, events, kv_stream(status)}, false);
@@ -121,7 +126,10 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
             watch_stream(p, kv_stream(schedules));
             break;
         case Role::operator_:
-            streams(p, {jobs, failed, events, kv_stream(status), kv_stream(workers), kv_stream(schedules)}, false);
+            streams(p,
+                    {jobs, failed, events, kv_stream(status), kv_stream(workers), kv_stream(schedules),
+                     kv_stream(queue_controls)},
+                    false);
             p.publish.push_back(api("CONSUMER.NAMES", jobs));
             p.publish.push_back(api("CONSUMER.LIST", jobs));
             p.publish.push_back(api("CONSUMER.INFO", jobs) + ".>");
@@ -132,6 +140,7 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
             watch_stream(p, kv_stream(status));
             watch_stream(p, kv_stream(workers));
             watch_stream(p, kv_stream(schedules));
+            watch_stream(p, kv_stream(queue_controls));  // naq queues: paused or not
             watch_stream(p, events);
             watch_stream(p, failed);
             break;

@@ -35,6 +35,7 @@ Json to_json(const WorkerStatus& s) {
                 {"host", s.host},
                 {"pid", s.pid},
                 {"queues", s.queues},
+                {"paused", s.paused},
                 {"concurrency", s.concurrency},
                 {"in_flight", s.in_flight},
                 {"succeeded", s.succeeded},
@@ -59,6 +60,7 @@ WorkerStatus decode_worker_status(std::string_view text) {
     s.host = json_fields::opt_string(j, "host", kWhat);
     s.pid = json_fields::opt_int(j, "pid", kWhat);
     s.queues = json_fields::value_or<std::vector<std::string>>(j, "queues", kWhat, {});
+    s.paused = json_fields::value_or<std::vector<std::string>>(j, "paused", kWhat, {});
     s.concurrency = static_cast<int>(json_fields::opt_int(j, "concurrency", kWhat));
     s.in_flight = json_fields::value_or<std::vector<std::string>>(j, "in_flight", kWhat, {});
     s.succeeded = json_fields::value_or<uint64_t>(j, "succeeded", kWhat, 0);

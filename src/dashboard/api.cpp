@@ -74,6 +74,18 @@ Json Api::purge_queue(const std::string& name) const {
     return {{"queue", name}, {"purged", Queue(name, config_).purge()}};
 }
 
+Json Api::pause_queue(const std::string& name, const Json& body) const {
+    names::check_token(name, "queue name");
+    std::string reason = body.is_object() ? body_string(body, "reason") : std::string();
+    bool changed = Queue(name, config_).pause(reason);
+    return {{"queue", name}, {"paused", true}, {"changed", changed}};
+}
+
+Json Api::resume_queue(const std::string& name) const {
+    names::check_token(name, "queue name");
+    return {{"queue", name}, {"paused", false}, {"changed", Queue(name, config_).resume()}};
+}
+
 Json Api::job(const std::string& id) const {
     names::check_job_id(id);
     Json out{

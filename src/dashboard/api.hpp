@@ -21,6 +21,9 @@ public:
     Json overview() const;
     Json queue(const std::string& name) const;  ///< NotFound for an unknown queue
     Json purge_queue(const std::string& name) const;
+    /// Pauses (`body`: {"reason": "..."} or {}) or resumes a queue.
+    Json pause_queue(const std::string& name, const Json& body) const;
+    Json resume_queue(const std::string& name) const;
     Json job(const std::string& id) const;  ///< NotFound when nothing is known of it
     Json cancel_job(const std::string& id) const;
     Json dead_letters(const DeadLetterFilter& filter, uint64_t after, std::size_t limit) const;

@@ -257,6 +257,12 @@ void Dashboard::Impl::routes() {
     server.Post("/api/queues/(.+)/purge", [this](const Request& req, Response& res) {
         answer(res, [&] { return api.purge_queue(req.matches[1]); });
     });
+    server.Post("/api/queues/(.+)/pause", [this](const Request& req, Response& res) {
+        answer(res, [&] { return api.pause_queue(req.matches[1], body_of(req)); });
+    });
+    server.Post("/api/queues/(.+)/resume", [this](const Request& req, Response& res) {
+        answer(res, [&] { return api.resume_queue(req.matches[1]); });
+    });
     server.Get("/api/queues/(.+)",
                [this](const Request& req, Response& res) { answer(res, [&] { return api.queue(req.matches[1]); }); });
     server.Post("/api/jobs/(.+)/cancel", [this](const Request& req, Response& res) {

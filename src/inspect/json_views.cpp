@@ -14,7 +14,10 @@ Json queue_stats_json(const QueueStats& s) {
             {"dead", s.dead},
             {"workers", s.workers},
             {"finished_last_minute", s.finished_recently},
-            {"per_second", s.per_second}};
+            {"per_second", s.per_second},
+            {"paused", s.control.paused},
+            {"paused_reason", s.control.reason},
+            {"paused_at", s.control.paused ? s.control.changed_at_ms : 0}};
 }
 
 Json queue_stats_json(const std::vector<QueueStats>& stats) {

@@ -14,6 +14,7 @@ std::vector<QueueStats> queue_stats(const Config& config) {
     auto slot = [&by_queue](const std::string& queue) -> QueueStats& {
         auto& s = by_queue[queue];
         s.counts.queue = queue;
+        s.control.queue = queue;
         return s;
     };
     for (auto& c : list_queues(config)) {  // also ensures the jobs and dead-letter streams
@@ -35,6 +36,7 @@ std::vector<QueueStats> queue_stats(const Config& config) {
             s.per_second += static_cast<double>(n) * 1000.0 / static_cast<double>(w.recent_window_ms);
         }
     }
+    for (auto& [queue, control] : queue_controls(config)) slot(queue).control = std::move(control);
     std::vector<QueueStats> out;
     for (auto& [queue, s] : by_queue) out.push_back(std::move(s));
     return out;

@@ -67,6 +67,13 @@ void Fetcher::fetch_loop(const std::string& queue) {
     on_bound_(nullptr);
     const std::string* queue_name = &*std::find(options_.queues.begin(), options_.queues.end(), queue);
     while (!stopping_.load()) {
+        {
+            std::unique_lock lock(slot_mutex_);
+            if (paused_.count(queue) != 0) {
+                slot_cv_.wait(lock, [&] { return stopping_.load() || paused_.count(queue) == 0; });
+                continue;
+            }
+        }
         if (auto paused = paused_for(); paused > Millis(0)) {
             std::unique_lock lock(slot_mutex_);
             slot_cv_.wait_for(lock, paused, [this] { return stopping_.load(); });
@@ -105,9 +112,10 @@ void Fetcher::fetch_loop(const std::string& queue) {
         {
             std::lock_guard lock(slot_mutex_);
             fetching_ -= want;
-            for (auto& m : msgs) ready_.push_back({queue_name, std::move(m)});
-            start = std::min(idle_runners_, static_cast<int>(ready_.size()));
-            idle_runners_ -= start;
+            // Paused while this fetch waited: what it brought waits for the resume.
+            auto& into = paused_.count(queue) != 0 ? held_ : ready_;
+            for (auto& m : msgs) into.push_back({queue_name, std::move(m)});
+            start = take_idle_runners();
         }
         for (int i = 0; i < start; ++i) asio::post(*pool_, [this] { run_ready(); });
         if (options_.queues.size() > 1) slot_cv_.notify_all();  // the other queues' fetchers look again
@@ -115,6 +123,46 @@ void Fetcher::fetch_loop(const std::string& queue) {
     hand_back_ready();
     std::lock_guard lock(subs_mutex_);
     retired_subs_.push_back(std::move(*sub));
+}
+
+int Fetcher::take_idle_runners() {
+    int start = std::min(idle_runners_, static_cast<int>(ready_.size()));
+    idle_runners_ -= start;
+    return start;
+}
+
+std::optional<std::size_t> Fetcher::set_paused(const std::string& queue, bool paused) {
+    std::size_t moved = 0;
+    int start = 0;
+    {
+        std::lock_guard lock(slot_mutex_);
+        if (paused == (paused_.count(queue) != 0)) return std::nullopt;
+        auto& from = paused ? ready_ : held_;
+        auto& to = paused ? held_ : ready_;
+        for (auto it = from.begin(); it != from.end();) {
+            if (*it->queue == queue) {
+                to.push_back(std::move(*it));
+                it = from.erase(it);
+                ++moved;
+            } else {
+                ++it;
+            }
+        }
+        if (paused) {
+            paused_.insert(queue);
+        } else {
+            paused_.erase(queue);
+            if (pool_ != nullptr) start = take_idle_runners();
+        }
+    }
+    for (int i = 0; i < start; ++i) asio::post(*pool_, [this] { run_ready(); });
+    slot_cv_.notify_all();  // the queue's fetch loop waits for the resume
+    return moved;
+}
+
+std::vector<std::string> Fetcher::paused_queues() const {
+    std::lock_guard lock(slot_mutex_);
+    return {paused_.begin(), paused_.end()};
 }
 
 void Fetcher::pause_fetching(Millis pause) {
@@ -206,6 +254,8 @@ void Fetcher::hand_back_ready() {
     {
         std::lock_guard lock(slot_mutex_);
         unstarted.swap(ready_);
+        for (auto& p : held_) unstarted.push_back(std::move(p));
+        held_.clear();
     }
     for (auto& p : unstarted) {
         try {
@@ -228,11 +278,13 @@ int Fetcher::running() const {
 
 void Fetcher::extend_leases() {
     std::lock_guard guard(slot_mutex_);
-    for (auto& p : ready_) {
-        try {
-            p.msg.in_progress();
-        } catch (const Error& e) {
-            log_(spdlog::level::warn, "queue {}: lease extension failed: {}", *p.queue, e.what());
+    for (auto* waiting : {&ready_, &held_}) {
+        for (auto& p : *waiting) {
+            try {
+                p.msg.in_progress();
+            } catch (const Error& e) {
+                log_(spdlog::level::warn, "queue {}: lease extension failed: {}", *p.queue, e.what());
+            }
         }
     }
 }

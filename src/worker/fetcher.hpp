@@ -10,6 +10,8 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,6 +45,15 @@ public:
     /// Fetches nothing for `pause` (from now, or longer if already paused): the server is not
     /// storing this worker's records, and every job run meanwhile would only run again.
     void pause_fetching(Millis pause);
+
+    /// Stops or restarts fetching `queue` (Queue::pause / resume, seen by the PauseWatch).
+    /// Pausing holds back the queue's prefetched jobs that have not started, and whatever a
+    /// fetch under way still brings, with their leases kept, until it resumes (or the worker
+    /// stops: then they are handed back). Returns how many jobs were held back / released;
+    /// nullopt when the queue already was in that state.
+    std::optional<std::size_t> set_paused(const std::string& queue, bool paused);
+    /// The queues paused now, sorted.
+    std::vector<std::string> paused_queues() const;
 
     /// Waits up to `timeout` for every handler slot to be free; true when they are.
     bool wait_idle(Millis timeout);
@@ -82,6 +93,7 @@ private:
     int fetch_threshold() const;
     Millis paused_for() const;  ///< what is left of a pause_fetching() (no lock needed)
     void run_ready();           ///< a pool task: runs ready jobs until none is left
+    int take_idle_runners();    ///< (slot_mutex_ held) how many run_ready() tasks to post for ready_
     void hand_back_ready();     ///< naks the prefetched jobs that did not start
 
     const Config& config_;
@@ -100,6 +112,8 @@ private:
     std::condition_variable slot_cv_;
     int free_slots_ = 0;
     std::deque<Prefetched> ready_;  // prefetched jobs waiting for a handler
+    std::set<std::string> paused_;  // queues not to fetch (set_paused)
+    std::deque<Prefetched> held_;   // fetched jobs of paused queues, waiting for the resume
     int idle_runners_ = 0;          // pool tasks free to run them
     int fetching_ = 0;              // asked for by fetches under way
     // Moving average of handler time, which sets the prefetch depth. It starts high (no

@@ -197,6 +197,8 @@ void WorkerTelemetry::fetched(const std::string& queue, std::size_t count, std::
 
 void WorkerTelemetry::send_now() { events_.send_now(); }
 
+void WorkerTelemetry::status_changed() { heartbeat_->poke(); }
+
 void WorkerTelemetry::job_count(int delta) {
     int before = running_jobs_.fetch_add(delta, std::memory_order_relaxed);
     if ((before == 0 && delta > 0) || (before + delta == 0 && delta < 0)) heartbeat_->poke();
@@ -249,6 +251,7 @@ WorkerStatus WorkerTelemetry::snapshot() {
     s.version = std::string(kVersion);
     s.started_at_ms = started_at_ms_;
     s.in_flight = sources_.running_job_ids();
+    s.paused = sources_.paused_queues();
     {
         // Throughput: jobs finished since the oldest heartbeat sample of the last minute.
         Sample now{now_ms(), {}};

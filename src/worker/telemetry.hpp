@@ -44,6 +44,7 @@ struct WorkerTelemetrySources {
     const WorkerCounters& counters;
     const std::atomic<bool>& stopping;
     std::function<std::vector<std::string>()> running_job_ids;  ///< jobs in flight, not handed back
+    std::function<std::vector<std::string>()> paused_queues;    ///< of `queues`, the paused ones
 };
 
 /// One attempt of one job, from handler start to its outcome. The job counts as in flight while
@@ -104,6 +105,8 @@ public:
     void send_now();
 
     JobMetrics& job_metrics(const std::string& queue, const std::string& task);
+    /// Something the status record shows changed (a queue paused): rewrite it now.
+    void status_changed();
     /// A job starts (+1) or ends (-1); refreshes the status record when idle / busy flips.
     void job_count(int delta);
 

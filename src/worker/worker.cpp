@@ -29,7 +29,10 @@ Worker::Impl::Impl(const Config& cfg, const TaskRegistry& t, WorkerOptions opts)
       fetcher(config, options, stopping, log,
               [this](const std::string& queue, Message& msg) { runner->process(queue, msg); }),
       leases(config, log),
-      cancels(config, log, [this](const std::string& job_id) { leases.cancel(job_id); }) {}
+      cancels(config, log, [this](const std::string& job_id) { leases.cancel(job_id); }),
+      pauses(config, log, options.queues, [this](const std::string& queue, bool paused, const std::string& reason) {
+          on_pause(queue, paused, reason);
+      }) {}
 
 void Worker::Impl::run() {
     try {
@@ -67,7 +70,8 @@ void Worker::Impl::set_up() {
     // Observability: heartbeats from here on.
     telemetry = std::make_unique<WorkerTelemetry>(
         config, WorkerTelemetrySources{log.id(), options.queues, options.concurrency, counters, stopping,
-                                       [this] { return leases.running_job_ids(); }});
+                                       [this] { return leases.running_job_ids(); },
+                                       [this] { return fetcher.paused_queues(); }});
     if (config.worker.store_results) {
         // As many succeeded records awaiting confirmation as the consumer lets jobs be unacknowledged.
         records.emplace(config, config.worker.max_ack_pending);
@@ -94,6 +98,7 @@ void Worker::Impl::set_up() {
     runner.emplace(tasks, log, JobRunnerSettings{job_records() != nullptr, config.worker.max_deliveries}, leases,
                    cancels, *parking, *recorder, *telemetry);
     cancels.start();
+    pauses.start();  // before the fetch loops start: a paused queue is never fetched
 }
 
 // Runs once fetching has stopped (stop(), or a consumer that could not be bound).
@@ -114,6 +119,7 @@ void Worker::Impl::shut_down() {
     if (recorder) recorder->drain(online ? config.nats.request_timeout : Millis(0));
     leases.stop();
     cancels.stop();
+    pauses.stop();
     if (fetcher.running() == 0) {
         pool->join();
     } else {
@@ -151,6 +157,18 @@ void Worker::Impl::on_bound(std::exception_ptr error) {
         started = true;
     }
     started_cv.notify_all();
+}
+
+void Worker::Impl::on_pause(const std::string& queue, bool paused, const std::string& reason) {
+    std::optional<std::size_t> moved = fetcher.set_paused(queue, paused);
+    if (!moved) return;  // no change
+    if (paused) {
+        log(spdlog::level::info, "queue {} paused{}{}: fetching stops; running jobs finish, {} fetched job(s) wait",
+            queue, reason.empty() ? "" : ": ", reason, *moved);
+    } else {
+        log(spdlog::level::info, "queue {} resumed: fetching again; {} held job(s) start", queue, *moved);
+    }
+    if (telemetry) telemetry->status_changed();  // `naq workers` shows it now, not at the next heartbeat
 }
 
 void Worker::Impl::resume_parked(Message& msg, const Job& job, Dependencies state, const std::string& failure) {

@@ -5,6 +5,7 @@
 //   LeaseKeeper        running jobs: in-progress acks, "running" statuses, hand-back at shutdown
 //   DependencyParking  jobs waiting for their dependencies
 //   CancelWatch        cancel requests
+//   PauseWatch         paused queues (Queue::pause / resume)
 //   JobRunner          one job: handler, outcome decision (outcome.hpp)
 //   OutcomeRecorder    dead letters, status and result records, ack / nak
 //   WorkerTelemetry    events, metrics, status heartbeat
@@ -27,6 +28,7 @@
 #include "naq/jetstream.hpp"
 #include "naq/worker.hpp"
 #include "outcome_recorder.hpp"
+#include "pause_watch.hpp"
 #include "results/job_records.hpp"
 #include "telemetry.hpp"
 #include "worker_log.hpp"
@@ -39,6 +41,8 @@ struct Worker::Impl {
     void run();
     /// A fetch loop bound its consumer (null) or failed to: wait_started() returns.
     void on_bound(std::exception_ptr error);
+    /// One of the queues was paused or resumed (the PauseWatch saw it).
+    void on_pause(const std::string& queue, bool paused, const std::string& reason);
     /// A parked job's dependencies are settled: run it in a handler slot, or fail it.
     void resume_parked(Message& msg, const Job& job, Dependencies state, const std::string& failure);
 
@@ -58,6 +62,7 @@ struct Worker::Impl {
     Fetcher fetcher;
     LeaseKeeper leases;
     CancelWatch cancels;
+    PauseWatch pauses;
 
     // Set up by run(), in this order.
     std::optional<JetStream> js;

@@ -287,3 +287,34 @@ TEST_CASE("dashboard: a job page names the jobs it depends on and the jobs that 
     CHECK(of_second["record"]["depends_on"] == Json::array({first}));
     CHECK(of_second["dependents"].empty());
 }
+
+TEST_CASE("dashboard: pausing and resuming a queue from the API is what naq queues shows, read-only refuses it",
+          "[dashboard][queue_control]") {
+    Config c = test::test_config();
+    Queue q("dash_pause", c);
+    q.enqueue("echo");
+    RunningDashboard d(c, {.token = kToken});
+    auto paused = d.http.Post("/api/queues/dash_pause/pause", bearer(kToken), R"({"reason":"<b>deploy</b>"})",
+                              "application/json");
+    REQUIRE(paused);
+    CHECK(paused->status == 200);
+    CHECK(Json::parse(paused->body) == Json{{"queue", "dash_pause"}, {"paused", true}, {"changed", true}});
+    auto stats = queue_stats(c);
+    REQUIRE(stats.size() == 1);
+    CHECK(stats[0].control.paused);
+    CHECK(stats[0].control.reason == "<b>deploy</b>");
+    auto row = Json::parse(d.http.Get("/api/queues/dash_pause", bearer(kToken))->body)["stats"];
+    CHECK(row == queue_stats_json(stats[0]));
+    CHECK(d.http.Post("/api/queues/a.b/pause", bearer(kToken), "{}", "application/json")->status == 400);
+    CHECK(d.http.Post("/api/queues/dash_pause/pause", bearer(kToken), R"({"reason":7})", "application/json")->status ==
+          400);
+    {
+        RunningDashboard ro(c, {.token = kToken, .read_only = true});
+        CHECK(ro.http.Post("/api/queues/dash_pause/resume", bearer(kToken), "{}", "application/json")->status == 403);
+    }
+    CHECK(q.control().paused);
+    auto resumed = d.http.Post("/api/queues/dash_pause/resume", bearer(kToken), "{}", "application/json");
+    REQUIRE(resumed);
+    CHECK(Json::parse(resumed->body)["changed"] == true);
+    CHECK_FALSE(q.control().paused);
+}

@@ -114,7 +114,7 @@ const TONE = new Map(Object.entries({
   running: 'blue', started: 'blue', busy: 'blue', schedule_fired: 'blue',
   queued: 'grey', enqueued: 'grey', idle: 'grey', worker_started: 'grey',
   scheduled: 'amber', waiting: 'amber', retrying: 'amber', retry_scheduled: 'amber',
-  paused: 'amber', schedule_paused: 'amber', starting: 'amber',
+  paused: 'amber', schedule_paused: 'amber', queue_paused: 'amber', starting: 'amber', queue_resumed: 'green',
   cancelled: 'dark', stopping: 'dark', worker_stopped: 'dark',
 }));
 
@@ -361,6 +361,8 @@ function renderOverview(d) {
   const history = d.history || {};
   const rows = queues.map((q) => el('tr', { 'data-queue': q.queue },
     td({ 'data-col': 'queue' }, queueLink(q.queue)),
+    td({ 'data-col': 'state', title: q.paused && q.paused_reason ? String(q.paused_reason) : null },
+      badge(q.paused ? 'paused' : 'active')),
     td({ 'data-col': 'pending', class: 'num' }, count(q.pending)),
     td({ 'data-col': 'in_flight', class: 'num' }, count(q.in_flight)),
     td({ 'data-col': 'dead', class: q.dead > 0 ? 'num bad' : 'num' },
@@ -377,7 +379,7 @@ function renderOverview(d) {
       card('Dead letters', count(d.dead_total), 'kept until requeued or purged', '#/dead'),
       card('Queues', String(queues.length), `${queues.reduce((n, q) => n + (q.pending || 0), 0)} jobs pending`)),
     el('h2', {}, 'Queues'),
-    table(['Queue', num('Pending'), num('In flight'), num('Dead'), num('Workers'), num('Jobs/s'), 'Last 15 min'],
+    table(['Queue', 'State', num('Pending'), num('In flight'), num('Dead'), num('Workers'), num('Jobs/s'), 'Last 15 min'],
       rows, 'No queues yet: enqueue a job or start a worker.', { id: 'queues' }),
     el('h2', {}, 'Live events ', el('span', { class: 'muted small' }, `(last ${FEED_MAX} since this page opened)`)),
     table(['Time', 'Event', 'Queue / task', 'Job', 'Details'], feed.map(feedRow),
@@ -445,13 +447,22 @@ function renderQueue(d, r) {
     `Purge every pending job of queue "${q}"? They will never run. This cannot be undone.`,
     () => post(`/api/queues/${enc(q)}/purge`, {}),
     (res) => `Purged ${count(res && res.purged)} job(s) from ${q}.`), { class: 'danger' });
+  const pauseOrResume = canWrite() && (s.paused
+    ? button('resume-queue', 'Resume', (ev) => act(ev.currentTarget, null,
+      () => post(`/api/queues/${enc(q)}/resume`, {}), () => `Resumed ${q}: its workers fetch it again.`))
+    : button('pause-queue', 'Pause', (ev) => act(ev.currentTarget, null,
+      () => post(`/api/queues/${enc(q)}/pause`, {}), () => `Paused ${q}: its workers stop fetching it.`)));
+  const state = s.paused
+    ? card('State', badge('paused'), [s.paused_reason ? `${s.paused_reason} · ` : '', 'since ', when(s.paused_at)])
+    : card('State', badge('active'), 'workers fetch it');
   const rows = recent.map((j) => el('tr', { 'data-job': j.id },
     td({}, jobLink(j.id)), td({}, j.task || ''), td({ 'data-col': 'state' }, badge(j.state)),
     td({ class: 'num' }, count(j.attempt)), td({}, when(j.at)),
     td({ class: 'num' }, duration(j.duration_ms) || '—'), errorCell(j.error)));
   return [
-    el('div', { class: 'page-head' }, el('h1', {}, 'Queue ', el('span', { class: 'mono' }, q)), purge),
+    el('div', { class: 'page-head' }, el('h1', {}, 'Queue ', el('span', { class: 'mono' }, q)), pauseOrResume, purge),
     el('div', { class: 'cards' },
+      state,
       card('Pending', count(s.pending), `${count(s.stored)} stored`),
       card('In flight', count(s.in_flight), `${count(s.redelivered)} redelivered`),
       card('Dead letters', count(s.dead), s.dead > 0 ? 'see dead letters' : 'none', deadHref(q)),

@@ -1,0 +1,65 @@
+// Queue pauses (see pause_watch.hpp).
+#include "pause_watch.hpp"
+
+#include <algorithm>
+
+#include "naq/errors.hpp"
+#include "naq/queue_control.hpp"
+
+namespace naq {
+
+void PauseWatch::start() {
+    auto kv = kv_store(Bucket::queues, config_);
+    watcher_.emplace(kv.watch("*"));
+    // The current records first: fetching starts only once the paused queues are known.
+    while (true) {
+        auto e = watcher_->next(config_.nats.request_timeout);
+        if (!e) throw Timeout("reading the queue pauses: no answer within nats.request_timeout");
+        if (e->op == KvOp::caught_up) break;
+        apply(*e);
+    }
+    thread_ = std::thread([this] { loop(); });
+}
+
+void PauseWatch::apply(const KvEntry& e) {
+    if (std::find(queues_.begin(), queues_.end(), e.key) == queues_.end()) return;  // not one of ours
+    bool paused = false;
+    std::string reason;
+    if (e.op == KvOp::put) {
+        try {
+            QueueControl control = decode_queue_control(e.value);
+            paused = control.paused;
+            reason = control.reason;
+        } catch (const SerializationError& err) {
+            // Fetching on is the safe reading of a record nobody can read: nothing is held back
+            // by a record written by something else.
+            log_(spdlog::level::warn, "queue {}: unreadable control record ignored ({})", e.key, err.what());
+        }
+    }
+    on_change_(e.key, paused, reason);  // a deleted record: not paused
+}
+
+void PauseWatch::loop() {
+    while (true) {
+        std::optional<KvEntry> e;
+        try {
+            e = watcher_->next(Millis(60'000));
+        } catch (const Cancelled&) {
+            return;  // stop()
+        } catch (const Error& err) {
+            log_(spdlog::level::warn, "pause watch: {}", err.what());
+            std::this_thread::sleep_for(Millis(500));  // back off; the connection is reconnecting
+            continue;
+        }
+        if (e && e->op != KvOp::caught_up) apply(*e);
+    }
+}
+
+void PauseWatch::stop() {
+    if (!watcher_) return;
+    watcher_->stop();
+    if (thread_.joinable()) thread_.join();
+    watcher_.reset();
+}
+
+}  // namespace naq
