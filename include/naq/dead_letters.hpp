@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,22 +12,6 @@
 
 namespace naq {
 
-/// Which dead letters a page or a bulk requeue takes. Empty fields match anything.
-struct DeadLetterFilter {
-    std::string queue;   ///< a queue name (checked)
-    std::string task;    ///< exact task name
-    std::string reason;  ///< the reason (failed, unknown_task, …) or a part of the last error
-
-    bool matches(const DeadLetter& letter) const;
-};
-
-/// One page of dead letters, oldest first.
-struct DeadLetterPage {
-    std::vector<DeadLetter> items;
-    std::optional<uint64_t> next;  ///< pass as `after` for the following page; none at the end
-    uint64_t total = 0;            ///< dead letters of the queue (or of every queue): before task / reason filters
-};
-
 /// The dead-letter stream of a deployment: list, inspect, requeue, purge (`naq dead ...`).
 class DeadLetters {
 public:
@@ -36,12 +19,7 @@ public:
 
     /// Dead letters, oldest first; of one queue when `queue` is given.
     std::vector<DeadLetter> list(const std::string& queue = {}) const;
-    /// Up to `limit` matching dead letters stored after sequence `after`. Reads at most a few
-    /// thousand messages per call (a page of rare matches may come back short, with `next`),
-    /// never the whole stream.
-    DeadLetterPage page(const DeadLetterFilter& filter, uint64_t after = 0, std::size_t limit = 50) const;
-    /// Requeues every matching dead letter; returns how many.
-    std::size_t requeue_matching(const DeadLetterFilter& filter) const;
+    /// (Pages of a large stream, filtered: dead_letter_page() in naq/dead_letter_pages.hpp.)
 
     /// The newest dead letter of a job. Throws NotFound.
     DeadLetter get(const std::string& job_id) const;
@@ -50,6 +28,8 @@ public:
     /// `history`. Removes the dead letter. Returns the job id. Undecodable messages are
     /// republished exactly as they were. Throws NotFound.
     std::string requeue(const std::string& job_id) const;
+    /// Requeues this dead letter (as read by list() or dead_letter_page()), as requeue(job_id) does.
+    void requeue_letter(const DeadLetter& letter) const;
     /// Requeues every dead letter (of one queue when given); returns how many.
     std::size_t requeue_all(const std::string& queue = {}) const;
 
@@ -57,7 +37,6 @@ public:
     std::size_t purge(const std::string& queue = {}) const;
 
 private:
-    void requeue(const DeadLetter& letter) const;
     Config config_;
 };
 

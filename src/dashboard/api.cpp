@@ -110,7 +110,7 @@ Json Api::job(const std::string& id) const {
         if (record) filter.queue = record->queue;
         uint64_t after = 0;
         for (int pages = 0; pages < 4 && out["dead_letter"].is_null(); ++pages) {
-            DeadLetterPage page = DeadLetters(config_).page(filter, after, 500);
+            DeadLetterPage page = dead_letter_page(config_, filter, after, 500);
             for (const auto& d : page.items) {
                 if (d.id == id) out["dead_letter"] = dead_letter_json(d);
             }
@@ -129,7 +129,7 @@ Json Api::cancel_job(const std::string& id) const {
 }
 
 Json Api::dead_letters(const DeadLetterFilter& filter, uint64_t after, std::size_t limit) const {
-    DeadLetterPage page = DeadLetters(config_).page(filter, after, std::clamp<std::size_t>(limit, 1, 500));
+    DeadLetterPage page = dead_letter_page(config_, filter, after, std::clamp<std::size_t>(limit, 1, 500));
     Json items = Json::array();
     for (const auto& d : page.items) items.push_back(dead_letter_json(d));
     return {{"items", std::move(items)}, {"next", page.next ? Json(*page.next) : Json()}, {"total", page.total}};
@@ -144,7 +144,18 @@ Json Api::requeue(const Json& body) const {
     }
     if (!body.value("all", false)) throw InvalidArgument("say which: {\"job_id\": …} or {\"all\": true, …}");
     DeadLetterFilter filter{body_string(body, "queue"), body_string(body, "task"), body_string(body, "reason")};
-    return {{"requeued", dead.requeue_matching(filter)}};
+    std::size_t requeued = 0;
+    for (uint64_t after = 0;;) {
+        // Page by page: a letter requeued is deleted, and the next page starts after the last one read.
+        DeadLetterPage page = dead_letter_page(config_, filter, after, 500);
+        for (const auto& d : page.items) {
+            dead.requeue_letter(d);
+            ++requeued;
+        }
+        if (!page.next) break;
+        after = *page.next;
+    }
+    return {{"requeued", requeued}};
 }
 
 Json Api::purge_dead(const Json& body) const {

@@ -9,6 +9,7 @@
 #include "dashboard/live_feed.hpp"
 #include "dashboard/rate_history.hpp"
 #include "naq/config.hpp"
+#include "naq/dead_letter_pages.hpp"
 #include "naq/dead_letters.hpp"
 #include "naq/json.hpp"
 

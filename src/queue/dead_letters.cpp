@@ -33,7 +33,7 @@ DeadLetter DeadLetters::get(const std::string& job_id) const {
     return *found;
 }
 
-void DeadLetters::requeue(const DeadLetter& d) const {
+void DeadLetters::requeue_letter(const DeadLetter& d) const {
     auto js = jetstream(config_);
     const Json& record = d.record;
     std::string queue = d.queue.empty() ? config_.queue.default_queue : d.queue;
@@ -73,74 +73,17 @@ void DeadLetters::requeue(const DeadLetter& d) const {
 
 std::string DeadLetters::requeue(const std::string& job_id) const {
     DeadLetter d = get(job_id);
-    requeue(d);
+    requeue_letter(d);
     return d.id;
 }
 
 std::size_t DeadLetters::requeue_all(const std::string& queue) const {
     std::size_t n = 0;
     for (const auto& d : list(queue)) {
-        requeue(d);
+        requeue_letter(d);
         ++n;
     }
     return n;
-}
-
-bool DeadLetterFilter::matches(const DeadLetter& d) const {
-    if (!queue.empty() && d.queue != queue) return false;
-    if (!task.empty() && d.task != task) return false;
-    return reason.empty() || d.reason == reason || d.error.find(reason) != std::string::npos;
-}
-
-DeadLetterPage DeadLetters::page(const DeadLetterFilter& filter, uint64_t after, std::size_t limit) const {
-    // Bounds the work of one request on a stream of any size.
-    constexpr uint64_t kMaxRead = 5000;
-    if (!filter.queue.empty()) names::check_token(filter.queue, "queue name");
-    const std::string stream = names::failed_stream(config_);
-    const std::string subject =
-        filter.queue.empty() ? names::all_failed_subject(config_) : names::failed_subject(config_, filter.queue);
-    auto js = jetstream(config_);
-    DeadLetterPage out;
-    if (filter.queue.empty()) {
-        out.total = js.stream_state(stream).messages;
-    } else {
-        for (const auto& [s, n] : js.subject_counts(stream, subject)) out.total += n;
-    }
-    if (out.total == 0 || limit == 0) return out;
-    ReadSpec spec;
-    spec.stream = stream;
-    spec.filter = subject;
-    spec.start_sequence = after + 1;
-    StreamReader reader = js.read(spec);
-    uint64_t left = reader.initial_pending();
-    uint64_t last_read = after;
-    for (uint64_t read = 0; left > 0; ++read) {
-        if (read == kMaxRead || out.items.size() == limit) {
-            out.next = last_read;  // more are stored: the next page starts after the last one read
-            break;
-        }
-        auto m = reader.next(config_.nats.request_timeout);
-        if (!m) break;
-        --left;
-        last_read = m->sequence;
-        DeadLetter d = codec::decode_dead_letter(m->sequence, m->data);
-        if (filter.matches(d)) out.items.push_back(std::move(d));
-    }
-    return out;
-}
-
-std::size_t DeadLetters::requeue_matching(const DeadLetterFilter& filter) const {
-    std::size_t n = 0;
-    uint64_t after = 0;
-    while (true) {
-        DeadLetterPage p = page(filter, after, 500);
-        for (const auto& d : p.items) {
-            requeue(d);
-            ++n;
-        }
-        if (!p.next) return n;
-        after = *p.next;
-    }
 }
 
 std::size_t DeadLetters::purge(const std::string& queue) const {

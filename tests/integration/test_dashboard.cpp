@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "naq/dashboard.hpp"
+#include "naq/dead_letter_pages.hpp"
 #include "naq/dead_letters.hpp"
 #include "naq/errors.hpp"
 #include "naq/inspect_json.hpp"
@@ -199,13 +200,13 @@ TEST_CASE("dashboard: dead letters come in pages, filtered, and a bulk requeue t
     }
     for (const auto& id : ids) dp.wait_final(id);
     dp.stop_workers();
-    DeadLetters dead(dp.config);
+    const Config& c = dp.config;
 
     std::set<std::string> seen;
     uint64_t after = 0;
     int pages = 0;
     while (true) {
-        DeadLetterPage page = dead.page({.queue = "dash_pages"}, after, 50);
+        DeadLetterPage page = dead_letter_page(c, {.queue = "dash_pages"}, after, 50);
         CHECK(page.total == 120);
         ++pages;
         for (const auto& d : page.items) CHECK(seen.insert(d.id).second);
@@ -216,16 +217,16 @@ TEST_CASE("dashboard: dead letters come in pages, filtered, and a bulk requeue t
     CHECK(pages == 3);
     CHECK(seen.size() == 120);
 
-    auto disk = dead.page({.queue = "dash_pages", .reason = "disk"}, 0, 500);
+    auto disk = dead_letter_page(c, {.queue = "dash_pages", .reason = "disk"}, 0, 500);
     CHECK(disk.items.size() == 40);
-    CHECK(dead.page({.task = "echo"}, 0, 500).items.empty());
+    CHECK(dead_letter_page(c, {.task = "echo"}, 0, 500).items.empty());
 
     RunningDashboard d(dp.config);
     auto requeued = d.http.Post("/api/dead/requeue", {{"X-CSRF-Token", d.csrf()}},
                                 R"({"all": true, "queue": "dash_pages", "reason": "disk full"})", "application/json");
     REQUIRE(requeued->status == 200);
     CHECK(Json::parse(requeued->body)["requeued"] == 40);
-    CHECK(dead.page({.queue = "dash_pages"}, 0, 500).items.size() == 80);
+    CHECK(dead_letter_page(c, {.queue = "dash_pages"}, 0, 500).items.size() == 80);
     CHECK(dp.queue.counts().pending == 40);
 }
 
