@@ -25,6 +25,8 @@ JobResult decode_result(std::string_view text);
 
 /// The same records as JSON objects (for printing, e.g. `naq job --json`).
 Json to_json(const JobStatus& status);
+/// A progress report as the job record and the progress event carry it: {"fraction","message","at"}.
+Json progress_json(const JobProgress& progress);
 Json to_json(const JobResult& result);
 Json to_json(const Job& job);
 

@@ -24,6 +24,7 @@ enum class EventType {
     retry_scheduled,
     dead_lettered,
     cancelled,
+    progress,  ///< a running job's progress report (data: fraction, message, at)
     // scheduler
     schedule_fired,
     schedule_paused,
@@ -83,6 +84,8 @@ EventGaps count_event_gaps(const std::vector<Event>& events);
 
 /// An event about `job` (queue, task, id filled in; at = now).
 Event job_event(EventType type, const Job& job, int attempt = 0);
+/// An event about the job of `record` (queue, task, id, attempt, worker filled in; at = now).
+Event job_event(EventType type, const JobStatus& record);
 
 /// The record as JSON text / object, and back. decode_event throws SerializationError.
 std::string encode_event(const Event& event);

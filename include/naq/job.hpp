@@ -65,6 +65,13 @@ struct AttemptError {
     std::string worker;
 };
 
+/// How far a running job has got, as its handler last reported it (JobContext::progress).
+struct JobProgress {
+    double fraction = 0;  ///< 0 to 1
+    std::string message;  ///< what it is doing ("rendered 4/10 pages"), at most 1,024 bytes
+    int64_t at_ms = 0;    ///< Unix ms of the report
+};
+
 /// The job's record in the job_status bucket, key = job id: one per job, moving through its
 /// states; once the job succeeded it carries the handler's result too, and it keeps every
 /// attempt's error whatever the outcome (docs/wire-format.md).
@@ -85,6 +92,7 @@ struct JobStatus {
     std::vector<AttemptError> errors;
     Json result;                          ///< state succeeded: the handler's return value (null otherwise)
     std::vector<std::string> depends_on;  ///< the jobs that must succeed first (the job's option)
+    std::optional<JobProgress> progress;  ///< the handler's last progress report, if it made one
 };
 
 /// What a finished job ended with: a view of its record (result_of), as ResultStore returns it.

@@ -6,8 +6,25 @@
 
 #include "naq/config.hpp"
 #include "naq/job.hpp"
+#include "naq/kv_store.hpp"
 
 namespace naq {
+
+/// A live view of one job's record (ResultStore::watch): its current version first, then each
+/// change as it is written — state changes and progress reports — through a KV watch.
+class JobWatch {
+public:
+    /// The next version of the record, or nullopt when none arrives within `timeout`.
+    /// Throws SerializationError for a record it cannot read.
+    std::optional<JobStatus> next(Millis timeout);
+    /// Makes a blocked next() return (throwing Cancelled); safe from another thread.
+    void stop() { watcher_.stop(); }
+
+private:
+    friend class ResultStore;
+    explicit JobWatch(KvWatcher watcher) : watcher_(std::move(watcher)) {}
+    KvWatcher watcher_;
+};
 
 /// Job records (the job_status bucket, key = job id): each job's one record of its state, every
 /// attempt's error and, once it succeeded, its result. Read through scoped KV handles.
@@ -33,6 +50,10 @@ public:
     /// Waits until the job's status is final (succeeded, dead, cancelled, dependency_failed),
     /// through a KV watch. Throws Timeout.
     JobStatus wait_final(const std::string& job_id, Millis timeout) const;
+
+    /// Follows the job's record as it changes (no polling). A job with no record yet is
+    /// followed too: its first version comes when it is written.
+    JobWatch watch(const std::string& job_id) const;
 
     /// Deletes the records of jobs that finished more than `max_age` ago; returns how many.
     /// (The bucket TTL, results.ttl, expires them anyway; this is a shorter horizon on demand.)

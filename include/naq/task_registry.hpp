@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "naq/job.hpp"
 #include "naq/job_args.hpp"
 #include "naq/json.hpp"
 
@@ -27,9 +28,12 @@ struct CancelState {
 /// What a handler knows about the job it runs.
 class JobContext {
 public:
+    /// Where progress() reports go (the worker writes them to the job record and the events).
+    using ProgressSink = std::function<void(const JobProgress&)>;
+
     /// Built by the worker for each attempt (tests may build one to call a handler directly).
     JobContext(std::string id, std::string queue, std::string task, int attempt, int max_attempts,
-               std::shared_ptr<CancelState> cancel);
+               std::shared_ptr<CancelState> cancel, ProgressSink progress_sink = {});
 
     /// The job's id (also the key of its result and status records).
     const std::string& job_id() const { return id_; }
@@ -49,6 +53,12 @@ public:
     /// Sleeps up to `d`, waking early (and throwing Cancelled) if the job is cancelled.
     void sleep_for(std::chrono::milliseconds d) const;
 
+    /// Reports how far the job has got: `fraction` from 0 to 1 (clamped; NaN counts as 0) and
+    /// what it is doing (cut to 1,024 bytes). Never blocks and never throws: the worker writes
+    /// the latest report to the job record and a `progress` event at most every 250 ms, so a
+    /// handler may call it as often as it likes. `naq job ID --follow` shows it live.
+    void progress(double fraction, std::string_view message = {});
+
     /// Logs through spdlog with the job id and queue as context.
     void log_info(std::string_view message) const;
     void log_warn(std::string_view message) const;
@@ -63,6 +73,7 @@ private:
     int attempt_;
     int max_attempts_;
     std::shared_ptr<CancelState> cancel_;
+    ProgressSink progress_sink_;
 };
 
 /// A task handler: gets the context and the job's args, returns the result (any JSON).

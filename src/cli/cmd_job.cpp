@@ -1,4 +1,4 @@
-// naq enqueue | result | job
+// naq enqueue | result | job [--follow]
 #include <iostream>
 
 #include "cli.hpp"
@@ -51,6 +51,39 @@ int print_result(const JobResult& r, bool json) {
         std::cout << "failed: " << terminal_safe(r.error) << "\n";
     }
     return r.ok ? kOk : kFailed;
+}
+
+// "40% rendered 4/10 pages"
+std::string format_progress(const JobProgress& p) {
+    std::string out = std::to_string(static_cast<int>(p.fraction * 100 + 0.5)) + "%";
+    if (!p.message.empty()) out += " " + terminal_safe(p.message);
+    return out;
+}
+
+// naq job ID --follow: a line (or, with --json, a record) per change until the job is final.
+int follow_job(const ResultStore& results, const std::string& id, bool json) {
+    if (!results.try_status(id)) throw NotFound("no status for job " + id + " (unknown, or expired)");
+    JobWatch watch = results.watch(id);
+    SignalStopper stopper([&watch] { watch.stop(); });
+    while (true) {
+        std::optional<JobStatus> s;
+        try {
+            s = watch.next(Millis(60'000));
+        } catch (const Cancelled&) {
+            return kOk;  // Ctrl-C / SIGTERM: stopped following, as naq events --follow
+        }
+        if (!s) continue;
+        if (json) {
+            std::cout << codec::to_json(*s).dump() << std::endl;
+        } else {
+            std::string line = format_time(s->updated_at_ms) + "  " + to_string(s->state) + "  attempt " +
+                               std::to_string(s->attempt) + " of " + std::to_string(s->max_attempts);
+            if (s->progress) line += "  " + format_progress(*s->progress);
+            if (!s->error.empty()) line += "  error: " + terminal_safe(s->error);
+            std::cout << line << std::endl;
+        }
+        if (is_final(s->state)) return s->state == JobState::succeeded ? kOk : kFailed;
+    }
 }
 
 }  // namespace
@@ -169,11 +202,15 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
 
     // ---- job
     auto job_id = std::make_shared<std::string>();
-    auto* job = app.add_subcommand("job", "Show a job's status: state, attempts, worker, errors");
+    auto follow = std::make_shared<bool>(false);
+    auto* job = app.add_subcommand("job", "Show a job's status: state, attempts, worker, errors, progress");
     job->add_option("id", *job_id, "job id")->required();
-    job->callback([&g, &exit_code, job_id] {
+    job->add_flag("-f,--follow", *follow,
+                  "print each change of the record (state, progress) until the job finishes; exit as naq result");
+    job->callback([&g, &exit_code, job_id, follow] {
         exit_code = run_guarded([&] {
             Config config = g.load_config();
+            if (*follow) return follow_job(ResultStore(config), *job_id, g.json);
             JobStatus s = ResultStore(config).status(*job_id);
             if (g.json) {
                 std::cout << codec::to_json(s).dump(2) << "\n";
@@ -191,6 +228,7 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
                 {"finished", format_time(s.finished_at_ms)},
             };
             if (s.next_attempt_at_ms != 0) rows.push_back({"next attempt", format_time(s.next_attempt_at_ms)});
+            if (s.progress) rows.push_back({"progress", format_progress(*s.progress)});
             for (const auto& e : s.errors) {
                 rows.push_back({"error #" + std::to_string(e.attempt), e.error + " (" + format_time(e.at_ms) + ")"});
             }

@@ -75,6 +75,8 @@ std::string encode(const Job& job) {
     return w.take();
 }
 
+Json progress_json(const JobProgress& p) { return {{"fraction", p.fraction}, {"message", p.message}, {"at", p.at_ms}}; }
+
 Json to_json(const JobStatus& s) {
     Json errors = errors_json(s.errors);
     Json j = {{"v", kWireVersion},
@@ -94,6 +96,7 @@ Json to_json(const JobStatus& s) {
     if (!errors.empty()) j["errors"] = std::move(errors);
     if (s.state == JobState::succeeded) j["result"] = s.result;
     if (!s.depends_on.empty()) j["depends_on"] = s.depends_on;
+    if (s.progress) j["progress"] = progress_json(*s.progress);
     return j;
 }
 
@@ -121,6 +124,7 @@ std::string encode(const JobStatus& s) {
     w.field("id", s.id);
     w.field("max_attempts", s.max_attempts);
     if (s.next_attempt_at_ms != 0) w.field("next_attempt_at", s.next_attempt_at_ms);
+    if (s.progress) w.field("progress", progress_json(*s.progress));
     w.field("queue", s.queue);
     if (s.state == JobState::succeeded) w.field("result", s.result);
     if (s.started_at_ms != 0) w.field("started_at", s.started_at_ms);
@@ -167,6 +171,13 @@ JobStatus decode_status(std::string_view text) {
             if (!d.is_string()) bad_field(what, "depends_on", "must be an array of job ids");
             s.depends_on.push_back(d.get<std::string>());
         }
+    }
+    if (const Json* p = find(j, "progress")) {
+        if (!p->is_object()) bad_field(what, "progress", "must be an object");
+        const Json* fraction = find(*p, "fraction");
+        if (fraction != nullptr && !fraction->is_number()) bad_field(what, "progress.fraction", "must be a number");
+        s.progress = JobProgress{fraction != nullptr ? fraction->get<double>() : 0.0, opt_string(*p, "message", what),
+                                 opt_int(*p, "at", what)};
     }
     return s;
 }

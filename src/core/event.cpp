@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::string_view kWhat = "event";
 
-constexpr detail::EnumNames<EventType, 14> kTypes{"event type",
+constexpr detail::EnumNames<EventType, 15> kTypes{"event type",
                                                   {{
                                                       {EventType::enqueued, "enqueued"},
                                                       {EventType::started, "started"},
@@ -25,6 +25,7 @@ constexpr detail::EnumNames<EventType, 14> kTypes{"event type",
                                                       {EventType::retry_scheduled, "retry_scheduled"},
                                                       {EventType::dead_lettered, "dead_lettered"},
                                                       {EventType::cancelled, "cancelled"},
+                                                      {EventType::progress, "progress"},
                                                       {EventType::schedule_fired, "schedule_fired"},
                                                       {EventType::schedule_paused, "schedule_paused"},
                                                       {EventType::schedule_resumed, "schedule_resumed"},
@@ -64,6 +65,18 @@ Event job_event(EventType type, const Job& job, int attempt) {
     e.at_ms = now_ms();
     // Readers (the dashboard) learn a job's dependents from these.
     if (type == EventType::enqueued && !job.depends_on.empty()) e.data = {{"depends_on", job.depends_on}};
+    return e;
+}
+
+Event job_event(EventType type, const JobStatus& record) {
+    Event e;
+    e.type = type;
+    e.job_id = record.id;
+    e.queue = record.queue;
+    e.task = record.task;
+    e.attempt = record.attempt;
+    e.worker = record.worker;
+    e.at_ms = now_ms();
     return e;
 }
 

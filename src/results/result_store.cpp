@@ -71,6 +71,23 @@ JobStatus ResultStore::wait_final(const std::string& job_id, Millis timeout) con
         [](const JobStatus& s) { return is_final(s.state); }, "final status");
 }
 
+JobWatch ResultStore::watch(const std::string& job_id) const {
+    names::check_job_id(job_id);  // a wildcard here would follow other jobs' records
+    return JobWatch(detail::JobRecords(config_).store().watch(job_id));
+}
+
+std::optional<JobStatus> JobWatch::next(Millis timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
+        if (left < Millis(0)) return std::nullopt;
+        auto entry = watcher_.next(left);
+        if (!entry) return std::nullopt;
+        if (entry->op == KvOp::put) return codec::decode_status(entry->value);
+        // caught_up, or a delete / purge of an expired record: not a version to show
+    }
+}
+
 std::size_t ResultStore::cleanup_old_results(Millis max_age) const {
     detail::JobRecords records(config_);
     const KvStore& kv = records.store();

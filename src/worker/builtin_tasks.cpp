@@ -1,4 +1,5 @@
 // Built-in tasks: echo, sleep, fail (tests and demos) and exec (opt-in: runs commands).
+#include <algorithm>
 #include <string>
 
 #include "naq/errors.hpp"
@@ -11,13 +12,22 @@ namespace {
 
 Json echo(JobContext&, const Json& args) { return args; }
 
-// {"ms": 250} or {"seconds": 1.5}; wakes early when cancelled.
+// {"ms": 250} or {"seconds": 1.5}; wakes early when cancelled. Reports its progress every
+// 100 ms (a demo of JobContext::progress: `naq job ID --follow`).
 Json sleep(JobContext& ctx, const Json& args) {
     double ms = 0;
     if (args.contains("ms") && args["ms"].is_number()) ms = args["ms"].get<double>();
     if (args.contains("seconds") && args["seconds"].is_number()) ms = args["seconds"].get<double>() * 1000;
-    ctx.sleep_for(std::chrono::milliseconds(static_cast<int64_t>(ms)));
-    return {{"slept_ms", static_cast<int64_t>(ms)}};
+    const auto total = std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, std::min(ms, 1e15))));
+    constexpr std::chrono::milliseconds kStep{100};
+    for (auto slept = std::chrono::milliseconds(0); slept < total;) {
+        auto step = std::min(kStep, total - slept);
+        ctx.sleep_for(step);
+        slept += step;
+        ctx.progress(static_cast<double>(slept.count()) / static_cast<double>(total.count()),
+                     "slept " + std::to_string(slept.count()) + " of " + std::to_string(total.count()) + " ms");
+    }
+    return {{"slept_ms", total.count()}};
 }
 
 // {"message": "..."}: always fails; with {"times": n} fails the first n attempts, then succeeds.

@@ -120,7 +120,8 @@ void JobRunner::run(Message& msg, const Job& job) {
 
     // The lease keeper writes the "running" status if the job is still running after
     // kRunningStatusDelay: a short job costs one status write (its final state), not two.
-    uint64_t token = leases_.enter(msg, cancel, job.id, settings_.stores_records ? &status : nullptr);
+    ProgressBox progress;  // on the stack, like `status`: no allocation per job for a feature few jobs use
+    uint64_t token = leases_.enter(msg, cancel, status, settings_.stores_records, &progress);
     // A cancel request that arrived while the job was waiting for its slot.
     if (cancels_.requested(job.id)) {
         cancel->reason = "cancelled by request";
@@ -130,18 +131,20 @@ void JobRunner::run(Message& msg, const Job& job) {
 
     JobObservation observed = telemetry_.observe(job, attempt);  // observability: started event, metrics
     Json result;
-    WhatHappened what = run_handler(job, attempt, cancel, result);
-    if (leases_.leave(token)) return;  // shutdown nak'ed it; it runs again elsewhere
+    WhatHappened what = run_handler(job, attempt, cancel, progress, result);
+    if (leases_.leave(token)) return;           // shutdown nak'ed it; it runs again elsewhere
+    status.progress = progress.latest().first;  // the final record keeps the last report
 
     OutcomeDecision decision = decide_outcome(what, job, attempt, now_ms(), unit_random());
     recorder_.record(msg, job, status, decision, std::move(result), &observed);
 }
 
 WhatHappened JobRunner::run_handler(const Job& job, int attempt, const std::shared_ptr<CancelState>& cancel,
-                                    Json& result) {
+                                    ProgressBox& progress, Json& result) {
     const TaskHandler* handler = tasks_.find(job.task);
     if (handler == nullptr) return {Happened::unknown_task, {}};
-    JobContext ctx(job.id, job.queue, job.task, attempt, job.max_attempts, cancel);
+    JobContext ctx(job.id, job.queue, job.task, attempt, job.max_attempts, cancel,
+                   [box = &progress](const JobProgress& p) { box->set(p); });
     std::optional<std::string> error;
     try {
         result = (*handler)(ctx, job.args);

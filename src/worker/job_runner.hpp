@@ -47,7 +47,8 @@ private:
     /// or terminated when even that fails.
     void give_up(const std::string& queue, Message& msg, uint64_t delivered);
     /// Runs the handler; `result` gets its return value.
-    WhatHappened run_handler(const Job& job, int attempt, const std::shared_ptr<CancelState>& cancel, Json& result);
+    WhatHappened run_handler(const Job& job, int attempt, const std::shared_ptr<CancelState>& cancel,
+                             ProgressBox& progress, Json& result);
 
     const TaskRegistry& tasks_;
     const WorkerLog& log_;

@@ -8,9 +8,11 @@
 
 namespace naq {
 
-void LeaseKeeper::start(detail::JobRecords* records, std::function<void()> extend_waiting) {
+void LeaseKeeper::start(detail::JobRecords* records, std::function<void()> extend_waiting,
+                        std::function<void(const JobStatus&)> progressed) {
     records_ = records;
     extend_waiting_ = std::move(extend_waiting);
+    progressed_ = std::move(progressed);
     thread_ = std::thread([this] { loop(); });
 }
 
@@ -23,11 +25,18 @@ void LeaseKeeper::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-uint64_t LeaseKeeper::enter(Message& msg, std::shared_ptr<CancelState> cancel, const std::string& job_id,
-                            const JobStatus* running_status) {
+uint64_t LeaseKeeper::enter(Message& msg, std::shared_ptr<CancelState> cancel, const JobStatus& record,
+                            bool write_running, const ProgressBox* progress) {
     std::lock_guard lock(inflight_mutex_);
     uint64_t token = next_token_++;
-    InFlight entry{&msg, std::move(cancel), job_id, false, running_status, std::chrono::steady_clock::now()};
+    InFlight entry;
+    entry.msg = &msg;
+    entry.cancel = std::move(cancel);
+    entry.job_id = record.id;
+    entry.running_status = write_running ? &record : nullptr;
+    entry.started = std::chrono::steady_clock::now();
+    entry.record = &record;
+    entry.progress = progress;
     inflight_[token] = std::move(entry);
     return token;
 }
@@ -106,11 +115,13 @@ void LeaseKeeper::extend_running() {
 }
 
 void LeaseKeeper::write_running_statuses() {
-    if (records_ == nullptr) return;
-    auto due = std::chrono::steady_clock::now() - kRunningStatusDelay;
+    const auto now = std::chrono::steady_clock::now();
+    const auto due = now - kRunningStatusDelay;
     std::lock_guard guard(inflight_mutex_);
     for (auto& [token, job] : inflight_) {
-        if (job.running_status == nullptr || job.handed_back || job.started > due) continue;
+        if (job.handed_back) continue;
+        write_progress(job, now);
+        if (records_ == nullptr || job.running_status == nullptr || job.started > due) continue;
         try {
             records_->note(*job.running_status);
         } catch (const Error& e) {
@@ -118,6 +129,26 @@ void LeaseKeeper::write_running_statuses() {
         }
         job.running_status = nullptr;
     }
+}
+
+void LeaseKeeper::write_progress(InFlight& job, std::chrono::steady_clock::time_point now) {
+    if (!job.progress || now - job.progress_written_at < kProgressInterval) return;
+    auto [latest, version] = job.progress->latest();
+    if (!latest || version == job.progress_written) return;
+    job.progress_written = version;
+    job.progress_written_at = now;
+    JobStatus record = *job.record;
+    record.progress = std::move(latest);
+    record.updated_at_ms = now_ms();
+    if (records_ != nullptr) {
+        try {
+            records_->note(record);
+            job.running_status = nullptr;  // the running record is written with it
+        } catch (const Error& e) {
+            log_(spdlog::level::warn, "job {}: writing its progress failed: {}", job.job_id, e.what());
+        }
+    }
+    if (progressed_) progressed_(record);
 }
 
 }  // namespace naq

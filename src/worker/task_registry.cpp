@@ -10,13 +10,23 @@
 namespace naq {
 
 JobContext::JobContext(std::string id, std::string queue, std::string task, int attempt, int max_attempts,
-                       std::shared_ptr<CancelState> cancel)
+                       std::shared_ptr<CancelState> cancel, ProgressSink progress_sink)
     : id_(std::move(id)),
       queue_(std::move(queue)),
       task_(std::move(task)),
       attempt_(attempt),
       max_attempts_(max_attempts),
-      cancel_(std::move(cancel)) {}
+      cancel_(std::move(cancel)),
+      progress_sink_(std::move(progress_sink)) {}
+
+void JobContext::progress(double fraction, std::string_view message) {
+    constexpr std::size_t kMaxMessage = 1024;
+    if (!progress_sink_) return;
+    if (!(fraction >= 0)) fraction = 0;  // also NaN
+    if (fraction > 1) fraction = 1;
+    JobProgress p{fraction, std::string(message.substr(0, kMaxMessage)), now_ms()};
+    progress_sink_(p);
+}
 
 bool JobContext::cancelled() const {
     if (cancel_->cancelled.load(std::memory_order_acquire)) return true;

@@ -3,6 +3,7 @@
 #include <asio/post.hpp>
 
 #include "core/instance_id.hpp"
+#include "naq/codec.hpp"
 #include "naq/errors.hpp"
 #include "naq/names.hpp"
 #include "naq/queue.hpp"
@@ -44,10 +45,17 @@ void Worker::Impl::run() {
         throw;
     }
     fetcher.start(*js, *pool, *telemetry, [this](std::exception_ptr error) { on_bound(error); });
-    leases.start(job_records(), [this] {
-        fetcher.extend_leases();
-        parking->extend_leases();
-    });
+    leases.start(
+        job_records(),
+        [this] {
+            fetcher.extend_leases();
+            parking->extend_leases();
+        },
+        [this](const JobStatus& record) {
+            Event e = job_event(EventType::progress, record);
+            e.data = codec::progress_json(*record.progress);
+            telemetry->publish(std::move(e));  // observability: naq job --follow, the dashboard
+        });
     log(spdlog::level::info, "started: queues {}, concurrency {}", fmt::join(options.queues, ","), options.concurrency);
     telemetry->started();  // observability: worker_started event, status idle
     shut_down();

@@ -112,7 +112,7 @@ const TONE = new Map(Object.entries({
   failed: 'red', dead: 'red', dead_lettered: 'red', dependency_failed: 'red',
   undecodable: 'red', unknown_task: 'red', max_deliveries: 'red',
   running: 'blue', started: 'blue', busy: 'blue', schedule_fired: 'blue',
-  queued: 'grey', enqueued: 'grey', idle: 'grey', worker_started: 'grey',
+  queued: 'grey', enqueued: 'grey', progress: 'blue', idle: 'grey', worker_started: 'grey',
   scheduled: 'amber', waiting: 'amber', retrying: 'amber', retry_scheduled: 'amber',
   paused: 'amber', schedule_paused: 'amber', queue_paused: 'amber', starting: 'amber', queue_resumed: 'green',
   cancelled: 'dark', stopping: 'dark', worker_stopped: 'dark',
@@ -478,7 +478,15 @@ function renderQueue(d, r) {
 
 const JOB_FIELDS_SHOWN = new Set(['v', 'id', 'queue', 'task', 'state', 'attempt', 'attempts', 'max_attempts',
   'worker', 'error', 'errors', 'result', 'args', 'depends_on', 'enqueued_at', 'started_at', 'finished_at',
-  'updated_at', 'next_attempt_at']);
+  'updated_at', 'next_attempt_at', 'progress']);
+
+// "40% · rendered 4/10 pages" with a bar; the message is text, never markup.
+function progressView(p) {
+  if (!p || typeof p !== 'object' || typeof p.fraction !== 'number') return null;
+  const pct = Math.round(Math.min(1, Math.max(0, p.fraction)) * 100);
+  return el('span', { id: 'job-progress' },
+    el('progress', { max: '100', value: String(pct) }), ` ${pct}%`, p.message ? ` · ${p.message}` : '');
+}
 
 function renderJob(d, r) {
   const rec = d.record;
@@ -512,6 +520,7 @@ function renderJob(d, r) {
       ['Queue', base.queue ? queueLink(base.queue) : null],
       ['Task', base.task || null],
       ['Attempt', attempt != null ? `${attempt}${maxAttempts ? ` of ${maxAttempts}` : ''}` : null],
+      ['Progress', rec ? progressView(rec.progress) : null],
       ['Worker', (rec && rec.worker) || (dl && dl.worker) || null],
       ['Enqueued', rec && rec.enqueued_at ? when(rec.enqueued_at) : env.enqueued_at ? when(env.enqueued_at) : null],
       ['Started', rec && rec.started_at ? when(rec.started_at) : null],

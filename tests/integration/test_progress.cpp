@@ -1,0 +1,119 @@
+// Progress reports against a real nats-server: the record, the events, ResultStore::watch and
+// `naq job --follow`.
+#include <catch2/catch.hpp>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "naq/events.hpp"
+#include "naq/results.hpp"
+#include "support/test_env.hpp"
+
+using namespace naq;
+using namespace std::chrono_literals;
+using test::naq_cmd;
+
+namespace {
+
+struct Gate {
+    std::mutex m;
+    std::condition_variable cv;
+    bool open = false;
+    void release() {
+        std::lock_guard lock(m);
+        open = true;
+        cv.notify_all();
+    }
+    void wait() {
+        std::unique_lock lock(m);
+        cv.wait(lock, [this] { return open; });
+    }
+};
+
+}  // namespace
+
+TEST_CASE("progress: a handler's report reaches the record, a watch and the events, and the final record keeps it",
+          "[progress]") {
+    Gate gate;
+    test::QueueWithWorker pg("pg");
+    pg.tasks.add("render", [&gate](JobContext& ctx, const Json&) -> Json {
+        ctx.progress(0.4, "rendered 4/10 pages");
+        gate.wait();
+        ctx.progress(1.0, "rendered 10/10 pages");
+        return "done";
+    });
+    pg.start_worker();
+    struct Release {
+        Gate& gate;
+        ~Release() { gate.release(); }
+    } release{gate};
+    std::string id = pg.enqueue("render");
+
+    JobWatch watch = pg.results.watch(id);
+    std::optional<JobStatus> seen;
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        seen = watch.next(1s);
+        if (seen && seen->progress) break;
+    }
+    REQUIRE(seen);
+    REQUIRE(seen->progress);
+    CHECK(seen->state == JobState::running);
+    CHECK(seen->progress->fraction == 0.4);
+    CHECK(seen->progress->message == "rendered 4/10 pages");
+    CHECK(pg.results.status(id).progress->fraction == 0.4);
+
+    gate.release();
+    JobStatus final = pg.wait_final(id);
+    CHECK(final.state == JobState::succeeded);
+    REQUIRE(final.progress);
+    CHECK(final.progress->fraction == 1.0);  // the report made just before returning is kept
+    REQUIRE(test::eventually([&] { return !read_events(pg.config, {.type = "progress", .job_id = id}).empty(); }));
+    auto events = read_events(pg.config, {.type = "progress", .job_id = id});
+    CHECK(events.front().data["fraction"] == 0.4);
+    CHECK(events.front().data["message"] == "rendered 4/10 pages");
+    CHECK(events.front().attempt == 1);
+}
+
+TEST_CASE("progress: reports in a tight loop are written at most every 250 ms", "[progress]") {
+    test::QueueWithWorker pl("pl");
+    pl.tasks.add("busy", [](JobContext& ctx, const Json&) -> Json {
+        auto end = std::chrono::steady_clock::now() + 1200ms;
+        int64_t n = 0;
+        while (std::chrono::steady_clock::now() < end) ctx.progress(static_cast<double>(++n % 1000) / 1000.0);
+        return n;
+    });
+    pl.start_worker();
+    std::string id = pl.enqueue("busy");
+    JobStatus final = pl.wait_final(id);
+    REQUIRE(final.state == JobState::succeeded);
+    CHECK(final.result.get<int64_t>() > 10'000);  // the handler was not slowed down to the write rate
+    auto events = read_events(pl.config, {.type = "progress", .job_id = id});
+    CHECK(events.size() >= 2);
+    CHECK(events.size() <= 7);  // 1.2 s / 250 ms, plus the first
+}
+
+TEST_CASE("progress: naq job --follow prints each change until the job ends, and exits as naq result",
+          "[progress][cli]") {
+    test::QueueWithWorker pf("pf");
+    pf.tasks.add_builtins(false);
+    pf.start_worker();
+    std::string ok = pf.enqueue("sleep", {{"ms", 600}});
+    std::string out;
+    REQUIRE(test::run_command(naq_cmd(pf.config, "job " + ok + " --follow"), &out) == 0);
+    CHECK(out.find("running") != std::string::npos);
+    CHECK(out.find("% slept ") != std::string::npos);
+    CHECK(out.find("succeeded  attempt 1 of 1  100% slept 600 of 600 ms") != std::string::npos);
+
+    std::string bad = pf.enqueue("fail", {{"message", "no luck"}}, {.max_attempts = 1});
+    out.clear();
+    CHECK(test::run_command(naq_cmd(pf.config, "--json job " + bad + " --follow"), &out) == 1);
+    // One record per line; the last is the final one.
+    REQUIRE(out.size() > 1);
+    std::size_t last_line = out.rfind('\n', out.size() - 2);
+    Json last = Json::parse(out.substr(last_line == std::string::npos ? 0 : last_line + 1));
+    CHECK(last["state"] == "dead");
+    CHECK(last["error"] == "no luck");
+    CHECK(test::run_command(naq_cmd(pf.config, "job never-enqueued --follow 2>/dev/null")) == 3);
+    CHECK(test::run_command(naq_cmd(pf.config, "job 'a b' --follow 2>/dev/null")) == 2);
+}
