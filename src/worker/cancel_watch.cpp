@@ -2,6 +2,7 @@
 #include "cancel_watch.hpp"
 
 #include "naq/errors.hpp"
+#include "watch_loop.hpp"
 
 namespace naq {
 
@@ -12,24 +13,14 @@ void CancelWatch::start() {
 }
 
 void CancelWatch::loop() {
-    while (true) {
-        std::optional<KvEntry> e;
-        try {
-            e = watcher_->next(Millis(60'000));
-        } catch (const Cancelled&) {
-            return;  // stop()
-        } catch (const Error& err) {
-            log_(spdlog::level::warn, "cancel watch: {}", err.what());
-            std::this_thread::sleep_for(Millis(500));  // back off; the connection is reconnecting
-            continue;
-        }
-        if (!e || e->op != KvOp::put) continue;
+    follow_watch(*watcher_, log_, "cancel watch", [this](const KvEntry& e) {
+        if (e.op != KvOp::put) return;
         {
             std::lock_guard lock(mutex_);
-            requests_.insert(e->key);
+            requests_.insert(e.key);
         }
-        on_request_(e->key);
-    }
+        on_request_(e.key);
+    });
 }
 
 void CancelWatch::stop() {

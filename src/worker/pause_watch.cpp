@@ -5,6 +5,7 @@
 
 #include "naq/errors.hpp"
 #include "naq/queue_control.hpp"
+#include "watch_loop.hpp"
 
 namespace naq {
 
@@ -40,19 +41,9 @@ void PauseWatch::apply(const KvEntry& e) {
 }
 
 void PauseWatch::loop() {
-    while (true) {
-        std::optional<KvEntry> e;
-        try {
-            e = watcher_->next(Millis(60'000));
-        } catch (const Cancelled&) {
-            return;  // stop()
-        } catch (const Error& err) {
-            log_(spdlog::level::warn, "pause watch: {}", err.what());
-            std::this_thread::sleep_for(Millis(500));  // back off; the connection is reconnecting
-            continue;
-        }
-        if (e && e->op != KvOp::caught_up) apply(*e);
-    }
+    follow_watch(*watcher_, log_, "pause watch", [this](const KvEntry& e) {
+        if (e.op != KvOp::caught_up) apply(e);
+    });
 }
 
 void PauseWatch::stop() {

@@ -13,28 +13,9 @@ using namespace naq;
 using namespace std::chrono_literals;
 using test::naq_cmd;
 
-namespace {
-
-struct Gate {
-    std::mutex m;
-    std::condition_variable cv;
-    bool open = false;
-    void release() {
-        std::lock_guard lock(m);
-        open = true;
-        cv.notify_all();
-    }
-    void wait() {
-        std::unique_lock lock(m);
-        cv.wait(lock, [this] { return open; });
-    }
-};
-
-}  // namespace
-
 TEST_CASE("progress: a handler's report reaches the record, a watch and the events, and the final record keeps it",
           "[progress]") {
-    Gate gate;
+    test::Gate gate;
     test::QueueWithWorker pg("pg");
     pg.tasks.add("render", [&gate](JobContext& ctx, const Json&) -> Json {
         ctx.progress(0.4, "rendered 4/10 pages");
@@ -44,7 +25,7 @@ TEST_CASE("progress: a handler's report reaches the record, a watch and the even
     });
     pg.start_worker();
     struct Release {
-        Gate& gate;
+        test::Gate& gate;
         ~Release() { gate.release(); }
     } release{gate};
     std::string id = pg.enqueue("render");

@@ -19,21 +19,6 @@ using test::naq_cmd;
 
 namespace {
 
-struct Gate {
-    std::mutex m;
-    std::condition_variable cv;
-    bool open = false;
-    void release() {
-        std::lock_guard lock(m);
-        open = true;
-        cv.notify_all();
-    }
-    void wait() {
-        std::unique_lock lock(m);
-        cv.wait(lock, [this] { return open; });
-    }
-};
-
 // True once worker `id`'s status record lists `queue` among its paused queues (or, with
 // `paused` false, no longer does): the worker has seen the change.
 bool worker_sees(const Config& c, const std::string& id, const std::string& queue, bool paused) {
@@ -67,7 +52,7 @@ TEST_CASE("queue control: a paused queue is not fetched, running jobs finish, re
     c.worker.heartbeat_interval = 1h;  // the pause must rewrite the status record at once
     c.worker.worker_ttl = 2h;
     c.worker.fetch_timeout = 5s;  // a pull request is still waiting at the server when the pause comes
-    Gate gate;
+    test::Gate gate;
     std::atomic<int> holding{0};
     test::QueueWithWorker pq("pq", c);
     pq.tasks.add_builtins(false);
@@ -78,7 +63,7 @@ TEST_CASE("queue control: a paused queue is not fetched, running jobs finish, re
     });
     Worker& w = pq.start_worker({.concurrency = 4});
     struct Release {
-        Gate& gate;
+        test::Gate& gate;
         ~Release() { gate.release(); }
     } release{gate};
 

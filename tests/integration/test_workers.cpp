@@ -30,28 +30,12 @@ std::optional<WorkerStatus> find(const std::vector<WorkerStatus>& all, const std
     return std::nullopt;
 }
 
-// A task that blocks until released, to hold a worker busy.
-struct Gate {
-    std::mutex m;
-    std::condition_variable cv;
-    bool open = false;
-    void release() {
-        std::lock_guard lock(m);
-        open = true;
-        cv.notify_all();
-    }
-    void wait() {
-        std::unique_lock lock(m);
-        cv.wait(lock, [this] { return open; });
-    }
-};
-
 }  // namespace
 
 TEST_CASE("workers: a running worker's record shows its state, jobs in flight and counters", "[workers]") {
     Config c = test::test_config();
     c.worker.heartbeat_interval = 100ms;
-    Gate gate;
+    test::Gate gate;
     test::QueueWithWorker wq1("wq1", c);
     wq1.tasks.add_builtins(false);
     wq1.tasks.add("hold", [&gate](JobContext&, const Json&) -> Json {
@@ -63,7 +47,7 @@ TEST_CASE("workers: a running worker's record shows its state, jobs in flight an
     {
         id = wq1.start_worker({.concurrency = 3}).id();
         struct Release {
-            Gate& gate;
+            test::Gate& gate;
             ~Release() { gate.release(); }  // before the worker stops, whatever happens
         } release{gate};
         std::optional<WorkerStatus> s;
@@ -111,7 +95,7 @@ TEST_CASE("workers: a change of state is written at once, not at the next heartb
     Config c = test::test_config();
     c.worker.heartbeat_interval = std::chrono::hours(1);
     c.worker.worker_ttl = std::chrono::hours(2);
-    Gate gate;
+    test::Gate gate;
     test::QueueWithWorker wstate("wstate", c);
     wstate.tasks.add("hold", [&gate](JobContext&, const Json&) -> Json {
         gate.wait();
@@ -120,7 +104,7 @@ TEST_CASE("workers: a change of state is written at once, not at the next heartb
     WorkerStatusReader store(c);
     Worker& w = wstate.start_worker({.concurrency = 2});
     struct Release {
-        Gate& gate;
+        test::Gate& gate;
         ~Release() { gate.release(); }
     } release{gate};
     std::optional<WorkerStatus> s;

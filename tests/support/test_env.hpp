@@ -4,11 +4,13 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <functional>
 #include <string>
 
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -44,6 +46,22 @@ Config config_for(const std::string& url);
 
 /// Polls `condition` (cheaply, every few ms) until true or `timeout`; returns its last value.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+/// Blocks a task until released (to hold a worker busy); release it before the worker stops.
+struct Gate {
+    std::mutex m;
+    std::condition_variable cv;
+    bool open = false;
+    void release() {
+        std::lock_guard lock(m);
+        open = true;
+        cv.notify_all();
+    }
+    void wait() {
+        std::unique_lock lock(m);
+        cv.wait(lock, [this] { return open; });
+    }
+};
 
 /// A Worker running on its own thread for the length of a scope; stops gracefully on exit.
 class RunningWorker {
