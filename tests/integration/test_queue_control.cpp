@@ -175,3 +175,39 @@ TEST_CASE("queue control: naq queue pause / resume and the state in naq queues, 
     CHECK(out == "queue cq was not paused\n");
     CHECK(cq.wait_final(cq.enqueue("echo")).state == JobState::succeeded);
 }
+
+TEST_CASE("queue control: pause and resume still reach the worker after nats-server restarts",
+          "[queue_control][fault]") {
+    test::PrivateNatsServer server;
+    Config c = test::config_for(server.url());
+    c.nats.reconnect_wait = 100ms;
+    c.worker.heartbeat_interval = 100ms;
+    test::QueueWithWorker rq("rq", c);
+    rq.tasks.add_builtins(false);
+    Worker& w = rq.start_worker();
+    w.wait_started();
+    CHECK(rq.queue.pause("before the restart"));
+    REQUIRE(worker_sees(c, w.id(), "rq", true));
+
+    server.stop();
+    server.start();
+    std::vector<std::string> waiting;
+    REQUIRE(test::eventually(
+        [&] {
+            try {
+                waiting.push_back(rq.enqueue("echo"));  // enqueueing works again once reconnected
+                return true;
+            } catch (const Error&) {
+                return false;
+            }
+        },
+        20s));
+    for (int i = 0; i < 2; ++i) waiting.push_back(rq.enqueue("echo"));
+    std::this_thread::sleep_for(1500ms);  // still paused after the restart: nothing may start
+    CHECK(started(rq.results, waiting) == 0);
+    CHECK(rq.queue.control().paused);
+
+    // The resume is written after the restart: the worker's watch must have come back with it.
+    CHECK(rq.queue.resume());
+    for (const auto& id : waiting) CHECK(rq.wait_final(id, 20s).state == JobState::succeeded);
+}
