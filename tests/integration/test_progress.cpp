@@ -2,8 +2,10 @@
 // `naq job --follow`.
 #include <catch2/catch.hpp>
 
-#include <condition_variable>
-#include <mutex>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "naq/events.hpp"
 #include "naq/results.hpp"
@@ -76,15 +78,42 @@ TEST_CASE("progress: reports in a tight loop are written at most every 250 ms", 
 
 TEST_CASE("progress: naq job --follow prints each change until the job ends, and exits as naq result",
           "[progress][cli]") {
+    test::Gate gate;
     test::QueueWithWorker pf("pf");
     pf.tasks.add_builtins(false);
+    pf.tasks.add("half", [&gate](JobContext& ctx, const Json&) -> Json {
+        ctx.progress(0.5, "half way");
+        gate.wait();
+        ctx.progress(1.0, "all done");
+        return "ok";
+    });
     pf.start_worker();
-    std::string ok = pf.enqueue("sleep", {{"ms", 600}});
-    std::string out;
-    REQUIRE(test::run_command(naq_cmd(pf.config, "job " + ok + " --follow"), &out) == 0);
-    CHECK(out.find("running") != std::string::npos);
-    CHECK(out.find("% slept ") != std::string::npos);
-    CHECK(out.find("succeeded  attempt 1 of 1  100% slept 600 of 600 ms") != std::string::npos);
+    struct Release {
+        test::Gate& gate;
+        ~Release() { gate.release(); }
+    } release{gate};
+
+    // The job is held running at 50%: whenever the CLI starts, it sees that version first.
+    std::string ok = pf.enqueue("half");
+    REQUIRE(test::eventually([&] {
+        auto s = pf.results.try_status(ok);
+        return s && s->progress.has_value();
+    }));
+    const std::string file = (std::filesystem::temp_directory_path() / ("naq-follow-" + ok)).string();
+    int code = -1;
+    std::thread cli([&] { code = test::run_command(naq_cmd(pf.config, "job " + ok + " --follow") + " > " + file); });
+    auto printed = [&file] {
+        std::ifstream in(file);
+        return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    };
+    CHECK(test::eventually([&] { return printed().find("50% half way") != std::string::npos; }, 30s));
+    gate.release();
+    cli.join();
+    CHECK(code == 0);
+    std::string out = printed();
+    std::filesystem::remove(file);
+    CHECK(out.find("running  attempt 1 of 1  50% half way") != std::string::npos);
+    CHECK(out.find("succeeded  attempt 1 of 1  100% all done") != std::string::npos);
 
     std::string bad = pf.enqueue("fail", {{"message", "no luck"}}, {.max_attempts = 1});
     out.clear();
