@@ -409,6 +409,13 @@ function eventDetails(e) {
   if (typeof e.duration_ms === 'number') parts.push(duration(e.duration_ms));
   if (typeof e.delay_ms === 'number') parts.push(`${e.type === 'retry_scheduled' ? 'retry in' : 'late'} ${duration(e.delay_ms)}`);
   if (e.worker && e.job_id) parts.push(`worker ${e.worker}`);
+  const data = e.data && typeof e.data === 'object' ? e.data : {};
+  if (e.type === 'progress' && typeof data.fraction === 'number') {
+    parts.push(`${Math.round(Math.min(1, Math.max(0, data.fraction)) * 100)}%${data.message ? ` ${data.message}` : ''}`);
+  }
+  if ((e.type === 'queue_paused' || e.type === 'queue_resumed') && typeof data.reason === 'string' && data.reason) {
+    parts.push(data.reason);
+  }
   const text = parts.join(' · ');
   return [text, e.error ? el('span', { class: 'error-text', title: String(e.error) }, `${text ? ' · ' : ''}${e.error}`) : null];
 }
