@@ -5,6 +5,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <optional>
+
+#include "core/instance_id.hpp"
 #include "naq/errors.hpp"
 #include "naq/events.hpp"
 #include "naq/kv_store.hpp"
@@ -16,27 +19,29 @@ namespace {
 
 constexpr std::size_t kMaxPauseReason = 1024;
 
-std::string this_process() {
-    char host[256] = {0};
-    ::gethostname(host, sizeof(host) - 1);
-    return std::string(host) + "-" + std::to_string(::getpid());
+std::string this_process() { return detail::host_name() + "-" + std::to_string(::getpid()); }
+
+// The queue's stored record; nullopt when it has none. One nobody can read is logged and
+// counts as the default (not paused).
+std::optional<QueueControl> read_control(const KvStore& kv, const std::string& queue) {
+    auto entry = kv.try_get(queue);
+    if (!entry) return std::nullopt;
+    QueueControl control;
+    try {
+        control = decode_queue_control(entry->value);
+    } catch (const SerializationError& e) {
+        spdlog::warn("[queue {}] unreadable control record: {}", queue, e.what());
+    }
+    return control;
 }
 
 // Writes the queue's paused state; false when it already was in that state (nothing written,
 // no event: pausing twice is not two pauses).
 bool set_paused(const Config& config, const std::string& queue, bool paused, const std::string& reason) {
     auto kv = kv_store(Bucket::queues, config);
-    QueueControl control;
-    if (auto entry = kv.try_get(queue)) {
-        try {
-            control = decode_queue_control(entry->value);
-        } catch (const SerializationError& e) {
-            spdlog::warn("[queue {}] unreadable control record replaced: {}", queue, e.what());
-        }
-        if (control.paused == paused && control.queue == queue) return false;
-    } else if (!paused) {
-        return false;  // never paused
-    }
+    std::optional<QueueControl> stored = read_control(kv, queue);
+    if (stored ? stored->paused == paused && stored->queue == queue : !paused) return false;  // no change
+    QueueControl control = stored.value_or(QueueControl{});
     control.queue = queue;
     control.paused = paused;
     control.reason = paused ? reason : std::string();
@@ -66,15 +71,7 @@ bool Queue::pause(const std::string& reason) {
 bool Queue::resume() { return set_paused(config_, name_, false, ""); }
 
 QueueControl Queue::control() const {
-    QueueControl control;
-    control.queue = name_;
-    auto entry = kv_store_reader(Bucket::queues, config_).try_get(name_);
-    if (!entry) return control;
-    try {
-        control = decode_queue_control(entry->value);
-    } catch (const SerializationError& e) {
-        spdlog::warn("[queue {}] unreadable control record: {}", name_, e.what());
-    }
+    QueueControl control = read_control(kv_store_reader(Bucket::queues, config_), name_).value_or(QueueControl{});
     control.queue = name_;
     return control;
 }

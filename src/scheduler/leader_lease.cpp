@@ -1,4 +1,5 @@
 #include "leader_lease.hpp"
+#include "core/instance_id.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -16,12 +17,6 @@ int64_t steady_ns() {
         .count();
 }
 
-std::string host_name() {
-    char host[256] = {0};
-    ::gethostname(host, sizeof(host) - 1);
-    return host;
-}
-
 }  // namespace
 
 LeaderLease::LeaderLease(const Config& config, std::string holder) : config_(config), holder_(std::move(holder)) {}
@@ -35,7 +30,7 @@ LeaseRecord LeaderLease::record(bool released) const {
     LeaseRecord r;
     r.holder = holder_;
     r.pid = ::getpid();
-    r.host = host_name();
+    r.host = detail::host_name();
     r.since_ms = since_ms_;
     r.renewed_ms = now_ms();
     r.released = released;

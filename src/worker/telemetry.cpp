@@ -1,5 +1,6 @@
 // Worker observability: events, metrics and the status heartbeat (see telemetry.hpp).
 #include "telemetry.hpp"
+#include "core/instance_id.hpp"
 
 #include <unistd.h>
 
@@ -21,15 +22,7 @@ struct JobMetrics {
     std::atomic<uint64_t>& finished;  // this worker's jobs of the queue that left it (status throughput)
 };
 
-namespace {
-
-std::string host_name() {
-    char host[256] = {0};
-    ::gethostname(host, sizeof(host) - 1);
-    return host;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 // ---- JobObservation
 
@@ -120,7 +113,10 @@ void JobObservation::cancelled(const std::string& reason) {
 // ---- WorkerTelemetry
 
 WorkerTelemetry::WorkerTelemetry(const Config& config, WorkerTelemetrySources sources)
-    : sources_(std::move(sources)), events_(config, /*batched=*/true), host_(host_name()), started_at_ms_(now_ms()) {
+    : sources_(std::move(sources)),
+      events_(config, /*batched=*/true),
+      host_(detail::host_name()),
+      started_at_ms_(now_ms()) {
     auto& reg = metrics::registry();
     auto& reconnects = reg.counter("naq_nats_reconnects_total", "Times the NATS connection was re-established");
     auto& dropped = reg.counter("naq_events_dropped_total", "Events that could not be published");
