@@ -182,6 +182,10 @@ Report build_report(const Options& o, const std::string& url, const RawResults& 
                          raw.async_publish_msg_id_rate, "raw publish with msg id", 0));
     n.push_back(rate_row("enqueue_one", "enqueue, one at a time", nq.enqueue_rate, raw.sync_publish_rate,
                          "raw sync publish", 0));
+    n.push_back(rate_row("enqueue_unique", "enqueue unique jobs, one at a time, free keys", nq.enqueue_unique_rate,
+                         nq.enqueue_rate, "naq enqueue, not unique", 0));
+    n.push_back(rate_row("enqueue_unique_held", "enqueue unique jobs, key held (turned away)",
+                         nq.enqueue_unique_held_rate, nq.enqueue_rate, "naq enqueue, not unique", 0));
     std::string c = " (c=" + std::to_string(nq.concurrency) + ")";
     n.push_back(rate_row("drain_results_off", "drain no-op, results off, events off" + c, nq.drain_results_off,
                          raw.fetch_ack_rate, "raw fetch+ack", 0.50));

@@ -333,6 +333,17 @@ NaqResults run_naq(const std::string& url, const Options& o) {
         r.enqueue_rate = static_cast<double>(o.n_single) / seconds_since(start);
         q.purge();
     }
+    if (selected(o, "enqueue_unique")) {
+        Queue q("bench_enqueue_unique", base_config(url));
+        const EnqueueOptions unique{.unique_for = std::chrono::hours(1)};
+        auto start = Clock::now();
+        for (std::size_t i = 0; i < o.n_single; ++i) q.enqueue("noop", {{"i", i}}, unique);
+        r.enqueue_unique_rate = static_cast<double>(o.n_single) / seconds_since(start);
+        start = Clock::now();
+        for (std::size_t i = 0; i < o.n_single; ++i) q.enqueue("noop", {{"i", 0}}, unique);  // held by the first
+        r.enqueue_unique_held_rate = static_cast<double>(o.n_single) / seconds_since(start);
+        q.purge();
+    }
     if (selected(o, "drain_results_off")) {
         r.drain_results_off = drain_fresh(url, "bench_drain_off", o.n, false, false, o);
     }

@@ -16,6 +16,8 @@ struct NaqResults {
     double enqueue_many_rate = 0;                ///< jobs/s, one enqueue_many() call of n jobs (defaults)
     double enqueue_many_events_off_rate = 0;     ///< the same with events.enabled = false
     double enqueue_rate = 0;                     ///< jobs/s, enqueue() one at a time
+    double enqueue_unique_rate = 0;              ///< jobs/s, unique jobs, each taking a free key
+    double enqueue_unique_held_rate = 0;         ///< enqueues/s, unique jobs whose key is held (turned away)
     double drain_results_off = 0;                ///< jobs/s, no-op jobs, no result/status writes, no events
     double drain_results_on = 0;                 ///< jobs/s, no-op jobs, status + result written, no events
     std::optional<double> drain_events_on;       ///< jobs/s, results + events on (the defaults)

@@ -30,7 +30,7 @@ install(FILES ${PROJECT_BINARY_DIR}/naqConfig.cmake ${PROJECT_BINARY_DIR}/naqCon
 file(RELATIVE_PATH NAQ_PC_RELATIVE_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 string(REGEX REPLACE "/$" "" NAQ_PC_RELATIVE_PREFIX "${NAQ_PC_RELATIVE_PREFIX}")
 list(TRANSFORM CMAKE_DL_LIBS PREPEND "-l" OUTPUT_VARIABLE naq_dl_flags)
-string(JOIN " " NAQ_PC_LIBS_PRIVATE -lnats -lsimdjson -lyaml-cpp -ldate-tz -lcpp-httplib ${naq_dl_flags} -pthread)
+string(JOIN " " NAQ_PC_LIBS_PRIVATE -lnats -lsimdjson -lyaml-cpp -ldate-tz -lcpp-httplib -lcrypto ${naq_dl_flags} -pthread)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/naq.pc.in ${PROJECT_BINARY_DIR}/naq.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/naq.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
@@ -69,7 +69,7 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Debian 12 names them; tests/packaging/check-deb.sh fails when one is missing.
 set(NAQ_DEBIAN_DEPENDS
     "libnats3.4 (>= 3.4.1)" "libsimdjson14 (>= 3.0.1)" "libspdlog1.10 (>= 1:1.10.0)" "libfmt9 (>= 9.1.0)" "libyaml-cpp0.7 (>= 0.7.0)"
-    "libdate-tz3 (>= 3.0.1)" "libcpp-httplib0.11 (>= 0.11.4)" "libstdc++6 (>= 12)" "libgcc-s1 (>= 3.0)"
+    "libdate-tz3 (>= 3.0.1)" "libcpp-httplib0.11 (>= 0.11.4)" "libssl3 (>= 3.0.0)" "libstdc++6 (>= 12)" "libgcc-s1 (>= 3.0)"
     "libc6 (>= 2.34)")
 string(JOIN ", " CPACK_DEBIAN_PACKAGE_DEPENDS ${NAQ_DEBIAN_DEPENDS})
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "nats-server")

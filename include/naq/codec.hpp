@@ -27,6 +27,10 @@ JobResult decode_result(std::string_view text);
 Json to_json(const JobStatus& status);
 /// A progress report as the job record and the progress event carry it: {"fraction","message","at"}.
 Json progress_json(const JobProgress& progress);
+/// A unique job's claim as the envelope (options.unique) and the job record carry it:
+/// {"key","until","mode"}. unique_from_json throws SerializationError naming `what`.
+Json unique_json(const UniqueClaim& unique);
+UniqueClaim unique_from_json(const Json& json, std::string_view what);
 Json to_json(const JobResult& result);
 Json to_json(const Job& job);
 

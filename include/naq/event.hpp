@@ -25,6 +25,9 @@ enum class EventType {
     dead_lettered,
     cancelled,
     progress,  ///< a running job's progress report (data: fraction, message, at)
+    /// A unique job not enqueued because job_id (the job holding its key) is queued or running
+    /// (data: key, until)
+    deduplicated,
     // scheduler
     schedule_fired,
     schedule_paused,

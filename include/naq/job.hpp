@@ -28,6 +28,20 @@ struct Backoff {
     Millis delay_after(int attempt, double unit_random) const;
 };
 
+/// How long a unique job keeps other jobs with its key out (EnqueueOptions::unique_for).
+enum class UniqueUntil {
+    finished,  ///< while it is queued, waiting, running or retrying, and at most unique_for
+    expiry,    ///< for the whole unique_for, also after it has finished
+};
+
+/// A unique job's claim on its key (docs/queue-control.md#unique-jobs): the key's record in the
+/// unique bucket names this job until `until_ms`, or until the job is final (UniqueUntil::finished).
+struct UniqueClaim {
+    std::string key;       ///< "<queue>.<64 hex digits>": the KV key, a SHA-256 of the unique key
+    int64_t until_ms = 0;  ///< Unix ms when the claim lapses whatever the job's state
+    UniqueUntil until = UniqueUntil::finished;
+};
+
 /// Per-job options; unset fields take the Config's queue defaults.
 struct EnqueueOptions {
     std::string job_id;               ///< empty = generated; set it to make enqueue idempotent
@@ -36,6 +50,11 @@ struct EnqueueOptions {
     std::optional<Millis> timeout;        ///< 0 = none
     std::optional<Millis> result_ttl;     ///< informational; the bucket TTL applies
     std::vector<std::string> depends_on;  ///< job ids that must succeed first
+    /// Unique job: while another job of this queue with the same unique key holds its claim,
+    /// enqueueing returns that job's id instead (docs/queue-control.md#unique-jobs).
+    std::optional<Millis> unique_for;
+    std::string unique_key;  ///< empty = the task and its args; any text up to 1,024 bytes
+    UniqueUntil unique_until = UniqueUntil::finished;
 };
 
 /// A job envelope as it travels on the wire. Producers normally let Queue::make_job() build it.
@@ -50,6 +69,7 @@ struct Job {
     Millis timeout{0};
     std::optional<Millis> result_ttl;
     std::vector<std::string> depends_on;
+    std::optional<UniqueClaim> unique;  ///< set by enqueue for a unique job
     /// Errors of earlier lives of this job (kept when a dead job is requeued).
     Json history = Json::array();
 };
@@ -93,6 +113,7 @@ struct JobStatus {
     Json result;                          ///< state succeeded: the handler's return value (null otherwise)
     std::vector<std::string> depends_on;  ///< the jobs that must succeed first (the job's option)
     std::optional<JobProgress> progress;  ///< the handler's last progress report, if it made one
+    std::optional<UniqueClaim> unique;    ///< a unique job's claim (the job's option)
 };
 
 /// What a finished job ended with: a view of its record (result_of), as ResultStore returns it.
@@ -129,6 +150,10 @@ struct DeadLetter {
     int64_t failed_at_ms = 0;
     Json record;  ///< the whole record (docs/wire-format.md)
 };
+
+/// "finished" | "expiry"; unique_until_from_string throws SerializationError for any other name.
+const char* to_string(UniqueUntil until);
+UniqueUntil unique_until_from_string(const std::string& name);
 
 /// "fixed" | "linear" | "exponential"; backoff_kind_from_string throws SerializationError
 /// for any other name.

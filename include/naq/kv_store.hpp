@@ -24,7 +24,7 @@ struct WatcherDeleter {
 }  // namespace detail
 
 /// The naq KV buckets; names are "<prefix>_<bucket>" (see names.hpp).
-enum class Bucket { results, job_status, workers, scheduled_jobs, scheduler_lock, cancellations, queues };
+enum class Bucket { results, job_status, workers, scheduled_jobs, scheduler_lock, cancellations, queues, unique };
 
 /// What a KvEntry from a watcher means; caught_up marks the end of the initial values.
 enum class KvOp { put, erase, purge, caught_up };
@@ -99,6 +99,9 @@ public:
     uint64_t update(const std::string& key, std::string_view value, uint64_t last_revision) const;
     /// Marks the key deleted (history kept). Wraps kvStore_Delete.
     void erase(const std::string& key) const;
+    /// Marks the key deleted only if its latest revision is still `last_revision`; throws
+    /// Conflict when it has changed since (compare-and-delete, which kvStore_Delete cannot do).
+    void erase(const std::string& key, uint64_t last_revision) const;
     /// Removes the key and its history. Wraps kvStore_Purge.
     void purge(const std::string& key) const;
     /// Every live key. Empty when the bucket is empty.

@@ -63,6 +63,14 @@ std::string cancellations_bucket(const Config& config);
 /// Queue control records (key = queue name: pause / resume), watched by every worker:
 /// "<prefix>_queues".
 std::string queues_bucket(const Config& config);
+/// Unique-job claims (key = unique_claim_key), read and written by producers, released by
+/// workers: "<prefix>_unique".
+std::string unique_bucket(const Config& config);
+/// The unique bucket's key for `unique_key` in `queue`: "<queue>.<SHA-256 of unique_key, 64
+/// lowercase hex digits>", so any text (wildcards, dots, spaces, any length) makes a safe key.
+std::string unique_claim_key(std::string_view queue, std::string_view unique_key);
+/// True when `key` has the form unique_claim_key() gives.
+bool valid_unique_claim_key(std::string_view key);
 
 /// True when `name` can be a queue or task name: 1-64 of [A-Za-z0-9_-].
 bool valid_token(std::string_view name);

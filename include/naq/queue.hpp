@@ -16,7 +16,10 @@ namespace naq {
 /// What enqueueing one job did.
 struct EnqueueResult {
     std::string id;
-    bool duplicate = false;  ///< a job with this id was enqueued within the dedup window: no-op
+    bool duplicate = false;  ///< nothing was enqueued: `id` is the job that already exists
+    /// The duplicate is a unique job's: `id` holds the key (EnqueueOptions::unique_for), rather
+    /// than a repeat of the same job id within the server's duplicate window.
+    bool unique = false;
 };
 
 /// One job of a batch for enqueue_many().
@@ -33,8 +36,10 @@ struct BatchResult {
         std::string id;
         std::string error;
     };
-    std::vector<std::string> ids;         ///< by input position; empty string where it failed
-    std::vector<std::string> duplicates;  ///< ids the server had already seen
+    std::vector<std::string> ids;  ///< by input position; empty string where it failed
+    /// Ids the server had already seen, and the ids of jobs holding a unique job's key (that
+    /// job's id is then in `ids` at the unique job's position).
+    std::vector<std::string> duplicates;
     std::vector<Failure> failures;
     bool ok() const { return failures.empty(); }
 };
@@ -56,11 +61,13 @@ public:
     /// `name`: 1-64 of [A-Za-z0-9_-]. Creates the jobs and dead-letter streams on first use.
     explicit Queue(std::string name, const Config& config = default_config());
 
-    /// Enqueues one job; returns once the server has stored it (publish ack).
+    /// Enqueues one job; returns once the server has stored it (publish ack). A unique job
+    /// (options.unique_for) whose key another job holds is not enqueued: that job's id is returned.
     /// Throws ApiError when the stream refuses it (e.g. full), ConnectionError, Timeout.
     std::string enqueue(const std::string& task, const Json& args = Json::object(), const EnqueueOptions& options = {});
 
-    /// Enqueues a fully built job (see make_job); reports duplicates.
+    /// Enqueues a fully built job (see make_job); reports duplicates, and unique jobs whose key
+    /// another job holds (EnqueueResult::unique).
     EnqueueResult submit(const Job& job);
 
     /// Builds the envelope enqueue() would send, with the Config's defaults filled in.
@@ -117,6 +124,8 @@ private:
     /// batch ids); with an empty `generated_id` a fresh UUIDv7.
     Job make_job(const std::string& task, const Json& args, const EnqueueOptions& options,
                  std::string generated_id) const;
+    /// A unique job not enqueued because `holder` holds its key: logs, publishes `deduplicated`.
+    EnqueueResult turned_away(const Job& job, const std::string& holder) const;
 
     std::string name_;
     Config config_;

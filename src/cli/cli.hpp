@@ -65,7 +65,8 @@ std::string format_time(int64_t ms);
 
 /// The longest job timeout (a job's limit, core/job_limits.hpp), --in delay and --wait.
 inline constexpr Millis kLongestJobDuration{detail::kMaxJobDurationMs};
-inline constexpr Millis kLongestDelay{36'500LL * 86'400'000};  // 100 years; times end at 2200 anyway
+inline constexpr Millis kLongestDelay{36'500LL * 86'400'000};   // 100 years; times end at 2200 anyway
+inline constexpr Millis kLongestUniqueFor{365LL * 86'400'000};  // the longest results.ttl
 inline constexpr Millis kLongestWait{365LL * 86'400'000};
 
 /// Option checks (options.cpp). CLI11 turns a failed check into "--flag: why" and exit 2.

@@ -92,6 +92,7 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
     // ---- enqueue
     struct EnqueueArgs {
         std::string task, queue, args_json, args_file, job_id, at, in, job_timeout, timeout = "60";
+        std::string unique_for, unique_key, unique_until = "finished";
         std::vector<std::string> pairs, depends_on;
         std::optional<int> max_attempts;
         bool wait = false;
@@ -119,6 +120,21 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
     enqueue->add_option("--in", ea->in, "run after a delay: 90s, 10m, 2h (needs naq scheduler)")
         ->check(duration_within(Millis(0), kLongestDelay))
         ->excludes(at);
+    auto* unique_for =
+        enqueue
+            ->add_option("--unique-for", ea->unique_for,
+                         "unique job: while a job with the same task and args (or --unique-key) holds the key, "
+                         "print its id instead of enqueueing; at most results.ttl: 30s, 10m, 1h")
+            ->check(duration_within(Millis(1), kLongestUniqueFor));
+    enqueue->add_option("--unique-key", ea->unique_key, "what makes jobs the same (default: the task and its args)")
+        ->check(non_empty())
+        ->needs(unique_for);
+    enqueue
+        ->add_option("--unique-until", ea->unique_until,
+                     "finished: the key is held while the job is queued or running (default); expiry: for the "
+                     "whole --unique-for")
+        ->check(CLI::IsMember({"finished", "expiry"}))
+        ->needs(unique_for);
     enqueue->add_flag("-w,--wait", ea->wait, "wait for the result and print it");
     enqueue->add_option("-t,--timeout", ea->timeout, "how long to wait with --wait (default 60 seconds)")
         ->check(duration_within(Millis(1), kLongestWait));
@@ -130,6 +146,11 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
             opts.max_attempts = ea->max_attempts;
             if (!ea->job_timeout.empty()) opts.timeout = duration_flag("--job-timeout", ea->job_timeout);
             opts.depends_on = ea->depends_on;
+            if (!ea->unique_for.empty()) {
+                opts.unique_for = duration_flag("--unique-for", ea->unique_for);
+                opts.unique_key = ea->unique_key;
+                opts.unique_until = unique_until_from_string(ea->unique_until);
+            }
             Json args = parse_args(ea->pairs, ea->args_json, ea->args_file);
             std::optional<std::chrono::system_clock::time_point> at;
             if (!ea->at.empty()) at = parse_iso8601(ea->at);
@@ -145,7 +166,14 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
             }
             if (!ea->wait) {
                 if (g.json) {
-                    std::cout << Json{{"id", r.id}, {"queue", queue.name()}, {"duplicate", r.duplicate}}.dump() << "\n";
+                    std::cout << Json{{"id", r.id},
+                                      {"queue", queue.name()},
+                                      {"duplicate", r.duplicate},
+                                      {"unique", r.unique}}
+                                     .dump()
+                              << "\n";
+                } else if (r.unique) {
+                    std::cout << r.id << " (duplicate: this job holds the unique key; nothing enqueued)\n";
                 } else {
                     std::cout << r.id << (r.duplicate ? " (duplicate: already enqueued)" : "") << "\n";
                 }
@@ -229,6 +257,10 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
             };
             if (s.next_attempt_at_ms != 0) rows.push_back({"next attempt", format_time(s.next_attempt_at_ms)});
             if (s.progress) rows.push_back({"progress", format_progress(*s.progress)});
+            if (s.unique) {
+                rows.push_back({"unique", s.unique->key + " until " + format_time(s.unique->until_ms) + " (" +
+                                              to_string(s.unique->until) + ")"});
+            }
             for (const auto& e : s.errors) {
                 rows.push_back({"error #" + std::to_string(e.attempt), e.error + " (" + format_time(e.at_ms) + ")"});
             }

@@ -156,6 +156,11 @@ BucketSpec spec_for(Bucket bucket, const Config& c) {
             spec.name = names::queues_bucket(c);
             spec.description = "naq queue control (pause / resume)";
             break;
+        case Bucket::unique:
+            spec.name = names::unique_bucket(c);
+            spec.ttl = c.results.ttl;  // a claim lasts at most as long as its job's record
+            spec.description = "naq unique-job claims";
+            break;
         case Bucket::scheduler_lock:
             spec.name = names::scheduler_lock_bucket(c);
             spec.ttl = c.scheduler.lock_ttl;
@@ -286,6 +291,25 @@ uint64_t KvStore::update(const std::string& key, std::string_view value, uint64_
 
 void KvStore::erase(const std::string& key) const {
     check(kvStore_Delete(kv_, key.c_str()), "delete " + key + " from " + bucket_);
+}
+
+void KvStore::erase(const std::string& key, uint64_t last_revision) const {
+    const std::string what = "delete " + key + " from " + bucket_;
+    std::string subject = names::kv_subject(bucket_, key);
+    natsMsg* msg = nullptr;
+    check(natsMsg_Create(&msg, subject.c_str(), nullptr, nullptr, 0), "create message");
+    std::unique_ptr<natsMsg, decltype(&natsMsg_Destroy)> owned(msg, natsMsg_Destroy);
+    // What kvStore_Delete sends, with the stream's compare-and-set on the key's last revision.
+    check(natsMsgHeader_Set(msg, "KV-Operation", "DEL"), "set header");
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.ExpectLastSubjectSeq = last_revision;
+    po.MaxWait = request_timeout_.count();
+    jsPubAck* ack = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    natsStatus s = js_PublishMsg(&ack, detail::state_of(conn_)->js, msg, &po, &code);
+    jsPubAck_Destroy(ack);
+    check(s, what, code);
 }
 
 void KvStore::purge(const std::string& key) const {

@@ -33,6 +33,7 @@ Json to_json(const Job& job) {
                     {"timeout_ms", job.timeout.count()}};
     if (job.result_ttl) options["result_ttl_ms"] = job.result_ttl->count();
     if (!job.depends_on.empty()) options["depends_on"] = job.depends_on;
+    if (job.unique) options["unique"] = unique_json(*job.unique);
     Json j = {{"v", kWireVersion},
               {"id", job.id},
               {"queue", job.queue},
@@ -67,6 +68,7 @@ std::string encode(const Job& job) {
     w.field("max_attempts", job.max_attempts);
     if (job.result_ttl) w.field("result_ttl_ms", static_cast<int64_t>(job.result_ttl->count()));
     w.field("timeout_ms", static_cast<int64_t>(job.timeout.count()));
+    if (job.unique) w.field("unique", unique_json(*job.unique));
     w.end_object();
     w.field("queue", job.queue);
     w.field("task", job.task);
@@ -76,6 +78,21 @@ std::string encode(const Job& job) {
 }
 
 Json progress_json(const JobProgress& p) { return {{"fraction", p.fraction}, {"message", p.message}, {"at", p.at_ms}}; }
+
+Json unique_json(const UniqueClaim& u) { return {{"key", u.key}, {"mode", to_string(u.until)}, {"until", u.until_ms}}; }
+
+UniqueClaim unique_from_json(const Json& j, std::string_view what) {
+    if (!j.is_object()) bad_field(what, "unique", "must be an object");
+    UniqueClaim u;
+    u.key = req_string(j, "key", what);
+    if (!names::valid_unique_claim_key(u.key)) {
+        bad_field(what, "unique.key", "must be \"<queue>.<64 lowercase hex digits>\" (names::unique_claim_key)");
+    }
+    u.until_ms = opt_int(j, "until", what);
+    const std::string mode = opt_string(j, "mode", what);
+    u.until = mode.empty() ? UniqueUntil::finished : unique_until_from_string(mode);
+    return u;
+}
 
 Json to_json(const JobStatus& s) {
     Json errors = errors_json(s.errors);
@@ -97,6 +114,7 @@ Json to_json(const JobStatus& s) {
     if (s.state == JobState::succeeded) j["result"] = s.result;
     if (!s.depends_on.empty()) j["depends_on"] = s.depends_on;
     if (s.progress) j["progress"] = progress_json(*s.progress);
+    if (s.unique) j["unique"] = unique_json(*s.unique);
     return j;
 }
 
@@ -130,6 +148,7 @@ std::string encode(const JobStatus& s) {
     if (s.started_at_ms != 0) w.field("started_at", s.started_at_ms);
     w.field("state", to_string(s.state));
     w.field("task", s.task);
+    if (s.unique) w.field("unique", unique_json(*s.unique));
     w.field("updated_at", s.updated_at_ms);
     w.field("v", kWireVersion);
     if (!s.worker.empty()) w.field("worker", s.worker);
@@ -179,6 +198,7 @@ JobStatus decode_status(std::string_view text) {
         s.progress = JobProgress{fraction != nullptr ? fraction->get<double>() : 0.0, opt_string(*p, "message", what),
                                  opt_int(*p, "at", what)};
     }
+    if (const Json* u = find(j, "unique")) s.unique = unique_from_json(*u, what);
     return s;
 }
 

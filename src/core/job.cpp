@@ -26,6 +26,12 @@ constexpr detail::EnumNames<JobState, 9> kStateNames{"job state",
                                                          {JobState::dependency_failed, "dependency_failed"},
                                                      }}};
 
+constexpr detail::EnumNames<UniqueUntil, 2> kUniqueUntilNames{"unique until",
+                                                              {{
+                                                                  {UniqueUntil::finished, "finished"},
+                                                                  {UniqueUntil::expiry, "expiry"},
+                                                              }}};
+
 }  // namespace
 
 Millis Backoff::delay_after(int attempt, double unit_random) const {
@@ -59,6 +65,12 @@ std::optional<JobResult> result_of(const JobStatus& s) {
 
 BackoffKind backoff_kind_from_string(const std::string& name) {
     return detail::kBackoffNames.parse<SerializationError>(name);
+}
+
+const char* to_string(UniqueUntil until) { return kUniqueUntilNames.name(until); }
+
+UniqueUntil unique_until_from_string(const std::string& name) {
+    return kUniqueUntilNames.parse<SerializationError>(name);
 }
 
 int64_t now_ms() {

@@ -185,6 +185,9 @@ void read_options(od::value& v, Job& job) {
             job.result_ttl = Millis(int_of(member, kOptions, key));
         } else if (key == "depends_on") {
             job.depends_on = depends_on_from(member);
+        } else if (key == "unique") {
+            // Rare (unique jobs only), so the small object goes through the tree decoder.
+            job.unique = unique_from_json(json_fields::parse_value(raw_value_text(member), kOptions), kOptions);
         } else {
             validate(member);
         }

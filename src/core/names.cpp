@@ -1,5 +1,9 @@
 #include "naq/names.hpp"
 
+#include <openssl/sha.h>
+
+#include <algorithm>
+
 #include "naq/errors.hpp"
 
 namespace naq::names {
@@ -56,6 +60,29 @@ std::string scheduled_jobs_bucket(const Config& c) { return join(c, "_", "schedu
 std::string scheduler_lock_bucket(const Config& c) { return join(c, "_", "scheduler_lock"); }
 std::string cancellations_bucket(const Config& c) { return join(c, "_", "cancellations"); }
 std::string queues_bucket(const Config& c) { return join(c, "_", "queues"); }
+std::string unique_bucket(const Config& c) { return join(c, "_", "unique"); }
+
+std::string unique_claim_key(std::string_view queue, std::string_view unique_key) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(unique_key.data()), unique_key.size(), digest);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string key(queue);
+    key += '.';
+    for (unsigned char byte : digest) {
+        key += kHex[byte >> 4];
+        key += kHex[byte & 0x0f];
+    }
+    return key;
+}
+
+bool valid_unique_claim_key(std::string_view key) {
+    constexpr std::size_t kDigits = 2 * SHA256_DIGEST_LENGTH;
+    if (key.size() < kDigits + 2) return false;
+    const std::size_t dot = key.size() - kDigits - 1;
+    if (key[dot] != '.' || !valid_token(key.substr(0, dot))) return false;
+    return std::all_of(key.begin() + static_cast<std::ptrdiff_t>(dot) + 1, key.end(),
+                       [](char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'); });
+}
 
 namespace {
 

@@ -76,6 +76,11 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
     const std::string lease = names::scheduler_lock_bucket(c);
     const std::string cancels = names::cancellations_bucket(c);
     const std::string queue_controls = names::queues_bucket(c);
+    const std::string unique = names::unique_bucket(c);
+    // A queue's unique-job keys: "$KV.<unique bucket>.<queue>.<hash>".
+    auto unique_keys = [&unique](const Config&, std::string_view q) {
+        return "$KV." + unique + "." + std::string(q) + ".*";
+    };
     p.publish = {"$JS.API.INFO", "$JS.API.STREAM.NAMES"};
     p.subscribe = {"_INBOX.>"};
     switch (role) {
@@ -86,7 +91,10 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
             p.publish.push_back(kv_keys(status));
             p.publish.push_back(kv_keys(cancels));
             read_bucket(p, status);
-            watch_stream(p, kv_stream(status));  // enqueue --wait, result --wait
+            watch_stream(p, kv_stream(status));     // enqueue --wait, result --wait
+            streams(p, {kv_stream(unique)}, true);  // unique jobs: take a key, look at its holder
+            per_queue(p.publish, c, queues, unique_keys);
+            read_bucket(p, unique);
             break;
         case Role::worker:
             streams(p,
@@ -111,6 +119,9 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
             watch_stream(p, kv_stream(status));
             watch_stream(p, kv_stream(cancels));
             watch_stream(p, kv_stream(queue_controls));  // pause / resume
+            streams(p, {kv_stream(unique)}, true);       // unique jobs: give a finished job's key back
+            per_queue(p.publish, c, queues, unique_keys);
+            read_bucket(p, unique);
             break;
         case Role::scheduler:
             streams(p, {jobs, failed, events, kv_stream(status)}, false);

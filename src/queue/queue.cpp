@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 #include <string_view>
 #include <unordered_map>
 
@@ -14,6 +15,7 @@
 #include "naq/events.hpp"
 #include "naq/jetstream.hpp"
 #include "naq/names.hpp"
+#include "queue/unique_claims.hpp"
 #include "results/job_records.hpp"
 
 namespace naq {
@@ -78,6 +80,9 @@ Job Queue::make_job(const std::string& task, const Json& args, const EnqueueOpti
     job.timeout = options.timeout.value_or(d.job_timeout);
     job.result_ttl = options.result_ttl;
     job.depends_on = options.depends_on;
+    if (options.unique_for) {
+        job.unique = detail::unique_claim_for(config_, name_, task, job.args.json(), options, job.enqueued_at_ms);
+    }
     if (auto violation = detail::job_limit_violation(job)) throw InvalidArgument("job " + job.id + ": " + *violation);
     return job;
 }
@@ -89,14 +94,37 @@ std::string Queue::enqueue(const std::string& task, const Json& args, const Enqu
 EnqueueResult Queue::submit(const Job& job) {
     auto js = jetstream(config_);
     const std::string envelope = encode_within(job, js.connection().max_payload());
-    record_queued(detail::JobRecords(config_), job);
-    // Before the job, on the same connection: it reaches the stream before the worker's events.
-    EventPublisher(config_).publish(job_event(EventType::enqueued, job));
-    PublishOptions po;
-    po.msg_id = job.id;
-    PubAck ack = js.publish(subject_, envelope, po);
-    if (ack.duplicate) spdlog::debug("job {} on {}: duplicate within the dedup window", job.id, name_);
-    return {job.id, ack.duplicate};
+    detail::JobRecords records(config_);
+    std::optional<detail::UniqueClaims> claims;
+    if (job.unique) {
+        claims.emplace(config_);
+        detail::ClaimOutcome claim = claims->take(job, records);
+        if (!claim.taken) return turned_away(job, claim.holder);
+    }
+    try {
+        record_queued(records, job);
+        // Before the job, on the same connection: it reaches the stream before the worker's events.
+        EventPublisher(config_).publish(job_event(EventType::enqueued, job));
+        PublishOptions po;
+        po.msg_id = job.id;
+        PubAck ack = js.publish(subject_, envelope, po);
+        if (ack.duplicate) spdlog::debug("job {} on {}: duplicate within the dedup window", job.id, name_);
+        return {job.id, ack.duplicate};
+    } catch (...) {
+        // Not stored (or not known to be): the key must not keep the next enqueue out.
+        if (claims) claims->give_back(job);
+        throw;
+    }
+}
+
+EnqueueResult Queue::turned_away(const Job& job, const std::string& holder) const {
+    spdlog::debug("job {} on {}: unique key {} is held by job {}: not enqueued", job.id, name_, job.unique->key,
+                  holder);
+    Event e = job_event(EventType::deduplicated, job);
+    e.job_id = holder;
+    e.data = {{"key", job.unique->key}};
+    EventPublisher(config_).publish(std::move(e));
+    return {holder, true, true};
 }
 
 BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t window) {
@@ -121,6 +149,10 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
     };
     std::vector<Built> built;
     std::vector<Event> enqueued;
+    // Unique jobs take their keys one at a time, before they are published (a round trip each);
+    // the ones taken are kept to give their keys back if publishing fails.
+    std::optional<detail::UniqueClaims> claims;
+    std::unordered_map<std::string, Job> claimed;
     for (std::size_t start = 0; start < jobs.size(); start += kChunk) {
         built.clear();
         detail::BatchIds batch_ids;
@@ -128,10 +160,21 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
         manifest.queue = name_;
         for (std::size_t i = start; i < std::min(jobs.size(), start + kChunk); ++i) {
             const JobSpec& spec = jobs[i];
-            bool in_batch = spec.options.job_id.empty() && spec.options.depends_on.empty();
+            bool in_batch = spec.options.job_id.empty() && spec.options.depends_on.empty() && !spec.options.unique_for;
             try {
                 Job job = make_job(spec.task, spec.args, spec.options, in_batch ? batch_ids.next() : std::string());
                 std::string envelope = encode_within(job, max_payload);  // refused before its record or event
+                if (job.unique) {
+                    if (!claims) claims.emplace(config_);
+                    detail::ClaimOutcome claim = claims->take(job, records);
+                    if (!claim.taken) {
+                        turned_away(job, claim.holder);
+                        result.duplicates.push_back(claim.holder);
+                        result.ids[i] = std::move(claim.holder);
+                        continue;
+                    }
+                    claimed.emplace(job.id, job);
+                }
                 if (in_batch) {
                     if (manifest.runs.empty()) manifest.enqueued_at_ms = job.enqueued_at_ms;
                     manifest.add(static_cast<uint32_t>(batch_ids.size() - 1), job.task, job.max_attempts);
@@ -153,12 +196,14 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
                 publisher.publish(subject_, envelope, job.id);
                 result.ids[i] = std::move(job.id);
             } catch (const Error& e) {
+                if (claims) claims->give_back(job);
                 result.failures.push_back({i, jobs[i].options.job_id, e.what()});
             }
         }
     }
     auto outcome = publisher.complete(config_.nats.request_timeout * 2);
-    result.duplicates = std::move(outcome.duplicates);
+    result.duplicates.insert(result.duplicates.end(), std::make_move_iterator(outcome.duplicates.begin()),
+                             std::make_move_iterator(outcome.duplicates.end()));
     // Id → input position, built only when a publish failed (rare; it costs a map insert per job).
     std::unordered_map<std::string_view, std::size_t> index_of;
     if (!outcome.failures.empty()) {
@@ -168,6 +213,7 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
         }
     }
     for (auto& f : outcome.failures) {
+        if (auto unique = claimed.find(f.msg_id); unique != claimed.end()) claims->give_back(unique->second);
         auto it = index_of.find(f.msg_id);
         std::size_t i = it == index_of.end() ? jobs.size() : it->second;
         result.failures.push_back({i, f.msg_id, std::move(f.error)});

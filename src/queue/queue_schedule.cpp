@@ -31,6 +31,9 @@ std::string store(const Config& config, Schedule s) {
 
 // A schedule of `task` on `queue`, its job options checked exactly as enqueue() would.
 Schedule schedule_of(const Queue& queue, const std::string& task, const Json& args, const EnqueueOptions& options) {
+    if (options.unique_for) {
+        throw InvalidArgument("unique_for applies to jobs enqueued now, not to delayed or scheduled ones");
+    }
     queue.make_job(task, args, options);
     Schedule s;
     s.queue = queue.name();

@@ -36,6 +36,7 @@ bool OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, co
         if (d.state == JobState::succeeded) {
             if (observed != nullptr) observed->succeeded();  // observability
             record_success(msg, job, status, std::move(result));
+            give_back_unique(job);
             return true;
         }
         if (d.counts_failed_attempt) {
@@ -66,6 +67,7 @@ bool OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, co
         msg.ack();
         if (!d.dead_letter_reason.empty()) counters_.dead.fetch_add(1);
         announce_final(job, status, observed);
+        give_back_unique(job);
         return true;
     } catch (const std::exception& e) {
         log_(spdlog::level::err, "job {}: recording {} failed ({}); it will be redelivered", job.id, to_string(d.state),
@@ -178,6 +180,22 @@ void OutcomeRecorder::announce_final(const Job& job, const JobStatus& status, Jo
         log_(spdlog::level::err, "job {} queue {} task {}: dead after {} attempt(s): {}", job.id, job.queue, job.task,
              status.attempt, status.error);
     }
+}
+
+void OutcomeRecorder::give_back_unique(const Job& job) {
+    if (!job.unique || job.unique->until != UniqueUntil::finished) return;
+    const detail::UniqueClaims* claims = nullptr;
+    {
+        std::lock_guard lock(unique_mutex_);
+        try {
+            if (!unique_claims_) unique_claims_.emplace(config_);
+            claims = &*unique_claims_;
+        } catch (const std::exception& e) {
+            log_(spdlog::level::warn, "job {}: its unique key stays until it lapses: {}", job.id, e.what());
+            return;
+        }
+    }
+    claims->give_back(job);
 }
 
 bool OutcomeRecorder::record_undecodable(const std::string& queue, Message& msg, const OutcomeDecision& d) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -12,6 +13,7 @@
 #include "naq/jetstream.hpp"
 #include "naq/job.hpp"
 #include "outcome.hpp"
+#include "queue/unique_claims.hpp"
 #include "results/job_records.hpp"
 #include "telemetry.hpp"
 #include "worker_log.hpp"
@@ -67,6 +69,9 @@ private:
     /// The largest record the server takes (its max_payload, less room for headers).
     std::size_t record_limit() const;
     void announce_final(const Job& job, const JobStatus& status, JobObservation* observed);
+    /// Gives a finished unique job's key back (UniqueUntil::finished), so the next enqueue with
+    /// that key takes it at once instead of finding out that its holder finished.
+    void give_back_unique(const Job& job);
 
     const Config& config_;
     const WorkerLog& log_;
@@ -76,6 +81,8 @@ private:
     WorkerTelemetry& telemetry_;
     PauseFetching pause_fetching_;
     std::atomic<int> unstored_in_a_row_{0};
+    std::mutex unique_mutex_;
+    std::optional<detail::UniqueClaims> unique_claims_;  ///< bound at the first unique job
 };
 
 }  // namespace naq

@@ -78,6 +78,15 @@ TEST_CASE("roles: each role runs its commands with only its permissions, and not
     CHECK(test::run_command(naq_as(server, "producer", "result --wait --timeout 20s " + id + " 2>&1"), &out) == 0);
     CHECK_THAT(out, Catch::Contains("\"r\""));
     CHECK(test::run_command(naq_as(server, "producer", "job " + id + " 2>&1"), &out) == 0);
+    // Unique jobs: the producer takes a key (creating the bucket); once the worker finished the
+    // job, the next enqueue takes the key again.
+    const std::string unique = "enqueue -q " + kQueue + " echo --arg u=1 --unique-for 1h 2>&1";
+    REQUIRE(test::run_command(naq_as(server, "producer", unique), &out) == 0);
+    const std::string unique_id = last_word(out);
+    CHECK(test::run_command(naq_as(server, "producer", "result --wait --timeout 20s " + unique_id + " 2>&1"), &out) ==
+          0);
+    REQUIRE(test::run_command(naq_as(server, "producer", unique), &out) == 0);
+    CHECK(last_word(out) != unique_id);
     // ... but may not empty the queue, nor serve it.
     CHECK(test::run_command(naq_as(server, "producer", "purge " + kQueue + " --yes 2>&1"), &out) == 6);
     CHECK_THAT(out, Catch::Contains("Permissions Violation"));

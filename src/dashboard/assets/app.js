@@ -112,7 +112,7 @@ const TONE = new Map(Object.entries({
   failed: 'red', dead: 'red', dead_lettered: 'red', dependency_failed: 'red',
   undecodable: 'red', unknown_task: 'red', max_deliveries: 'red',
   running: 'blue', started: 'blue', busy: 'blue', schedule_fired: 'blue',
-  queued: 'grey', enqueued: 'grey', progress: 'blue', idle: 'grey', worker_started: 'grey',
+  queued: 'grey', enqueued: 'grey', deduplicated: 'grey', progress: 'blue', idle: 'grey', worker_started: 'grey',
   scheduled: 'amber', waiting: 'amber', retrying: 'amber', retry_scheduled: 'amber',
   paused: 'amber', schedule_paused: 'amber', queue_paused: 'amber', starting: 'amber', queue_resumed: 'green',
   cancelled: 'dark', stopping: 'dark', worker_stopped: 'dark',
