@@ -171,6 +171,18 @@ double drain_fresh(const std::string& url, const std::string& queue, std::size_t
     return drain(worker_config(url, o, store_results, events), queue, n, o);
 }
 
+// The jobs as one batch with a callback (at most kMaxBatchJobs): each success is confirmed and
+// counted in the batch record before its ack. The callback is one more job to drain.
+double drain_batch(const std::string& url, std::size_t n, const Options& o) {
+    n = std::min<std::size_t>(n, kMaxBatchJobs);
+    Config c = base_config(url);
+    c.events.enabled = false;  // the fill is not measured
+    Queue q("bench_drain_batch", c);
+    auto r = q.enqueue_many(noop_jobs(n), BatchOptions{.on_complete = BatchCallback{"noop"}});
+    if (!r.ok()) throw std::runtime_error("batch fill: " + r.failures.front().error);
+    return drain(worker_config(url, o, true, false), "bench_drain_batch", n + 1, o);
+}
+
 Percentiles start_latency(const std::string& url, const Options& o) {
     Config c = base_config(url);
     auto& p = probe();
@@ -348,6 +360,7 @@ NaqResults run_naq(const std::string& url, const Options& o) {
         r.drain_results_off = drain_fresh(url, "bench_drain_off", o.n, false, false, o);
     }
     if (selected(o, "drain_results_on")) r.drain_results_on = drain_fresh(url, "bench_drain_on", o.n, true, false, o);
+    if (selected(o, "drain_batch")) r.drain_batch = drain_batch(url, o.n, o);
     if (selected(o, "drain_events_on")) r.drain_events_on = drain_fresh(url, "bench_drain_events", o.n, true, true, o);
     if (o.rates_only) return r;  // a later round: the rest is measured once
     if (selected(o, "start_latency")) r.start_latency = start_latency(url, o);

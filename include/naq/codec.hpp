@@ -31,6 +31,9 @@ Json progress_json(const JobProgress& progress);
 /// {"key","until","mode"}. unique_from_json throws SerializationError naming `what`.
 Json unique_json(const UniqueClaim& unique);
 UniqueClaim unique_from_json(const Json& json, std::string_view what);
+/// A batch job's place as the envelope (options.batch) and the job record carry it: {"id","index"}.
+Json batch_member_json(const BatchMember& member);
+BatchMember batch_member_from_json(const Json& json, std::string_view what);
 Json to_json(const JobResult& result);
 Json to_json(const Job& job);
 

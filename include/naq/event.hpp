@@ -28,6 +28,9 @@ enum class EventType {
     /// A unique job not enqueued because job_id (the job holding its key) is queued or running
     /// (data: key, until)
     deduplicated,
+    /// Every job of a batch is final; its callback job (job_id) is enqueued (data: batch,
+    /// total, succeeded, dead, cancelled, skipped)
+    batch_completed,
     // scheduler
     schedule_fired,
     schedule_paused,

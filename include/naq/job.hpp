@@ -42,6 +42,13 @@ struct UniqueClaim {
     UniqueUntil until = UniqueUntil::finished;
 };
 
+/// A job's place in a batch with a completion callback (Queue::enqueue_many with
+/// BatchOptions::on_complete; docs/queue-control.md#batches).
+struct BatchMember {
+    std::string id;      ///< the batch (its record's key in the batches bucket)
+    uint32_t index = 0;  ///< the job's position in the batch
+};
+
 /// Per-job options; unset fields take the Config's queue defaults.
 struct EnqueueOptions {
     std::string job_id;               ///< empty = generated; set it to make enqueue idempotent
@@ -70,6 +77,7 @@ struct Job {
     std::optional<Millis> result_ttl;
     std::vector<std::string> depends_on;
     std::optional<UniqueClaim> unique;  ///< set by enqueue for a unique job
+    std::optional<BatchMember> batch;   ///< set by enqueue_many for a batch with a callback
     /// Errors of earlier lives of this job (kept when a dead job is requeued).
     Json history = Json::array();
 };
@@ -114,6 +122,7 @@ struct JobStatus {
     std::vector<std::string> depends_on;  ///< the jobs that must succeed first (the job's option)
     std::optional<JobProgress> progress;  ///< the handler's last progress report, if it made one
     std::optional<UniqueClaim> unique;    ///< a unique job's claim (the job's option)
+    std::optional<BatchMember> batch;     ///< the batch it belongs to (the job's option)
 };
 
 /// What a finished job ended with: a view of its record (result_of), as ResultStore returns it.

@@ -24,7 +24,17 @@ struct WatcherDeleter {
 }  // namespace detail
 
 /// The naq KV buckets; names are "<prefix>_<bucket>" (see names.hpp).
-enum class Bucket { results, job_status, workers, scheduled_jobs, scheduler_lock, cancellations, queues, unique };
+enum class Bucket {
+    results,
+    job_status,
+    workers,
+    scheduled_jobs,
+    scheduler_lock,
+    cancellations,
+    queues,
+    unique,
+    batches
+};
 
 /// What a KvEntry from a watcher means; caught_up marks the end of the initial values.
 enum class KvOp { put, erase, purge, caught_up };

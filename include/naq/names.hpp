@@ -63,6 +63,8 @@ std::string cancellations_bucket(const Config& config);
 /// Queue control records (key = queue name: pause / resume), watched by every worker:
 /// "<prefix>_queues".
 std::string queues_bucket(const Config& config);
+/// Batches with a completion callback (key = batch id): "<prefix>_batches".
+std::string batches_bucket(const Config& config);
 /// Unique-job claims (key = unique_claim_key), read and written by producers, released by
 /// workers: "<prefix>_unique".
 std::string unique_bucket(const Config& config);

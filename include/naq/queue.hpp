@@ -3,15 +3,21 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "naq/batch.hpp"
 #include "naq/config.hpp"
 #include "naq/job.hpp"
 #include "naq/queue_control.hpp"
 #include "naq/schedule.hpp"
 
 namespace naq {
+
+namespace detail {
+class Batches;
+}
 
 /// What enqueueing one job did.
 struct EnqueueResult {
@@ -41,7 +47,17 @@ struct BatchResult {
     /// job's id is then in `ids` at the unique job's position).
     std::vector<std::string> duplicates;
     std::vector<Failure> failures;
+    std::string batch_id;  ///< with BatchOptions::on_complete: the batch (naq batch ID)
     bool ok() const { return failures.empty(); }
+};
+
+/// How enqueue_many() publishes, and what runs when every job of it is final.
+struct BatchOptions {
+    std::size_t window = 4096;  ///< at most this many publishes unacknowledged at once
+    /// Runs once when every job of the batch has reached a final state (succeeded, dead,
+    /// cancelled, dependency_failed), with the counts (docs/queue-control.md#batches). At most
+    /// kMaxBatchJobs jobs.
+    std::optional<BatchCallback> on_complete;
 };
 
 /// Live counts of a queue.
@@ -76,6 +92,9 @@ public:
     /// Publishes every job without waiting for each ack (at most `window` unacked at once),
     /// then waits for all acks. Per-job failures are reported, never thrown.
     BatchResult enqueue_many(const std::vector<JobSpec>& jobs, std::size_t window = 4096);
+    /// As above; with options.on_complete the jobs form a batch whose callback job runs once when
+    /// every one of them is final. Throws InvalidArgument for a bad callback or too many jobs.
+    BatchResult enqueue_many(const std::vector<JobSpec>& jobs, const BatchOptions& options);
 
     // ---- delayed and recurring jobs (fired by `naq scheduler`; src/queue/queue_schedule.cpp)
 
@@ -124,6 +143,11 @@ private:
     /// batch ids); with an empty `generated_id` a fresh UUIDv7.
     Job make_job(const std::string& task, const Json& args, const EnqueueOptions& options,
                  std::string generated_id) const;
+    /// Checks a batch's callback and stores its record; returns the batch id.
+    std::string start_batch(const detail::Batches& batches, std::size_t jobs, const BatchCallback& callback) const;
+    /// Counts the jobs not enqueued (failures, `skipped`) and seals the batch; a seal that fails
+    /// is a failure of the whole batch (index = jobs).
+    void seal_batch(const detail::Batches& batches, BatchResult& result, std::vector<uint32_t> skipped) const;
     /// A unique job not enqueued because `holder` holds its key: logs, publishes `deduplicated`.
     EnqueueResult turned_away(const Job& job, const std::string& holder) const;
 
@@ -147,6 +171,10 @@ CancelResult cancel_job(const std::string& job_id, const Config& config = defaul
 /// The control record of every queue that has one (paused or not), by queue name: one KV
 /// watch of the queues bucket. A record that cannot be read is logged and skipped.
 std::map<std::string, QueueControl> queue_controls(const Config& config = default_config());
+
+/// The record of a batch with a completion callback (enqueue_many with BatchOptions::on_complete).
+/// Throws NotFound when there is none (unknown, or older than results.ttl).
+BatchState batch_state(const std::string& batch_id, const Config& config = default_config());
 
 /// Counts for every queue that has jobs or a worker consumer, sorted by name.
 std::vector<QueueCounts> list_queues(const Config& config = default_config());

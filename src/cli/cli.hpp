@@ -95,6 +95,7 @@ void add_config_commands(CLI::App& app, Globals& globals, int& exit_code);
 /// `naq config permissions` (cmd_config_permissions.cpp), under the `config` command.
 void add_config_permissions_command(CLI::App& config, Globals& globals, int& exit_code);
 void add_job_commands(CLI::App& app, Globals& globals, int& exit_code);
+void add_batch_commands(CLI::App& app, Globals& globals, int& exit_code);  // naq batch
 void add_worker_commands(CLI::App& app, Globals& globals, int& exit_code);
 void add_queue_commands(CLI::App& app, Globals& globals, int& exit_code);
 void add_dev_commands(CLI::App& app, Globals& globals, int& exit_code);

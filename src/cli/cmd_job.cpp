@@ -257,6 +257,7 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
             };
             if (s.next_attempt_at_ms != 0) rows.push_back({"next attempt", format_time(s.next_attempt_at_ms)});
             if (s.progress) rows.push_back({"progress", format_progress(*s.progress)});
+            if (s.batch) rows.push_back({"batch", s.batch->id + " (job " + std::to_string(s.batch->index) + ")"});
             if (s.unique) {
                 rows.push_back({"unique", s.unique->key + " until " + format_time(s.unique->until_ms) + " (" +
                                               to_string(s.unique->until) + ")"});

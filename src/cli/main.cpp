@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     int exit_code = kOk;
     add_config_commands(app, globals, exit_code);
     add_job_commands(app, globals, exit_code);
+    add_batch_commands(app, globals, exit_code);
     add_worker_commands(app, globals, exit_code);
     add_queue_commands(app, globals, exit_code);
     add_dev_commands(app, globals, exit_code);

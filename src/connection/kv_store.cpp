@@ -161,6 +161,11 @@ BucketSpec spec_for(Bucket bucket, const Config& c) {
             spec.ttl = c.results.ttl;  // a claim lasts at most as long as its job's record
             spec.description = "naq unique-job claims";
             break;
+        case Bucket::batches:
+            spec.name = names::batches_bucket(c);
+            spec.ttl = c.results.ttl;  // as long as its jobs' records
+            spec.description = "naq batches with a completion callback";
+            break;
         case Bucket::scheduler_lock:
             spec.name = names::scheduler_lock_bucket(c);
             spec.ttl = c.scheduler.lock_ttl;

@@ -1,5 +1,7 @@
 #include "naq/codec.hpp"
 
+#include "naq/batch.hpp"
+
 #include "core/job_limits.hpp"
 #include "core/json_fields.hpp"
 #include "json_writer.hpp"
@@ -34,6 +36,7 @@ Json to_json(const Job& job) {
     if (job.result_ttl) options["result_ttl_ms"] = job.result_ttl->count();
     if (!job.depends_on.empty()) options["depends_on"] = job.depends_on;
     if (job.unique) options["unique"] = unique_json(*job.unique);
+    if (job.batch) options["batch"] = batch_member_json(*job.batch);
     Json j = {{"v", kWireVersion},
               {"id", job.id},
               {"queue", job.queue},
@@ -64,6 +67,7 @@ std::string encode(const Job& job) {
     w.field("kind", to_string(job.backoff.kind));
     w.field("max_ms", static_cast<int64_t>(job.backoff.max.count()));
     w.end_object();
+    if (job.batch) w.field("batch", batch_member_json(*job.batch));
     write_ids(w, "depends_on", job.depends_on);
     w.field("max_attempts", job.max_attempts);
     if (job.result_ttl) w.field("result_ttl_ms", static_cast<int64_t>(job.result_ttl->count()));
@@ -78,6 +82,21 @@ std::string encode(const Job& job) {
 }
 
 Json progress_json(const JobProgress& p) { return {{"fraction", p.fraction}, {"message", p.message}, {"at", p.at_ms}}; }
+
+Json batch_member_json(const BatchMember& b) { return {{"id", b.id}, {"index", b.index}}; }
+
+BatchMember batch_member_from_json(const Json& j, std::string_view what) {
+    if (!j.is_object()) bad_field(what, "batch", "must be an object");
+    BatchMember b;
+    b.id = req_string(j, "id", what);
+    if (!names::valid_job_id(b.id)) bad_field(what, "batch.id", "must be 1-128 characters of A-Z a-z 0-9 _ -");
+    const int64_t index = opt_int(j, "index", what);
+    if (index < 0 || index >= kMaxBatchJobs) {
+        bad_field(what, "batch.index", "must be from 0 to " + std::to_string(kMaxBatchJobs - 1));
+    }
+    b.index = static_cast<uint32_t>(index);
+    return b;
+}
 
 Json unique_json(const UniqueClaim& u) { return {{"key", u.key}, {"mode", to_string(u.until)}, {"until", u.until_ms}}; }
 
@@ -115,6 +134,7 @@ Json to_json(const JobStatus& s) {
     if (!s.depends_on.empty()) j["depends_on"] = s.depends_on;
     if (s.progress) j["progress"] = progress_json(*s.progress);
     if (s.unique) j["unique"] = unique_json(*s.unique);
+    if (s.batch) j["batch"] = batch_member_json(*s.batch);
     return j;
 }
 
@@ -122,6 +142,7 @@ std::string encode(const JobStatus& s) {
     detail::JsonWriter w(256);
     w.begin_object();
     w.field("attempt", s.attempt);
+    if (s.batch) w.field("batch", batch_member_json(*s.batch));
     write_ids(w, "depends_on", s.depends_on);
     w.field("enqueued_at", s.enqueued_at_ms);
     if (!s.error.empty()) w.field("error", s.error);
@@ -199,6 +220,7 @@ JobStatus decode_status(std::string_view text) {
                                  opt_int(*p, "at", what)};
     }
     if (const Json* u = find(j, "unique")) s.unique = unique_from_json(*u, what);
+    if (const Json* b = find(j, "batch")) s.batch = batch_member_from_json(*b, what);
     return s;
 }
 

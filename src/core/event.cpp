@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::string_view kWhat = "event";
 
-constexpr detail::EnumNames<EventType, 16> kTypes{"event type",
+constexpr detail::EnumNames<EventType, 17> kTypes{"event type",
                                                   {{
                                                       {EventType::enqueued, "enqueued"},
                                                       {EventType::started, "started"},
@@ -27,6 +27,7 @@ constexpr detail::EnumNames<EventType, 16> kTypes{"event type",
                                                       {EventType::cancelled, "cancelled"},
                                                       {EventType::progress, "progress"},
                                                       {EventType::deduplicated, "deduplicated"},
+                                                      {EventType::batch_completed, "batch_completed"},
                                                       {EventType::schedule_fired, "schedule_fired"},
                                                       {EventType::schedule_paused, "schedule_paused"},
                                                       {EventType::schedule_resumed, "schedule_resumed"},

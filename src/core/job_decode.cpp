@@ -188,6 +188,8 @@ void read_options(od::value& v, Job& job) {
         } else if (key == "unique") {
             // Rare (unique jobs only), so the small object goes through the tree decoder.
             job.unique = unique_from_json(json_fields::parse_value(raw_value_text(member), kOptions), kOptions);
+        } else if (key == "batch") {
+            job.batch = batch_member_from_json(json_fields::parse_value(raw_value_text(member), kOptions), kOptions);
         } else {
             validate(member);
         }

@@ -61,6 +61,7 @@ std::string scheduler_lock_bucket(const Config& c) { return join(c, "_", "schedu
 std::string cancellations_bucket(const Config& c) { return join(c, "_", "cancellations"); }
 std::string queues_bucket(const Config& c) { return join(c, "_", "queues"); }
 std::string unique_bucket(const Config& c) { return join(c, "_", "unique"); }
+std::string batches_bucket(const Config& c) { return join(c, "_", "batches"); }
 
 std::string unique_claim_key(std::string_view queue, std::string_view unique_key) {
     unsigned char digest[SHA256_DIGEST_LENGTH];

@@ -77,6 +77,7 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
     const std::string cancels = names::cancellations_bucket(c);
     const std::string queue_controls = names::queues_bucket(c);
     const std::string unique = names::unique_bucket(c);
+    const std::string batches = names::batches_bucket(c);
     // A queue's unique-job keys: "$KV.<unique bucket>.<queue>.<hash>".
     auto unique_keys = [&unique](const Config&, std::string_view q) {
         return "$KV." + unique + "." + std::string(q) + ".*";
@@ -95,6 +96,9 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
             streams(p, {kv_stream(unique)}, true);  // unique jobs: take a key, look at its holder
             per_queue(p.publish, c, queues, unique_keys);
             read_bucket(p, unique);
+            streams(p, {kv_stream(batches)}, true);  // batches with a callback: create, seal
+            p.publish.push_back(kv_keys(batches));
+            read_bucket(p, batches);
             break;
         case Role::worker:
             streams(p,
@@ -122,6 +126,9 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
             streams(p, {kv_stream(unique)}, true);       // unique jobs: give a finished job's key back
             per_queue(p.publish, c, queues, unique_keys);
             read_bucket(p, unique);
+            streams(p, {kv_stream(batches)}, true);  // count a finished job in its batch
+            p.publish.push_back(kv_keys(batches));
+            read_bucket(p, batches);
             break;
         case Role::scheduler:
             streams(p, {jobs, failed, events, kv_stream(status)}, false);
@@ -139,13 +146,14 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
         case Role::operator_:
             streams(p,
                     {jobs, failed, events, kv_stream(status), kv_stream(workers), kv_stream(schedules),
-                     kv_stream(queue_controls)},
+                     kv_stream(queue_controls), kv_stream(batches)},
                     false);
             p.publish.push_back(api("CONSUMER.NAMES", jobs));
             p.publish.push_back(api("CONSUMER.LIST", jobs));
             p.publish.push_back(api("CONSUMER.INFO", jobs) + ".>");
             read_bucket(p, status);
             read_bucket(p, schedules);
+            read_bucket(p, batches);  // naq batch
             p.publish.push_back(api("STREAM.MSG.GET", failed));
             p.publish.push_back(api("DIRECT.GET", failed) + ".>");
             watch_stream(p, kv_stream(status));

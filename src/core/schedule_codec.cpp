@@ -2,6 +2,7 @@
 // "v": 1, unknown fields ignored, a missing or ill-typed field is a SerializationError naming it.
 #include "core/job_limits.hpp"
 #include "core/json_fields.hpp"
+#include "core/options_codec.hpp"
 #include "naq/codec.hpp"
 #include "naq/errors.hpp"
 #include "naq/schedule.hpp"
@@ -15,6 +16,8 @@ constexpr std::string_view kWhat = "schedule";
 using json_fields::bad_field;
 using json_fields::find;
 using json_fields::maybe_int;
+
+}  // namespace
 
 Json options_json(const EnqueueOptions& o) {
     Json j = Json::object();
@@ -31,9 +34,10 @@ Json options_json(const EnqueueOptions& o) {
     return j;
 }
 
-EnqueueOptions options_from(const Json& o) {
-    constexpr std::string_view what = "schedule options";
-    if (!o.is_object()) bad_field(kWhat, "options", "must be an object");
+EnqueueOptions options_from(const Json& o, std::string_view owner) {
+    const std::string what_text = std::string(owner) + " options";
+    const std::string_view what = what_text;
+    if (!o.is_object()) bad_field(owner, "options", "must be an object");
     EnqueueOptions out;
     if (auto v = maybe_int(o, "max_attempts", what)) {
         if (*v < 1 || *v > detail::kMaxJobAttempts) {
@@ -42,7 +46,7 @@ EnqueueOptions options_from(const Json& o) {
         out.max_attempts = static_cast<int>(*v);
     }
     if (const Json* b = find(o, "backoff")) {
-        constexpr std::string_view bwhat = "schedule options.backoff";
+        const std::string bwhat = what_text + ".backoff";
         if (!b->is_object()) bad_field(what, "backoff", "must be an object");
         Backoff backoff;
         if (const Json* kind = find(*b, "kind")) {
@@ -72,8 +76,6 @@ EnqueueOptions options_from(const Json& o) {
     }
     return out;
 }
-
-}  // namespace
 
 Json to_json(const Schedule& s) {
     Json j = {{"v", kWireVersion},
@@ -110,7 +112,7 @@ Schedule decode_schedule(std::string_view text) {
     s.queue = json_fields::req_string(j, "queue", kWhat);
     s.task = json_fields::req_string(j, "task", kWhat);
     if (const Json* args = find(j, "args")) s.args = *args;
-    if (const Json* o = find(j, "options")) s.options = options_from(*o);
+    if (const Json* o = find(j, "options")) s.options = options_from(*o, kWhat);
     std::string kind = json_fields::req_string(j, "kind", kWhat);
     if (kind != "once" && kind != "interval" && kind != "cron") {
         bad_field(kWhat, "kind", "must be once, interval or cron");

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/enqueue_batch.hpp"
 #include "core/job_limits.hpp"
@@ -15,6 +16,7 @@
 #include "naq/events.hpp"
 #include "naq/jetstream.hpp"
 #include "naq/names.hpp"
+#include "queue/batches.hpp"
 #include "queue/unique_claims.hpp"
 #include "results/job_records.hpp"
 
@@ -80,10 +82,11 @@ Job Queue::make_job(const std::string& task, const Json& args, const EnqueueOpti
     job.timeout = options.timeout.value_or(d.job_timeout);
     job.result_ttl = options.result_ttl;
     job.depends_on = options.depends_on;
+    if (auto violation = detail::job_limit_violation(job)) throw InvalidArgument("job " + job.id + ": " + *violation);
+    // After the limits: the args are within the depth and size a job may have.
     if (options.unique_for) {
         job.unique = detail::unique_claim_for(config_, name_, task, job.args.json(), options, job.enqueued_at_ms);
     }
-    if (auto violation = detail::job_limit_violation(job)) throw InvalidArgument("job " + job.id + ": " + *violation);
     return job;
 }
 
@@ -128,12 +131,25 @@ EnqueueResult Queue::turned_away(const Job& job, const std::string& holder) cons
 }
 
 BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t window) {
+    return enqueue_many(jobs, BatchOptions{.window = window});
+}
+
+BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, const BatchOptions& options) {
     BatchResult result;
     result.ids.resize(jobs.size());
+    // A batch with a callback: its record first, so no job of it can finish uncounted; the jobs
+    // that are not enqueued (skipped) are counted when it is sealed, after the last publish.
+    std::optional<detail::Batches> batches;
+    std::vector<uint32_t> skipped;
+    std::unordered_set<std::string> batch_ids_used;  // a job id twice in one batch: the second is refused
+    if (options.on_complete) {
+        batches.emplace(config_);
+        result.batch_id = start_batch(*batches, jobs.size(), *options.on_complete);
+    }
     detail::JobRecords records(config_);
     const int64_t max_payload = connection(config_).max_payload();
     EventPublisher events(config_);
-    AsyncPublisher publisher(connection(config_), static_cast<int64_t>(std::max<std::size_t>(window, 1)),
+    AsyncPublisher publisher(connection(config_), static_cast<int64_t>(std::max<std::size_t>(options.window, 1)),
                              config_.nats.request_timeout);
     // In chunks, each one a batch: the jobs that name no id and wait for nothing get batch ids
     // and share one `queued` status record (the server then stores one message per job, not
@@ -163,12 +179,19 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
             bool in_batch = spec.options.job_id.empty() && spec.options.depends_on.empty() && !spec.options.unique_for;
             try {
                 Job job = make_job(spec.task, spec.args, spec.options, in_batch ? batch_ids.next() : std::string());
+                if (batches) {
+                    if (!batch_ids_used.insert(job.id).second) {
+                        throw InvalidArgument("job id " + job.id + " appears more than once in the batch");
+                    }
+                    job.batch = BatchMember{result.batch_id, static_cast<uint32_t>(i)};
+                }
                 std::string envelope = encode_within(job, max_payload);  // refused before its record or event
                 if (job.unique) {
                     if (!claims) claims.emplace(config_);
                     detail::ClaimOutcome claim = claims->take(job, records);
                     if (!claim.taken) {
                         turned_away(job, claim.holder);
+                        if (batches) skipped.push_back(static_cast<uint32_t>(i));
                         result.duplicates.push_back(claim.holder);
                         result.ids[i] = std::move(claim.holder);
                         continue;
@@ -202,16 +225,22 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
         }
     }
     auto outcome = publisher.complete(config_.nats.request_timeout * 2);
-    result.duplicates.insert(result.duplicates.end(), std::make_move_iterator(outcome.duplicates.begin()),
-                             std::make_move_iterator(outcome.duplicates.end()));
-    // Id → input position, built only when a publish failed (rare; it costs a map insert per job).
+    // Id → input position, built only when a publish failed (rare; it costs a map insert per job),
+    // or when a batch must know which of its jobs the server already had.
     std::unordered_map<std::string_view, std::size_t> index_of;
-    if (!outcome.failures.empty()) {
+    if (!outcome.failures.empty() || (batches && !outcome.duplicates.empty())) {
         index_of.reserve(jobs.size());
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             if (!result.ids[i].empty()) index_of.emplace(result.ids[i], i);
         }
     }
+    if (batches) {
+        for (const auto& id : outcome.duplicates) {
+            if (auto it = index_of.find(id); it != index_of.end()) skipped.push_back(static_cast<uint32_t>(it->second));
+        }
+    }
+    result.duplicates.insert(result.duplicates.end(), std::make_move_iterator(outcome.duplicates.begin()),
+                             std::make_move_iterator(outcome.duplicates.end()));
     for (auto& f : outcome.failures) {
         if (auto unique = claimed.find(f.msg_id); unique != claimed.end()) claims->give_back(unique->second);
         auto it = index_of.find(f.msg_id);
@@ -221,9 +250,48 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, std::size_t wi
     for (const auto& f : result.failures) {
         if (f.index < jobs.size()) result.ids[f.index].clear();  // after the lookups: index_of views them
     }
+    if (batches) seal_batch(*batches, result, std::move(skipped));
     std::sort(result.failures.begin(), result.failures.end(),
               [](const auto& a, const auto& b) { return a.index < b.index; });
     return result;
+}
+
+std::string Queue::start_batch(const detail::Batches& batches, std::size_t jobs, const BatchCallback& callback) const {
+    if (jobs > kMaxBatchJobs) {
+        throw InvalidArgument("a batch with a callback holds at most " + std::to_string(kMaxBatchJobs) + " jobs, not " +
+                              std::to_string(jobs));
+    }
+    if (!callback.args.is_object()) throw InvalidArgument("the batch callback's args must be a JSON object");
+    if (!callback.queue.empty()) names::check_token(callback.queue, "batch callback queue");
+    BatchState batch;
+    batch.id = new_job_id();
+    batch.queue = name_;
+    batch.total = static_cast<uint32_t>(jobs);
+    batch.callback = callback;
+    batch.created_at_ms = now_ms();
+    // The callback job is built now, so a bad one is refused before any job is enqueued.
+    EnqueueOptions callback_options = callback.options;
+    callback_options.job_id = batch.callback_job_id();
+    Queue(callback.queue.empty() ? name_ : callback.queue, config_)
+        .make_job(callback.task, callback.args, callback_options);
+    batches.create(batch);
+    return batch.id;
+}
+
+void Queue::seal_batch(const detail::Batches& batches, BatchResult& result, std::vector<uint32_t> skipped) const {
+    for (const auto& f : result.failures) {
+        if (f.index < result.ids.size()) skipped.push_back(static_cast<uint32_t>(f.index));
+    }
+    try {
+        batches.seal(result.batch_id, skipped);
+    } catch (const Error& e) {
+        // The jobs are enqueued; without its seal (or with a callback that could not be
+        // enqueued when sealing completed it) the batch's callback may not run.
+        result.failures.push_back(
+            {result.ids.size(),
+             {},
+             "batch " + result.batch_id + ": sealing failed (" + e.what() + "): its jobs run, its callback may not"});
+    }
 }
 
 uint64_t Queue::purge() { return jetstream(config_).purge(names::jobs_stream(config_), subject_); }

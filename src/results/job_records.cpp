@@ -20,6 +20,7 @@ JobStatus status_for(const Job& job, JobState state, int64_t at_ms) {
     s.updated_at_ms = at_ms;
     s.depends_on = job.depends_on;
     s.unique = job.unique;
+    s.batch = job.batch;
     return s;
 }
 

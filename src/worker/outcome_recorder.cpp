@@ -4,6 +4,7 @@
 // synchronously because dependent jobs wake on that write.
 #include "outcome_recorder.hpp"
 
+#include <future>
 #include <memory>
 
 #include "naq/codec.hpp"
@@ -64,6 +65,7 @@ bool OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, co
         // Synchronous: jobs that depend on this one are woken by this very write, and the job is
         // acked only after it.
         if (records_ != nullptr) put_final(job, status, d);
+        count_in_batch(job, status.state);
         msg.ack();
         if (!d.dead_letter_reason.empty()) counters_.dead.fetch_add(1);
         announce_final(job, status, observed);
@@ -78,6 +80,7 @@ bool OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, co
 
 void OutcomeRecorder::record_success(Message& msg, const Job& job, JobStatus& status, Json result) {
     if (records_ == nullptr) {  // worker.store_results off: nothing to confirm
+        count_in_batch(job, JobState::succeeded);
         msg.ack();
         counters_.succeeded.fetch_add(1);
         return;
@@ -85,6 +88,10 @@ void OutcomeRecorder::record_success(Message& msg, const Job& job, JobStatus& st
     status.state = JobState::succeeded;
     status.result = std::move(result);
     if (status.attempt > 1) status.errors = records_->earlier_errors(job.id);  // the record keeps them after success
+    if (job.batch) {
+        record_batch_success(msg, job, status);
+        return;
+    }
     // The message moves into the callback: it is acked (or handed back) once the server answered.
     auto held = std::make_shared<Message>(std::move(msg));
     try {
@@ -98,6 +105,25 @@ void OutcomeRecorder::record_success(Message& msg, const Job& job, JobStatus& st
     } catch (const Error& e) {
         confirmed(*held, job.id, e.what());  // not even sent: hand it back now
     }
+}
+
+void OutcomeRecorder::record_batch_success(Message& msg, const Job& job, JobStatus& status) {
+    // In order, on this thread: the record is stored, then the job counted in its batch, then
+    // acked, so the batch never counts a job whose record says otherwise, and a crash anywhere
+    // in between redelivers the job (its second count is a no-op).
+    auto stored = std::make_shared<std::promise<std::string>>();
+    std::future<std::string> answer = stored->get_future();
+    try {
+        records_->publish_succeeded(status, [stored](const std::string& error) { stored->set_value(error); });
+    } catch (const Error& e) {
+        confirmed(msg, job.id, e.what());  // not even sent: hand it back now
+        return;
+    }
+    const Millis wait = 2 * config_.nats.request_timeout;
+    std::string error = "no answer from the server within " + std::to_string(wait.count()) + " ms";
+    if (answer.wait_for(wait) == std::future_status::ready) error = answer.get();
+    if (error.empty()) count_in_batch(job, JobState::succeeded);
+    confirmed(msg, job.id, error);
 }
 
 void OutcomeRecorder::confirmed(Message& msg, const std::string& job_id, const std::string& error) noexcept {
@@ -184,18 +210,15 @@ void OutcomeRecorder::announce_final(const Job& job, const JobStatus& status, Jo
 
 void OutcomeRecorder::give_back_unique(const Job& job) {
     if (!job.unique || job.unique->until != UniqueUntil::finished) return;
-    const detail::UniqueClaims* claims = nullptr;
-    {
-        std::lock_guard lock(unique_mutex_);
-        try {
-            if (!unique_claims_) unique_claims_.emplace(config_);
-            claims = &*unique_claims_;
-        } catch (const std::exception& e) {
-            log_(spdlog::level::warn, "job {}: its unique key stays until it lapses: {}", job.id, e.what());
-            return;
-        }
+    try {
+        unique_claims_.get(config_).give_back(job);
+    } catch (const std::exception& e) {
+        log_(spdlog::level::warn, "job {}: its unique key stays until it lapses: {}", job.id, e.what());
     }
-    claims->give_back(job);
+}
+
+void OutcomeRecorder::count_in_batch(const Job& job, JobState state) {
+    if (job.batch) batches_.get(config_).count(*job.batch, state);
 }
 
 bool OutcomeRecorder::record_undecodable(const std::string& queue, Message& msg, const OutcomeDecision& d) {

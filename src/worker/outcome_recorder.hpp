@@ -13,6 +13,7 @@
 #include "naq/jetstream.hpp"
 #include "naq/job.hpp"
 #include "outcome.hpp"
+#include "queue/batches.hpp"
 #include "queue/unique_claims.hpp"
 #include "results/job_records.hpp"
 #include "telemetry.hpp"
@@ -59,6 +60,8 @@ public:
 
 private:
     void record_success(Message& msg, const Job& job, JobStatus& status, Json result);
+    /// A batch job's success, confirmed and counted before it is acked (slower: it waits).
+    void record_batch_success(Message& msg, const Job& job, JobStatus& status);
     /// The publish-ack of a succeeded record: ack the job, or hand it back.
     void confirmed(Message& msg, const std::string& job_id, const std::string& error) noexcept;
     void retry(Message& msg, const Job& job, const JobStatus& status, const OutcomeDecision& decision,
@@ -72,6 +75,24 @@ private:
     /// Gives a finished unique job's key back (UniqueUntil::finished), so the next enqueue with
     /// that key takes it at once instead of finding out that its holder finished.
     void give_back_unique(const Job& job);
+    /// Counts a final job in its batch (before it is acked: a crash in between redelivers it,
+    /// and the batch counts it once). Throws when the batch record cannot be written.
+    void count_in_batch(const Job& job, JobState state);
+
+    /// A bucket handle bound at its first use (only deployments that use the feature bind it).
+    template <class Handle>
+    class Lazy {
+    public:
+        const Handle& get(const Config& config) {
+            std::lock_guard lock(mutex_);
+            if (!handle_) handle_.emplace(config);
+            return *handle_;
+        }
+
+    private:
+        std::mutex mutex_;
+        std::optional<Handle> handle_;
+    };
 
     const Config& config_;
     const WorkerLog& log_;
@@ -81,8 +102,8 @@ private:
     WorkerTelemetry& telemetry_;
     PauseFetching pause_fetching_;
     std::atomic<int> unstored_in_a_row_{0};
-    std::mutex unique_mutex_;
-    std::optional<detail::UniqueClaims> unique_claims_;  ///< bound at the first unique job
+    Lazy<detail::UniqueClaims> unique_claims_;
+    Lazy<detail::Batches> batches_;
 };
 
 }  // namespace naq

@@ -36,7 +36,7 @@ TEST_CASE(
     Config c = cluster.config();
     test::RecordFile record;
     Queue q("cluster", c);
-    const std::string schedule_id = q.schedule(Every{1s}, "record");
+    const std::string schedule_id = Queue(test::runs_queue(q.name()), c).schedule(Every{1s}, "record");
 
     test::NaqProcess worker(c, test::record_worker_args("cluster"), record.path);
     test::NaqProcess scheduler(c, "scheduler");

@@ -13,6 +13,7 @@
 
 #include "naq/queue.hpp"
 #include "naq/results.hpp"
+#include "support/fault_kit.hpp"
 #include "support/test_env.hpp"
 
 using namespace naq;
@@ -100,4 +101,46 @@ TEST_CASE("fault: workers killed with SIGKILL mid-run lose no job", "[fault]") {
     CHECK(duplicates <= kills * 8);
     std::remove(record_file.c_str());
     ::rmdir(dir);
+}
+
+TEST_CASE("fault: a batch whose workers are SIGKILLed mid-run counts each job once and runs its callback once",
+          "[fault][batches]") {
+    Config c = test::test_config();
+    const std::string queue = "crashbatch";
+    test::RecordFile record;
+    const std::string& record_file = record.path;
+    Queue q(queue, c);
+    const int n = 600;
+    std::vector<JobSpec> jobs;
+    for (int i = 0; i < n; ++i) jobs.push_back({"record", {{"ms", 20}, {"i", i}}});
+    BatchResult r = q.enqueue_many(jobs, BatchOptions{.on_complete = BatchCallback{"record"}});
+    REQUIRE(r.ok());
+    const std::string callback = r.batch_id + "-on-complete";
+
+    pid_t steady = spawn_worker(c, queue, record_file);
+    int kills = 0;
+    for (; kills < 4; ++kills) {
+        pid_t victim = spawn_worker(c, queue, record_file);
+        auto before = executions(record_file).size();
+        test::eventually([&] { return executions(record_file).size() >= before + 40; }, 10s);
+        stop(victim, SIGKILL);
+    }
+    // The killed workers' jobs come back after the 2 s ack wait; the callback runs after the last.
+    bool called = test::eventually([&] { return executions(record_file).count(callback) == 1; }, 90s);
+    // Anything that would run it again has had its chance once the queue is empty.
+    bool drained = test::eventually([&] { return q.counts().stored == 0; }, 30s);
+    stop(steady, SIGTERM);
+
+    auto counts = executions(record_file);
+    int duplicates = 0;
+    for (const auto& id : r.ids) duplicates += counts.count(id) ? counts[id] - 1 : 0;
+    BatchState b = batch_state(r.batch_id, c);
+    std::cout << "crash batch test: jobs=" << n << " kills=" << kills << " duplicates=" << duplicates
+              << " callback runs=" << counts[callback] << " counted=" << b.finished() << std::endl;
+    CHECK(called);
+    CHECK(drained);
+    CHECK(counts[callback] == 1);
+    CHECK(b.succeeded == static_cast<uint32_t>(n));  // each job once, whatever ran twice
+    CHECK(b.finished() == b.total);
+    CHECK(b.fired);
 }

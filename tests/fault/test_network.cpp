@@ -25,7 +25,7 @@ TEST_CASE("fault: a 10 s network cut and a 20 s stall lose no job, and worker an
     behind.nats.servers = {proxy.url()};
     test::RecordFile record;
     Queue q("net", direct);
-    const std::string schedule_id = q.schedule(Every{1s}, "record");
+    const std::string schedule_id = Queue(test::runs_queue(q.name()), direct).schedule(Every{1s}, "record");
 
     test::NaqProcess worker(behind, test::record_worker_args("net"), record.path);
     test::NaqProcess scheduler(behind, "scheduler");

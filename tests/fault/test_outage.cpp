@@ -36,7 +36,7 @@ TEST_CASE("fault: 15 s server outages lose no acknowledged job, and worker and s
     Config c = test::config_for(server.url());
     test::RecordFile record;
     Queue q("outage", c);
-    const std::string schedule_id = q.schedule(Every{1s}, "record");
+    const std::string schedule_id = Queue(test::runs_queue(q.name()), c).schedule(Every{1s}, "record");
 
     test::NaqProcess worker(c, test::record_worker_args("outage"), record.path);
     test::NaqProcess scheduler(c, "scheduler");

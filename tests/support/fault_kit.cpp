@@ -67,7 +67,8 @@ int NaqProcess::stop(int sig) {
 }
 
 std::string record_worker_args(const std::string& queue, int concurrency) {
-    return "worker " + queue + " --concurrency " + std::to_string(concurrency) + " --plugin " + NAQ_RECORD_PLUGIN;
+    return "worker " + queue + "," + runs_queue(queue) + " --concurrency " + std::to_string(concurrency) +
+           " --plugin " + NAQ_RECORD_PLUGIN;
 }
 
 RecordFile::RecordFile() {

@@ -42,8 +42,14 @@ private:
     bool reaped_ = false;
 };
 
-/// `naq worker QUEUE --concurrency N --plugin <record plugin>` whose "record" task appends each
-/// job id it runs to `record_file`.
+/// The queue a fault test's 1-second schedule fires onto: QUEUE_runs, served by the same worker
+/// as QUEUE but not behind the producer's backlog, so a run that comes late means a late
+/// scheduler, not a long queue (the backlog a fault leaves behind can take longer to drain than
+/// a recovery may take).
+inline std::string runs_queue(const std::string& queue) { return queue + "_runs"; }
+
+/// `naq worker QUEUE,QUEUE_runs --concurrency N --plugin <record plugin>` whose "record" task
+/// appends each job id it runs to `record_file`.
 std::string record_worker_args(const std::string& queue, int concurrency = 8);
 
 /// A temp directory with an executions file, removed at the end.
