@@ -143,7 +143,8 @@ TEST_CASE("batches: two workers finishing the last two jobs at the same moment r
     }
 }
 
-TEST_CASE("batches: jobs not enqueued count as skipped; a batch of nothing but those completes at once", "[batches]") {
+TEST_CASE("batches: jobs not enqueued count as skipped, and a batch of nothing but those completes at once",
+          "[batches]") {
     test::QueueWithWorker bq("bskip", test::test_config());
     Collector collector;
     collector.add_to(bq.tasks, bq.config);
