@@ -88,11 +88,15 @@ void Batches::seal(const std::string& batch_id, const std::vector<uint32_t>& ski
     });
 }
 
-void Batches::count(const BatchMember& member, JobState state) const {
-    update(member.id, [&](BatchState& batch) {
-        if (!batch.mark(member.index)) return false;
-        count_state(batch, state);
-        return true;
+void Batches::count(const std::string& batch_id, const std::vector<Finished>& jobs) const {
+    update(batch_id, [&](BatchState& batch) {
+        bool changed = false;
+        for (const Finished& job : jobs) {
+            if (!batch.mark(job.index)) continue;
+            count_state(batch, job.state);
+            changed = true;
+        }
+        return changed;
     });
 }
 

@@ -24,10 +24,16 @@ public:
     /// Counts the jobs at `skipped` (not enqueued) and seals the batch: from now on it completes
     /// once every other job is counted, and at once if they all are already.
     void seal(const std::string& batch_id, const std::vector<uint32_t>& skipped) const;
-    /// Counts `member`'s job as final in `state` (a redelivered job counts once) and enqueues the
-    /// callback if that completed the batch. Throws when the record cannot be read or written;
-    /// a batch that no longer exists (expired) is logged and ignored.
-    void count(const BatchMember& member, JobState state) const;
+    /// A finished job of a batch: its index and final state.
+    struct Finished {
+        uint32_t index = 0;
+        JobState state = JobState::succeeded;
+    };
+    /// Counts the jobs of batch `batch_id` as final (in one write; a redelivered job counts once)
+    /// and enqueues the callback if that completed the batch. Throws when the record cannot be
+    /// read or written; a batch that no longer exists (expired) or is unreadable is logged and
+    /// ignored.
+    void count(const std::string& batch_id, const std::vector<Finished>& jobs) const;
 
 private:
     /// Applies `change` to the record with compare-and-set until it sticks; `change` returns

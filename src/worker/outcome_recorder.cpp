@@ -108,22 +108,37 @@ void OutcomeRecorder::record_success(Message& msg, const Job& job, JobStatus& st
 }
 
 void OutcomeRecorder::record_batch_success(Message& msg, const Job& job, JobStatus& status) {
-    // In order, on this thread: the record is stored, then the job counted in its batch, then
-    // acked, so the batch never counts a job whose record says otherwise, and a crash anywhere
-    // in between redelivers the job (its second count is a no-op).
-    auto stored = std::make_shared<std::promise<std::string>>();
-    std::future<std::string> answer = stored->get_future();
+    // In order: the record is stored, then the job counted in its batch, then acked, so the
+    // batch never counts a job whose record says otherwise, and a crash anywhere in between
+    // redelivers the job (its second count is a no-op).
+    BatchCounter& counter = batch_counter();
+    auto held = std::make_shared<Message>(std::move(msg));
     try {
-        records_->publish_succeeded(status, [stored](const std::string& error) { stored->set_value(error); });
+        records_->publish_succeeded(
+            status, [this, &counter, held, id = job.id, member = *job.batch](const std::string& error) {
+                if (!error.empty()) {
+                    confirmed(*held, id, error);
+                    return;
+                }
+                counter.count(member, JobState::succeeded,
+                              [this, held, id](const std::string& not_counted) { counted(*held, id, not_counted); });
+            });
     } catch (const Error& e) {
-        confirmed(msg, job.id, e.what());  // not even sent: hand it back now
+        confirmed(*held, job.id, e.what());  // not even sent: hand it back now
+    }
+}
+
+void OutcomeRecorder::counted(Message& msg, const std::string& job_id, const std::string& error) noexcept {
+    if (error.empty()) {
+        confirmed(msg, job_id, error);  // acks
         return;
     }
-    const Millis wait = 2 * config_.nats.request_timeout;
-    std::string error = "no answer from the server within " + std::to_string(wait.count()) + " ms";
-    if (answer.wait_for(wait) == std::future_status::ready) error = answer.get();
-    if (error.empty()) count_in_batch(job, JobState::succeeded);
-    confirmed(msg, job.id, error);
+    try {
+        msg.nak(kUnrecordedRetryDelay);  // runs again; its batch counts it once
+    } catch (const std::exception& e) {
+        log_(spdlog::level::err, "job {}: hand back failed ({}); it is redelivered after worker.ack_wait", job_id,
+             e.what());
+    }
 }
 
 void OutcomeRecorder::confirmed(Message& msg, const std::string& job_id, const std::string& error) noexcept {
@@ -191,6 +206,9 @@ std::size_t OutcomeRecorder::record_limit() const {
 
 void OutcomeRecorder::drain(Millis timeout) {
     if (records_ != nullptr) records_->drain(timeout);
+    // After the records: their confirmations hand batch jobs to the counter.
+    std::lock_guard lock(counter_mutex_);
+    if (batch_counter_) batch_counter_->stop(timeout);
 }
 
 void OutcomeRecorder::announce_final(const Job& job, const JobStatus& status, JobObservation* observed) {
@@ -217,8 +235,19 @@ void OutcomeRecorder::give_back_unique(const Job& job) {
     }
 }
 
+BatchCounter& OutcomeRecorder::batch_counter() {
+    std::lock_guard lock(counter_mutex_);
+    if (!batch_counter_) batch_counter_ = std::make_unique<BatchCounter>(config_, log_);
+    return *batch_counter_;
+}
+
 void OutcomeRecorder::count_in_batch(const Job& job, JobState state) {
-    if (job.batch) batches_.get(config_).count(*job.batch, state);
+    if (!job.batch) return;
+    auto done = std::make_shared<std::promise<std::string>>();
+    std::future<std::string> answer = done->get_future();
+    batch_counter().count(*job.batch, state, [done](const std::string& error) { done->set_value(error); });
+    std::string error = answer.get();  // the counter answers every job, also when it stops
+    if (!error.empty()) throw Error(error);
 }
 
 bool OutcomeRecorder::record_undecodable(const std::string& queue, Message& msg, const OutcomeDecision& d) {

@@ -9,11 +9,11 @@
 #include <optional>
 #include <string>
 
+#include "batch_counter.hpp"
 #include "naq/config.hpp"
 #include "naq/jetstream.hpp"
 #include "naq/job.hpp"
 #include "outcome.hpp"
-#include "queue/batches.hpp"
 #include "queue/unique_claims.hpp"
 #include "results/job_records.hpp"
 #include "telemetry.hpp"
@@ -60,8 +60,11 @@ public:
 
 private:
     void record_success(Message& msg, const Job& job, JobStatus& status, Json result);
-    /// A batch job's success, confirmed and counted before it is acked (slower: it waits).
+    /// A batch job's success: once its record is confirmed it goes to the batch counter, which
+    /// acks it once counted (nothing waits on this thread).
     void record_batch_success(Message& msg, const Job& job, JobStatus& status);
+    /// What the batch counter did with a succeeded job: ack it, or hand it back to count again.
+    void counted(Message& msg, const std::string& job_id, const std::string& error) noexcept;
     /// The publish-ack of a succeeded record: ack the job, or hand it back.
     void confirmed(Message& msg, const std::string& job_id, const std::string& error) noexcept;
     void retry(Message& msg, const Job& job, const JobStatus& status, const OutcomeDecision& decision,
@@ -75,9 +78,11 @@ private:
     /// Gives a finished unique job's key back (UniqueUntil::finished), so the next enqueue with
     /// that key takes it at once instead of finding out that its holder finished.
     void give_back_unique(const Job& job);
-    /// Counts a final job in its batch (before it is acked: a crash in between redelivers it,
-    /// and the batch counts it once). Throws when the batch record cannot be written.
+    /// Counts a final job in its batch and waits until it is (before it is acked: a crash in
+    /// between redelivers it, and the batch counts it once). Throws when it could not be counted.
     void count_in_batch(const Job& job, JobState state);
+    /// The batch counter, started at the first batch job.
+    BatchCounter& batch_counter();
 
     /// A bucket handle bound at its first use (only deployments that use the feature bind it).
     template <class Handle>
@@ -103,7 +108,8 @@ private:
     PauseFetching pause_fetching_;
     std::atomic<int> unstored_in_a_row_{0};
     Lazy<detail::UniqueClaims> unique_claims_;
-    Lazy<detail::Batches> batches_;
+    std::mutex counter_mutex_;
+    std::unique_ptr<BatchCounter> batch_counter_;
 };
 
 }  // namespace naq
