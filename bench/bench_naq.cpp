@@ -151,10 +151,10 @@ RawResults median_rates(const std::vector<RawResults>& rounds) {
 }
 
 NaqResults median_rates(const std::vector<NaqResults>& rounds) {
-    NaqResults out =
-        median_of(rounds, &NaqResults::enqueue_many_rate, &NaqResults::enqueue_many_events_off_rate,
-                  &NaqResults::enqueue_rate, &NaqResults::drain_results_off, &NaqResults::drain_results_on,
-                  &NaqResults::enqueue_unique_rate, &NaqResults::enqueue_unique_held_rate, &NaqResults::drain_batch);
+    NaqResults out = median_of(rounds, &NaqResults::enqueue_many_rate, &NaqResults::enqueue_many_events_off_rate,
+                               &NaqResults::enqueue_rate, &NaqResults::drain_results_off, &NaqResults::drain_results_on,
+                               &NaqResults::enqueue_unique_rate, &NaqResults::enqueue_unique_held_rate,
+                               &NaqResults::drain_batch, &NaqResults::drain_progress);
     std::vector<double> events_on;
     for (const auto& r : rounds) {
         if (r.drain_events_on) events_on.push_back(*r.drain_events_on);
@@ -192,6 +192,8 @@ Report build_report(const Options& o, const std::string& url, const RawResults& 
                          raw.fetch_ack_rate, "raw fetch+ack", 0.50));
     n.push_back(rate_row("drain_results_on", "drain no-op, results on, events off" + c, nq.drain_results_on,
                          raw.fetch_ack_rate, "raw fetch+ack", 0.30));
+    n.push_back(rate_row("drain_progress", "drain no-op reporting progress once, results on" + c, nq.drain_progress,
+                         nq.drain_results_on, "naq drain, results on", 0));
     n.push_back(rate_row("drain_batch", "drain no-op, one batch with a callback, results on" + c, nq.drain_batch,
                          nq.drain_results_on, "naq drain, results on", 0));
     Row events = rate_row("drain_events_on", "drain no-op, results + events on" + c, nq.drain_events_on.value_or(0),

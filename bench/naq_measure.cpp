@@ -64,6 +64,10 @@ TaskRegistry& tasks() {
     static std::once_flag once;
     std::call_once(once, [] {
         registry.add("noop", [](JobContext&, const JobArgs&) -> Json { return nullptr; });  // never parses its args
+        registry.add("noop_progress", [](JobContext& ctx, const JobArgs&) -> Json {
+            ctx.progress(0.5, "half way");  // one report: the final record carries it
+            return nullptr;
+        });
         registry.add("bench_latency", [](JobContext&, const Json&) -> Json {
             int64_t t = now_ns();
             auto& p = probe();
@@ -87,13 +91,15 @@ TaskRegistry& tasks() {
     return registry;
 }
 
-std::vector<JobSpec> noop_jobs(std::size_t n) { return std::vector<JobSpec>(n, JobSpec{"noop", Json::object(), {}}); }
+std::vector<JobSpec> noop_jobs(std::size_t n, const std::string& task = "noop") {
+    return std::vector<JobSpec>(n, JobSpec{task, Json::object(), {}});
+}
 
 /// Fills `queue` with n no-op jobs (untimed), in chunks so memory stays small at 1M.
-void fill(Queue& queue, std::size_t n) {
+void fill(Queue& queue, std::size_t n, const std::string& task = "noop") {
     constexpr std::size_t kChunk = 50'000;
     for (std::size_t done = 0; done < n; done += kChunk) {
-        auto r = queue.enqueue_many(noop_jobs(std::min(kChunk, n - done)));
+        auto r = queue.enqueue_many(noop_jobs(std::min(kChunk, n - done), task));
         if (!r.ok()) throw std::runtime_error("fill: " + r.failures.front().error);
     }
 }
@@ -163,11 +169,11 @@ double drain(const Config& config, const std::string& queue, std::size_t n, cons
 }
 
 double drain_fresh(const std::string& url, const std::string& queue, std::size_t n, bool store_results, bool events,
-                   const Options& o) {
+                   const Options& o, const std::string& task = "noop") {
     Config c = base_config(url);
     c.events.enabled = false;  // the fill is not measured
     Queue q(queue, c);
-    fill(q, n);
+    fill(q, n, task);
     return drain(worker_config(url, o, store_results, events), queue, n, o);
 }
 
@@ -361,6 +367,9 @@ NaqResults run_naq(const std::string& url, const Options& o) {
     }
     if (selected(o, "drain_results_on")) r.drain_results_on = drain_fresh(url, "bench_drain_on", o.n, true, false, o);
     if (selected(o, "drain_batch")) r.drain_batch = drain_batch(url, o.n, o);
+    if (selected(o, "drain_progress")) {
+        r.drain_progress = drain_fresh(url, "bench_drain_progress", o.n, true, false, o, "noop_progress");
+    }
     if (selected(o, "drain_events_on")) r.drain_events_on = drain_fresh(url, "bench_drain_events", o.n, true, true, o);
     if (o.rates_only) return r;  // a later round: the rest is measured once
     if (selected(o, "start_latency")) r.start_latency = start_latency(url, o);

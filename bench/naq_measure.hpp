@@ -21,6 +21,7 @@ struct NaqResults {
     double drain_results_off = 0;                ///< jobs/s, no-op jobs, no result/status writes, no events
     double drain_results_on = 0;                 ///< jobs/s, no-op jobs, status + result written, no events
     double drain_batch = 0;                      ///< as drain_results_on, the jobs one batch with a callback
+    double drain_progress = 0;                   ///< as drain_results_on, each handler reporting progress once
     std::optional<double> drain_events_on;       ///< jobs/s, results + events on (the defaults)
     Percentiles start_latency;                   ///< enqueue() → handler starts, idle worker
     std::optional<Percentiles> firing_lateness;  ///< nullopt: the scheduler is not built yet
