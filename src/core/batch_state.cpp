@@ -60,8 +60,7 @@ std::string encode(const BatchState& b) { return json_fields::dump(to_json(b)); 
 BatchState decode_batch_state(std::string_view text) {
     Json j = json_fields::parse(text, kWhat);
     BatchState b;
-    b.id = json_fields::req_string(j, "id", kWhat);
-    if (!names::valid_job_id(b.id)) json_fields::bad_field(kWhat, "id", "must be 1-128 characters of A-Z a-z 0-9 _ -");
+    b.id = json_fields::req_job_id(j, "id", kWhat);
     b.queue = json_fields::opt_string(j, "queue", kWhat);
     b.total = count_of(j, "total");
     b.succeeded = count_of(j, "succeeded");

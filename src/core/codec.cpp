@@ -88,8 +88,7 @@ Json batch_member_json(const BatchMember& b) { return {{"id", b.id}, {"index", b
 BatchMember batch_member_from_json(const Json& j, std::string_view what) {
     if (!j.is_object()) bad_field(what, "batch", "must be an object");
     BatchMember b;
-    b.id = req_string(j, "id", what);
-    if (!names::valid_job_id(b.id)) bad_field(what, "batch.id", "must be 1-128 characters of A-Z a-z 0-9 _ -");
+    b.id = req_job_id(j, "id", what);
     const int64_t index = opt_int(j, "index", what);
     if (index < 0 || index >= kMaxBatchJobs) {
         bad_field(what, "batch.index", "must be from 0 to " + std::to_string(kMaxBatchJobs - 1));

@@ -11,6 +11,7 @@
 #include "naq/errors.hpp"
 #include "naq/job.hpp"
 #include "naq/json.hpp"
+#include "naq/names.hpp"
 
 namespace naq::json_fields {
 
@@ -28,6 +29,13 @@ inline std::string req_string(const Json& j, const char* field, std::string_view
     if (v == nullptr) bad_field(what, field, "is missing");
     if (!v->is_string()) bad_field(what, field, "must be a string");
     return v->get<std::string>();
+}
+
+/// A required job id (names::valid_job_id): it becomes a KV key and a subject token.
+inline std::string req_job_id(const Json& j, const char* field, std::string_view what) {
+    std::string id = req_string(j, field, what);
+    if (!names::valid_job_id(id)) bad_field(what, field, "must be 1-128 characters of A-Z a-z 0-9 _ -");
+    return id;
 }
 
 inline std::string opt_string(const Json& j, const char* field, std::string_view what, std::string fallback = {}) {

@@ -23,8 +23,7 @@ std::string encode(const UniqueRecord& r) {
 UniqueRecord decode_unique_record(std::string_view text) {
     Json j = json_fields::parse(text, kWhat);
     UniqueRecord r;
-    r.job_id = json_fields::req_string(j, "job", kWhat);
-    if (!names::valid_job_id(r.job_id)) json_fields::bad_field(kWhat, "job", "must be a job id");
+    r.job_id = json_fields::req_job_id(j, "job", kWhat);
     r.queue = json_fields::opt_string(j, "queue", kWhat);
     r.at_ms = json_fields::opt_int(j, "at", kWhat);
     r.until_ms = json_fields::req_int(j, "until", kWhat);
