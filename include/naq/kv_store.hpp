@@ -55,6 +55,10 @@ public:
     /// The next entry, or nullopt when nothing arrives within `timeout`.
     /// Throws Cancelled once stop() was called.
     std::optional<KvEntry> next(Millis timeout);
+    /// Every entry up to the caught-up marker: the current values (and, with history, what came
+    /// before). Throws Timeout "<what>: no answer within nats.request_timeout" when the server
+    /// leaves a gap longer than `timeout`.
+    std::vector<KvEntry> current(Millis timeout, std::string_view what);
     /// Makes a blocked next() return (throwing Cancelled); safe from another thread.
     void stop();
 

@@ -179,6 +179,16 @@ BucketSpec spec_for(Bucket bucket, const Config& c) {
 
 // ---- KvWatcher
 
+std::vector<KvEntry> KvWatcher::current(Millis timeout, std::string_view what) {
+    std::vector<KvEntry> out;
+    while (true) {
+        std::optional<KvEntry> entry = next(timeout);
+        if (!entry) throw Timeout(std::string(what) + ": no answer within nats.request_timeout");
+        if (entry->op == KvOp::caught_up) return out;
+        out.push_back(std::move(*entry));
+    }
+}
+
 std::optional<KvEntry> KvWatcher::next(Millis timeout) {
     if (stopped_->load()) throw Cancelled("watcher stopped");
     kvEntry* e = nullptr;

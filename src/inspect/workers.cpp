@@ -15,11 +15,10 @@ std::vector<WorkerStatus> WorkerStatusReader::list() const {
     // One watch delivers every live record, then a caught-up marker: no per-key round trips.
     std::vector<WorkerStatus> out;
     auto watcher = kv_.watch("*");
-    while (auto entry = watcher.next(timeout_)) {
-        if (entry->op == KvOp::caught_up) break;
-        if (entry->op != KvOp::put) continue;
+    for (const KvEntry& entry : watcher.current(timeout_, "listing workers")) {
+        if (entry.op != KvOp::put) continue;
         try {
-            out.push_back(decode_worker_status(entry->value));
+            out.push_back(decode_worker_status(entry.value));
         } catch (const SerializationError&) {
             // Not ours to interpret; skip it.
         }

@@ -80,17 +80,14 @@ std::map<std::string, QueueControl> queue_controls(const Config& config) {
     // One watch reads every record in a single stream (no get per key).
     auto watcher = kv_store_reader(Bucket::queues, config).watch("*");
     std::map<std::string, QueueControl> out;
-    while (true) {
-        auto entry = watcher.next(config.nats.request_timeout);
-        if (!entry) throw Timeout("reading queue control records: no answer within nats.request_timeout");
-        if (entry->op == KvOp::caught_up) break;
-        if (entry->op != KvOp::put) continue;
+    for (const KvEntry& entry : watcher.current(config.nats.request_timeout, "reading queue control records")) {
+        if (entry.op != KvOp::put) continue;
         try {
-            QueueControl control = decode_queue_control(entry->value);
-            control.queue = entry->key;  // the key is the truth; a record is only read back by it
-            out[entry->key] = std::move(control);
+            QueueControl control = decode_queue_control(entry.value);
+            control.queue = entry.key;  // the key is the truth; a record is only read back by it
+            out[entry.key] = std::move(control);
         } catch (const SerializationError& e) {
-            spdlog::warn("[queue {}] unreadable control record skipped: {}", entry->key, e.what());
+            spdlog::warn("[queue {}] unreadable control record skipped: {}", entry.key, e.what());
         }
     }
     return out;

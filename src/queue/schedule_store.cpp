@@ -109,15 +109,12 @@ std::vector<Schedule> ScheduleStore::list() const {
     // One watch reads every current value in a single stream (no get per key).
     auto watcher = kv_store(Bucket::scheduled_jobs, config_).watch("*");
     std::vector<Schedule> out;
-    while (true) {
-        auto entry = watcher.next(config_.nats.request_timeout);
-        if (!entry) throw Timeout("listing schedules: no answer within nats.request_timeout");
-        if (entry->op == KvOp::caught_up) break;
-        if (entry->op != KvOp::put) continue;
+    for (const KvEntry& entry : watcher.current(config_.nats.request_timeout, "listing schedules")) {
+        if (entry.op != KvOp::put) continue;
         try {
-            out.push_back(codec::decode_schedule(entry->value));
+            out.push_back(codec::decode_schedule(entry.value));
         } catch (const SerializationError& e) {
-            spdlog::warn("[schedule {}] unreadable record skipped: {}", entry->key, e.what());
+            spdlog::warn("[schedule {}] unreadable record skipped: {}", entry.key, e.what());
         }
     }
     std::sort(out.begin(), out.end(), [](const Schedule& a, const Schedule& b) {

@@ -13,12 +13,7 @@ void PauseWatch::start() {
     auto kv = kv_store(Bucket::queues, config_);
     watcher_.emplace(kv.watch("*"));
     // The current records first: fetching starts only once the paused queues are known.
-    while (true) {
-        auto e = watcher_->next(config_.nats.request_timeout);
-        if (!e) throw Timeout("reading the queue pauses: no answer within nats.request_timeout");
-        if (e->op == KvOp::caught_up) break;
-        apply(*e);
-    }
+    for (const KvEntry& e : watcher_->current(config_.nats.request_timeout, "reading the queue pauses")) apply(e);
     thread_ = std::thread([this] { loop(); });
 }
 
