@@ -62,7 +62,7 @@ ClaimOutcome UniqueClaims::take(const Job& job, const JobRecords& records) const
         }
         std::optional<KvEntry> held = kv_.try_get(claim.key);
         if (!held) continue;  // given back in between: create again
-        if (!lapsed(*held, records, now_ms())) return {false, decode_unique_record(held->value).job_id, 0};
+        if (auto holder = holder_in_force(*held, records, now_ms())) return {false, std::move(*holder), 0};
         try {
             return {true, {}, kv_.update(claim.key, value, held->revision)};
         } catch (const Conflict&) {
@@ -73,26 +73,27 @@ ClaimOutcome UniqueClaims::take(const Job& job, const JobRecords& records) const
                    " times while it was being taken; enqueue again");
 }
 
-bool UniqueClaims::lapsed(const KvEntry& entry, const JobRecords& records, int64_t now) const {
+std::optional<std::string> UniqueClaims::holder_in_force(const KvEntry& entry, const JobRecords& records,
+                                                         int64_t now) const {
     UniqueRecord held;
     try {
         held = decode_unique_record(entry.value);
     } catch (const SerializationError& e) {
         spdlog::warn("unique key {} in {}: unreadable record ({}); taking it over", entry.key, kv_.bucket(), e.what());
-        return true;
+        return std::nullopt;
     }
-    if (now >= held.until_ms) return true;
-    if (held.until == UniqueUntil::expiry) return false;
-    std::optional<StoredStatus> found;
-    try {
-        found = records.find(held.job_id);
-    } catch (const SerializationError& e) {
-        spdlog::warn("unique key {}: the record of its job {} is unreadable ({}); the key holds until it expires",
-                     entry.key, held.job_id, e.what());
-        return false;
+    bool in_force = now < held.until_ms;
+    if (in_force && held.until == UniqueUntil::finished) {
+        try {
+            std::optional<StoredStatus> found = records.find(held.job_id);
+            in_force = found ? !is_final(found->status.state) : now - held.at_ms <= kRecordGrace.count();
+        } catch (const SerializationError& e) {
+            spdlog::warn("unique key {}: the record of its job {} is unreadable ({}); the key holds until it expires",
+                         entry.key, held.job_id, e.what());
+        }
     }
-    if (found) return is_final(found->status.state);
-    return now - held.at_ms > kRecordGrace.count();
+    if (!in_force) return std::nullopt;
+    return std::move(held.job_id);
 }
 
 void UniqueClaims::give_back(const Job& job) const noexcept {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "naq/config.hpp"
@@ -43,7 +44,9 @@ public:
     void give_back(const Job& job) const noexcept;
 
 private:
-    bool lapsed(const KvEntry& entry, const JobRecords& records, int64_t now) const;
+    /// The job whose claim on `entry` is still in force; nullopt when the claim has lapsed (or
+    /// its record is unreadable) and the key may be taken over.
+    std::optional<std::string> holder_in_force(const KvEntry& entry, const JobRecords& records, int64_t now) const;
 
     KvStore kv_;
 };

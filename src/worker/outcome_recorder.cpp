@@ -207,7 +207,7 @@ std::size_t OutcomeRecorder::record_limit() const {
 void OutcomeRecorder::drain(Millis timeout) {
     if (records_ != nullptr) records_->drain(timeout);
     // After the records: their confirmations hand batch jobs to the counter.
-    std::lock_guard lock(counter_mutex_);
+    std::lock_guard lock(features_mutex_);
     if (batch_counter_) batch_counter_->stop(timeout);
 }
 
@@ -229,14 +229,20 @@ void OutcomeRecorder::announce_final(const Job& job, const JobStatus& status, Jo
 void OutcomeRecorder::give_back_unique(const Job& job) {
     if (!job.unique || job.unique->until != UniqueUntil::finished) return;
     try {
-        unique_claims_.get(config_).give_back(job);
+        unique_claims().give_back(job);
     } catch (const std::exception& e) {
         log_(spdlog::level::warn, "job {}: its unique key stays until it lapses: {}", job.id, e.what());
     }
 }
 
+const detail::UniqueClaims& OutcomeRecorder::unique_claims() {
+    std::lock_guard lock(features_mutex_);
+    if (!unique_claims_) unique_claims_ = std::make_unique<detail::UniqueClaims>(config_);
+    return *unique_claims_;
+}
+
 BatchCounter& OutcomeRecorder::batch_counter() {
-    std::lock_guard lock(counter_mutex_);
+    std::lock_guard lock(features_mutex_);
     if (!batch_counter_) batch_counter_ = std::make_unique<BatchCounter>(config_, log_);
     return *batch_counter_;
 }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -81,23 +82,10 @@ private:
     /// Counts a final job in its batch and waits until it is (before it is acked: a crash in
     /// between redelivers it, and the batch counts it once). Throws when it could not be counted.
     void count_in_batch(const Job& job, JobState state);
+    /// The unique bucket, bound at the first unique job; throws what binding it throws.
+    const detail::UniqueClaims& unique_claims();
     /// The batch counter, started at the first batch job.
     BatchCounter& batch_counter();
-
-    /// A bucket handle bound at its first use (only deployments that use the feature bind it).
-    template <class Handle>
-    class Lazy {
-    public:
-        const Handle& get(const Config& config) {
-            std::lock_guard lock(mutex_);
-            if (!handle_) handle_.emplace(config);
-            return *handle_;
-        }
-
-    private:
-        std::mutex mutex_;
-        std::optional<Handle> handle_;
-    };
 
     const Config& config_;
     const WorkerLog& log_;
@@ -107,8 +95,9 @@ private:
     WorkerTelemetry& telemetry_;
     PauseFetching pause_fetching_;
     std::atomic<int> unstored_in_a_row_{0};
-    Lazy<detail::UniqueClaims> unique_claims_;
-    std::mutex counter_mutex_;
+    // Made at their feature's first job, so deployments that do not use it bind nothing.
+    std::mutex features_mutex_;
+    std::unique_ptr<detail::UniqueClaims> unique_claims_;
     std::unique_ptr<BatchCounter> batch_counter_;
 };
 
