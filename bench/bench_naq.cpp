@@ -151,10 +151,11 @@ RawResults median_rates(const std::vector<RawResults>& rounds) {
 }
 
 NaqResults median_rates(const std::vector<NaqResults>& rounds) {
-    NaqResults out = median_of(rounds, &NaqResults::enqueue_many_rate, &NaqResults::enqueue_many_events_off_rate,
-                               &NaqResults::enqueue_rate, &NaqResults::drain_results_off, &NaqResults::drain_results_on,
-                               &NaqResults::enqueue_unique_rate, &NaqResults::enqueue_unique_held_rate,
-                               &NaqResults::drain_batch, &NaqResults::drain_progress);
+    NaqResults out =
+        median_of(rounds, &NaqResults::enqueue_many_rate, &NaqResults::enqueue_many_events_off_rate,
+                  &NaqResults::enqueue_rate, &NaqResults::drain_results_off, &NaqResults::drain_results_on,
+                  &NaqResults::enqueue_unique_rate, &NaqResults::enqueue_unique_held_rate, &NaqResults::drain_batch,
+                  &NaqResults::drain_progress, &NaqResults::drain_rate_limited, &NaqResults::drain_concurrency_limited);
     std::vector<double> events_on;
     for (const auto& r : rounds) {
         if (r.drain_events_on) events_on.push_back(*r.drain_events_on);
@@ -196,6 +197,10 @@ Report build_report(const Options& o, const std::string& url, const RawResults& 
                          nq.drain_results_on, "naq drain, results on", 0));
     n.push_back(rate_row("drain_batch", "drain no-op, one batch with a callback, results on" + c, nq.drain_batch,
                          nq.drain_results_on, "naq drain, results on", 0));
+    n.push_back(rate_row("drain_rate_limited", "drain no-op, queue rate limit (never reached), results on" + c,
+                         nq.drain_rate_limited, nq.drain_results_on, "naq drain, results on", 0));
+    n.push_back(rate_row("drain_concurrency_limited", "drain no-op, queue concurrency limit = c, results on" + c,
+                         nq.drain_concurrency_limited, nq.drain_results_on, "naq drain, results on", 0));
     Row events = rate_row("drain_events_on", "drain no-op, results + events on" + c, nq.drain_events_on.value_or(0),
                           raw.fetch_ack_rate, "raw fetch+ack", 0);
     if (!nq.drain_events_on) events.note = "n/a (not built)";

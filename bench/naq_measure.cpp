@@ -189,6 +189,13 @@ double drain_batch(const std::string& url, std::size_t n, const Options& o) {
     return drain(worker_config(url, o, true, false), "bench_drain_batch", n + 1, o);
 }
 
+// As drain_fresh with results on, the queue under `limits` (set before the worker starts).
+double drain_limited(const std::string& url, const std::string& queue, std::size_t n, const QueueLimits& limits,
+                     const Options& o) {
+    Queue(queue, base_config(url)).set_limits(limits);
+    return drain_fresh(url, queue, n, true, false, o);
+}
+
 Percentiles start_latency(const std::string& url, const Options& o) {
     Config c = base_config(url);
     auto& p = probe();
@@ -369,6 +376,15 @@ NaqResults run_naq(const std::string& url, const Options& o) {
     if (selected(o, "drain_batch")) r.drain_batch = drain_batch(url, o.n, o);
     if (selected(o, "drain_progress")) {
         r.drain_progress = drain_fresh(url, "bench_drain_progress", o.n, true, false, o, "noop_progress");
+    }
+    if (selected(o, "drain_rate_limited")) {
+        // Every fetch takes its jobs from the shared rate window (a read and a compare-and-set).
+        r.drain_rate_limited = drain_limited(url, "bench_drain_rate", o.n, {.rate_max = kMaxRateLimit}, o);
+    }
+    if (selected(o, "drain_concurrency_limited")) {
+        // Every fetch and every finished job's return updates the worker's claim.
+        r.drain_concurrency_limited =
+            drain_limited(url, "bench_drain_concurrency", o.n, {.concurrency = o.concurrency}, o);
     }
     if (selected(o, "drain_events_on")) r.drain_events_on = drain_fresh(url, "bench_drain_events", o.n, true, true, o);
     if (o.rates_only) return r;  // a later round: the rest is measured once

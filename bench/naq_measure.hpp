@@ -22,6 +22,8 @@ struct NaqResults {
     double drain_results_on = 0;                 ///< jobs/s, no-op jobs, status + result written, no events
     double drain_batch = 0;                      ///< as drain_results_on, the jobs one batch with a callback
     double drain_progress = 0;                   ///< as drain_results_on, each handler reporting progress once
+    double drain_rate_limited = 0;               ///< as drain_results_on, under a rate limit that never binds
+    double drain_concurrency_limited = 0;        ///< as drain_results_on, a concurrency limit = the worker's
     std::optional<double> drain_events_on;       ///< jobs/s, results + events on (the defaults)
     Percentiles start_latency;                   ///< enqueue() → handler starts, idle worker
     std::optional<Percentiles> firing_lateness;  ///< nullopt: the scheduler is not built yet

@@ -38,9 +38,11 @@ enum class EventType {
     // worker
     worker_started,
     worker_stopped,
-    // queue control (Queue::pause / resume): queue set, no job id
+    // queue control (Queue::pause / resume / set_limits): queue set, no job id
     queue_paused,
     queue_resumed,
+    /// data: rate_max, rate_period_ms, concurrency (0 = none), by
+    queue_limits_changed,
 };
 
 /// "enqueued", "retry_scheduled", ...

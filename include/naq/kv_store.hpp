@@ -33,7 +33,8 @@ enum class Bucket {
     cancellations,
     queues,
     unique,
-    batches
+    batches,
+    limits
 };
 
 /// What a KvEntry from a watcher means; caught_up marks the end of the initial values.

@@ -65,6 +65,11 @@ std::string cancellations_bucket(const Config& config);
 std::string queues_bucket(const Config& config);
 /// Batches with a completion callback (key = batch id): "<prefix>_batches".
 std::string batches_bucket(const Config& config);
+/// Rate windows and running-job counts of limited queues (Queue::set_limits): "<prefix>_limits".
+std::string limits_bucket(const Config& config);
+/// The limits bucket's keys of `queue`: "<queue>.rate" and "<queue>.running".
+std::string rate_window_key(std::string_view queue);
+std::string running_jobs_key(std::string_view queue);
 /// Unique-job claims (key = unique_claim_key), read and written by producers, released by
 /// workers: "<prefix>_unique".
 std::string unique_bucket(const Config& config);

@@ -127,6 +127,11 @@ public:
     bool pause(const std::string& reason = "");
     /// Lets the workers fetch the queue again; publishes queue_resumed. False when not paused.
     bool resume();
+    /// Sets the queue's limits across all of its workers: at most `rate_max` jobs start per
+    /// `rate_period`, at most `concurrency` run at once (0 = none). Workers apply it within a
+    /// second; jobs already fetched are not held back. Publishes queue_limits_changed. False when
+    /// the limits already were these. Throws InvalidArgument for limits out of range.
+    bool set_limits(const QueueLimits& limits);
     /// The queue's control record (not paused when it has none).
     QueueControl control() const;
 

@@ -1,6 +1,7 @@
-// A queue's control record: whether its workers fetch it. One record per queue in the
-// "<prefix>_queues" KV bucket (key = queue name), written by Queue::pause() / resume() and
-// watched by every worker, so a pause reaches them at once. No record = not paused.
+// A queue's control record: whether its workers fetch it, and how fast and how many at once.
+// One record per queue in the "<prefix>_queues" KV bucket (key = queue name), written by
+// Queue::pause() / resume() / set_limits() and watched by every worker, so a change reaches them
+// at once. No record = not paused, no limits.
 // docs/queue-control.md describes the behaviour, docs/wire-format.md the JSON form.
 #pragma once
 
@@ -8,9 +9,36 @@
 #include <string>
 #include <string_view>
 
+#include "naq/durations.hpp"
 #include "naq/json.hpp"
 
 namespace naq {
+
+/// Limits on a queue across all of its workers (docs/queue-control.md#rate-and-concurrency-limits).
+struct QueueLimits {
+    /// At most `rate_max` jobs start per `rate_period` (windows aligned to Unix time); 0 = no rate limit.
+    int64_t rate_max = 0;
+    Millis rate_period{1000};
+    /// At most this many jobs of the queue run at once, over all workers; 0 = no limit.
+    int concurrency = 0;
+
+    bool any() const { return rate_max > 0 || concurrency > 0; }
+    bool operator==(const QueueLimits&) const = default;
+};
+
+/// The bounds set_limits() accepts.
+inline constexpr int64_t kMaxRateLimit = 1'000'000'000;
+inline constexpr int kMaxConcurrencyLimit = 100'000;
+inline constexpr Millis kMinRatePeriod{10};
+inline constexpr Millis kMaxRatePeriod{7LL * 24 * 3600 * 1000};
+
+/// Throws InvalidArgument saying which bound `limits` passes.
+void check_limits(const QueueLimits& limits);
+/// Reads "50/s", "50/1s", "1000/1m", "5/250ms" (jobs / period) into rate_max and rate_period;
+/// false when `text` is not of that form.
+bool parse_rate(std::string_view text, QueueLimits& into);
+/// "50/1s", or "" when there is no rate limit: the form parse_rate() reads.
+std::string rate_text(const QueueLimits& limits);
 
 struct QueueControl {
     std::string queue;
@@ -18,9 +46,11 @@ struct QueueControl {
     std::string reason;         ///< as given to pause(); empty when none or resumed
     std::string changed_by;     ///< the process that made the change ("<host>-<pid>")
     int64_t changed_at_ms = 0;  ///< Unix milliseconds; 0 = never changed
+    QueueLimits limits;
 };
 
-/// {"v":1,"queue":...,"paused":true,"reason":...,"by":...,"at":...}
+/// {"v":1,"queue":...,"paused":true,"reason":...,"by":...,"at":...,
+///  "rate":{"max":50,"period_ms":1000},"concurrency":3}   (rate and concurrency only when set)
 std::string encode(const QueueControl& control);
 Json to_json(const QueueControl& control);
 /// Throws SerializationError naming the field.

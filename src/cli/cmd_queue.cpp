@@ -1,10 +1,14 @@
-// naq queues | purge | queue pause | queue resume
+// naq queues | purge | queue pause | queue resume | queue limit
 #include <unistd.h>
 
 #include <iostream>
+#include <optional>
 
 #include "cli.hpp"
+#include "naq/durations.hpp"
+#include "naq/errors.hpp"
 #include "naq/queue.hpp"
+#include "naq/queue_control.hpp"
 #include "naq/queue_stats.hpp"
 #include "views.hpp"
 
@@ -62,7 +66,7 @@ void add_queue_commands(CLI::App& app, Globals& g, int& exit_code) {
         });
     });
 
-    auto* control = app.add_subcommand("queue", "Control a queue: pause or resume its workers");
+    auto* control = app.add_subcommand("queue", "Control a queue: pause or resume its workers, limit its rate");
     control->require_subcommand(1);
     struct ControlArgs {
         std::string queue;
@@ -98,6 +102,49 @@ void add_queue_commands(CLI::App& app, Globals& g, int& exit_code) {
         exit_code = run_guarded([&] {
             Queue queue(ca->queue, g.load_config());
             report(ca->queue, false, queue.resume());
+            return kOk;
+        });
+    });
+
+    struct LimitArgs {
+        std::string queue;
+        std::string rate;
+        std::optional<int> concurrency;
+        bool clear = false;
+    };
+    auto la = std::make_shared<LimitArgs>();
+    auto* limit = control->add_subcommand(
+        "limit", "Limit a queue across all of its workers: jobs started per period, jobs running at once");
+    limit->add_option("queue", la->queue, "queue name")->required();
+    limit->add_option("--rate", la->rate, "at most N jobs start per period: 50/s, 1000/1m, 5/250ms; none = no limit");
+    limit->add_option("--concurrency", la->concurrency, "at most K jobs of the queue run at once; 0 = no limit");
+    limit->add_flag("--clear", la->clear, "remove both limits");
+    limit->callback([&g, &exit_code, la] {
+        exit_code = run_guarded([&] {
+            Queue queue(la->queue, g.load_config());
+            QueueLimits limits = queue.control().limits;  // what is not given stays as it is
+            if (la->clear) limits = QueueLimits{};
+            if (la->rate == "none" || la->rate == "0") {
+                limits.rate_max = 0;
+            } else if (!la->rate.empty() && !parse_rate(la->rate, limits)) {
+                throw InvalidArgument("--rate " + la->rate + ": expected jobs/period, e.g. 50/s, 1000/1m or 5/250ms");
+            }
+            if (la->concurrency) limits.concurrency = *la->concurrency;
+            const bool changed = queue.set_limits(limits);
+            const std::string rate = limits.rate_max > 0 ? rate_text(limits) : "none";
+            const std::string running = limits.concurrency > 0 ? std::to_string(limits.concurrency) : "none";
+            if (g.json) {
+                std::cout << Json{{"queue", la->queue},
+                                  {"rate_max", limits.rate_max},
+                                  {"rate_period_ms", limits.rate_period.count()},
+                                  {"concurrency", limits.concurrency},
+                                  {"changed", changed}}
+                                 .dump()
+                          << "\n";
+            } else {
+                std::cout << "queue " << la->queue << (changed ? " limits set" : " limits unchanged") << ": rate "
+                          << rate << ", concurrency " << running << "\n";
+            }
             return kOk;
         });
     });

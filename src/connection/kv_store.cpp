@@ -154,7 +154,7 @@ BucketSpec spec_for(Bucket bucket, const Config& c) {
             break;
         case Bucket::queues:
             spec.name = names::queues_bucket(c);
-            spec.description = "naq queue control (pause / resume)";
+            spec.description = "naq queue control (pause / resume, limits)";
             break;
         case Bucket::unique:
             spec.name = names::unique_bucket(c);
@@ -165,6 +165,10 @@ BucketSpec spec_for(Bucket bucket, const Config& c) {
             spec.name = names::batches_bucket(c);
             spec.ttl = c.results.ttl;  // as long as its jobs' records
             spec.description = "naq batches with a completion callback";
+            break;
+        case Bucket::limits:
+            spec.name = names::limits_bucket(c);
+            spec.description = "naq queue limits: rate windows, running jobs";
             break;
         case Bucket::scheduler_lock:
             spec.name = names::scheduler_lock_bucket(c);

@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::string_view kWhat = "event";
 
-constexpr detail::EnumNames<EventType, 17> kTypes{"event type",
+constexpr detail::EnumNames<EventType, 18> kTypes{"event type",
                                                   {{
                                                       {EventType::enqueued, "enqueued"},
                                                       {EventType::started, "started"},
@@ -35,6 +35,7 @@ constexpr detail::EnumNames<EventType, 17> kTypes{"event type",
                                                       {EventType::worker_stopped, "worker_stopped"},
                                                       {EventType::queue_paused, "queue_paused"},
                                                       {EventType::queue_resumed, "queue_resumed"},
+                                                      {EventType::queue_limits_changed, "queue_limits_changed"},
                                                   }}};
 
 bool is_worker_event(EventType t) { return t == EventType::worker_started || t == EventType::worker_stopped; }

@@ -62,6 +62,9 @@ std::string cancellations_bucket(const Config& c) { return join(c, "_", "cancell
 std::string queues_bucket(const Config& c) { return join(c, "_", "queues"); }
 std::string unique_bucket(const Config& c) { return join(c, "_", "unique"); }
 std::string batches_bucket(const Config& c) { return join(c, "_", "batches"); }
+std::string limits_bucket(const Config& c) { return join(c, "_", "limits"); }
+std::string rate_window_key(std::string_view queue) { return std::string(queue) + ".rate"; }
+std::string running_jobs_key(std::string_view queue) { return std::string(queue) + ".running"; }
 
 std::string unique_claim_key(std::string_view queue, std::string_view unique_key) {
     unsigned char digest[SHA256_DIGEST_LENGTH];

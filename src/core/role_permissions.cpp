@@ -78,6 +78,7 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
     const std::string queue_controls = names::queues_bucket(c);
     const std::string unique = names::unique_bucket(c);
     const std::string batches = names::batches_bucket(c);
+    const std::string limits = names::limits_bucket(c);
     // A queue's unique-job keys: "$KV.<unique bucket>.<queue>.<hash>".
     auto unique_keys = [&unique](const Config&, std::string_view q) {
         return "$KV." + unique + "." + std::string(q) + ".*";
@@ -129,6 +130,10 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
             streams(p, {kv_stream(batches)}, true);  // count a finished job in its batch
             p.publish.push_back(kv_keys(batches));
             read_bucket(p, batches);
+            streams(p, {kv_stream(limits)}, true);  // queue limits: rate windows, running-jobs claims
+            p.publish.push_back(kv_keys(limits));
+            read_bucket(p, limits);
+            watch_stream(p, kv_stream(limits));
             break;
         case Role::scheduler:
             streams(p, {jobs, failed, events, kv_stream(status)}, false);

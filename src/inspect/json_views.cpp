@@ -1,5 +1,6 @@
 #include "naq/codec.hpp"
 #include "naq/inspect_json.hpp"
+#include "naq/queue_control.hpp"
 
 namespace naq {
 
@@ -17,7 +18,10 @@ Json queue_stats_json(const QueueStats& s) {
             {"per_second", s.per_second},
             {"paused", s.control.paused},
             {"paused_reason", s.control.reason},
-            {"paused_at", s.control.paused ? s.control.changed_at_ms : 0}};
+            {"paused_at", s.control.paused ? s.control.changed_at_ms : 0},
+            {"rate_max", s.control.limits.rate_max},
+            {"rate_period_ms", s.control.limits.rate_max > 0 ? s.control.limits.rate_period.count() : 0},
+            {"concurrency_limit", s.control.limits.concurrency}};
 }
 
 Json queue_stats_json(const std::vector<QueueStats>& stats) {

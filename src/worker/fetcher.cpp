@@ -29,10 +29,12 @@ Fetcher::Fetcher(const Config& config, const WorkerOptions& options, std::atomic
       free_slots_(options.concurrency),
       idle_runners_(options.concurrency) {}
 
-void Fetcher::start(JetStream& js, asio::thread_pool& pool, WorkerTelemetry& telemetry, OnBound on_bound) {
+void Fetcher::start(JetStream& js, asio::thread_pool& pool, WorkerTelemetry& telemetry, QueueLimiters& limiters,
+                    OnBound on_bound) {
     js_ = &js;
     pool_ = &pool;
     telemetry_ = &telemetry;
+    limiters_ = &limiters;
     on_bound_ = std::move(on_bound);
     for (const auto& q : options_.queues) threads_.emplace_back([this, q] { fetch_loop(q); });
 }
@@ -66,11 +68,22 @@ void Fetcher::fetch_loop(const std::string& queue) {
     }
     on_bound_(nullptr);
     const std::string* queue_name = &*std::find(options_.queues.begin(), options_.queues.end(), queue);
+    QueueLimiter& limiter = limiters_->of(queue);
     while (!stopping_.load()) {
         {
             std::unique_lock lock(slot_mutex_);
             if (paused_.count(queue) != 0) {
-                slot_cv_.wait(lock, [&] { return stopping_.load() || paused_.count(queue) == 0; });
+                if (limiter.active()) {
+                    // Its running jobs still count: the claim is kept true and alive meanwhile.
+                    int hand = in_hand_[queue_name];
+                    lock.unlock();
+                    limiter.keep(hand);
+                    lock.lock();
+                    slot_cv_.wait_for(lock, Millis(1000),
+                                      [&] { return stopping_.load() || paused_.count(queue) == 0; });
+                } else {
+                    slot_cv_.wait(lock, [&] { return stopping_.load() || paused_.count(queue) == 0; });
+                }
                 continue;
             }
         }
@@ -80,15 +93,28 @@ void Fetcher::fetch_loop(const std::string& queue) {
             continue;
         }
         int want = 0;
+        int hand = 0;
+        const bool limited = limiter.active();
         {
             std::unique_lock lock(slot_mutex_);
             slot_cv_.wait_for(lock, Millis(200),
                               [this] { return fetch_room() >= fetch_threshold() || stopping_.load(); });
             if (stopping_.load()) break;
             want = std::min(fetch_room(), config_.worker.fetch_batch);
+            // A concurrency limit counts fetched jobs as running: fetch no more than can start now.
+            if (limited && limiter.limits_concurrency()) {
+                want = std::min(want, free_slots_ - static_cast<int>(ready_.size()));
+            }
+            want = std::max(want, 0);
             fetching_ += want;
+            hand = in_hand_[queue_name];
         }
-        if (want <= 0) continue;
+        if (want <= 0) {
+            if (limited) limiter.keep(hand);  // jobs that finished leave the claim
+            continue;
+        }
+        QueueLimiter::Grant grant;
+        if (limited && (want = admit(queue_name, limiter, want, grant)) == 0) continue;
         std::vector<Message> msgs;
         try {
             auto fetch_start = std::chrono::steady_clock::now();
@@ -115,14 +141,33 @@ void Fetcher::fetch_loop(const std::string& queue) {
             // Paused while this fetch waited: what it brought waits for the resume.
             auto& into = paused_.count(queue) != 0 ? held_ : ready_;
             for (auto& m : msgs) into.push_back({queue_name, std::move(m)});
+            hand = in_hand_[queue_name] += static_cast<int>(msgs.size());
             start = take_idle_runners();
         }
+        if (limited) limiter.fetched(grant, static_cast<int>(msgs.size()), hand);
         for (int i = 0; i < start; ++i) asio::post(*pool_, [this] { run_ready(); });
         if (options_.queues.size() > 1) slot_cv_.notify_all();  // the other queues' fetchers look again
     }
     hand_back_ready();
     std::lock_guard lock(subs_mutex_);
     retired_subs_.push_back(std::move(*sub));
+}
+
+int Fetcher::admit(const std::string* queue, QueueLimiter& limiter, int want, QueueLimiter::Grant& grant) {
+    int hand = 0;
+    {
+        std::lock_guard lock(slot_mutex_);
+        hand = in_hand_[queue];
+    }
+    grant = limiter.admit(want, hand);
+    std::unique_lock lock(slot_mutex_);
+    fetching_ -= want - grant.jobs;
+    if (grant.jobs > 0) return grant.jobs;
+    // No room now: wait, holding no handler slot, for the window's end, a change of the limits
+    // or of another worker's claim (the limits watch), or one of this worker's jobs to finish.
+    slot_cv_.wait_for(lock, grant.retry_in,
+                      [&] { return stopping_.load() || limiter.version() != grant.version || in_hand_[queue] < hand; });
+    return 0;
 }
 
 int Fetcher::take_idle_runners() {
@@ -213,12 +258,16 @@ void Fetcher::run_ready() {
     finished.reserve(kReleaseBatch);
     // One slot_mutex_ round per job: finishing a job and taking the next happen together.
     bool finished_one = false;
+    const std::string* finished_queue = nullptr;
     while (true) {
         std::optional<Prefetched> job;
         bool wake = false;
         {
             std::lock_guard lock(slot_mutex_);
-            if (finished_one) ++free_slots_;
+            if (finished_one) {
+                ++free_slots_;
+                --in_hand_[finished_queue];
+            }
             if (!ready_.empty() && !stopping_.load()) {
                 job.emplace(std::move(ready_.front()));
                 ready_.pop_front();
@@ -226,7 +275,8 @@ void Fetcher::run_ready() {
             } else {
                 ++idle_runners_;
             }
-            wake = finished_one && (free_slots_ == options_.concurrency || fetch_room() >= fetch_threshold());
+            wake = finished_one && (free_slots_ == options_.concurrency || fetch_room() >= fetch_threshold() ||
+                                    limiters_->of(*finished_queue).active());  // it may wait for this one
         }
         if (wake) slot_cv_.notify_all();
         if (!job) break;
@@ -245,6 +295,7 @@ void Fetcher::run_ready() {
         int64_t avg = recent_job_us_.load(std::memory_order_relaxed);
         recent_job_us_.store(avg + (us - avg) / 8, std::memory_order_relaxed);  // moving average, races benign
         finished_one = true;
+        finished_queue = job->queue;
     }
     slot_cv_.notify_all();
 }
@@ -256,6 +307,7 @@ void Fetcher::hand_back_ready() {
         unstarted.swap(ready_);
         for (auto& p : held_) unstarted.push_back(std::move(p));
         held_.clear();
+        for (const auto& p : unstarted) --in_hand_[p.queue];
     }
     for (auto& p : unstarted) {
         try {

@@ -9,6 +9,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -18,6 +19,7 @@
 
 #include "naq/jetstream.hpp"
 #include "naq/worker.hpp"
+#include "queue_limiter.hpp"
 #include "telemetry.hpp"
 #include "worker_log.hpp"
 
@@ -36,17 +38,22 @@ public:
     Fetcher(const Fetcher&) = delete;
     Fetcher& operator=(const Fetcher&) = delete;
 
-    /// Starts one fetch loop per queue; jobs run as tasks on `pool`.
-    void start(JetStream& js, asio::thread_pool& pool, WorkerTelemetry& telemetry, OnBound on_bound);
+    /// Starts one fetch loop per queue; jobs run as tasks on `pool`; each fetch asks `limiters`
+    /// first (they must outlive the fetch loops).
+    void start(JetStream& js, asio::thread_pool& pool, WorkerTelemetry& telemetry, QueueLimiters& limiters,
+               OnBound on_bound);
     /// Waits for the fetch loops, which end once `stopping` is set; prefetched jobs are handed back.
     void join();
-    /// Wakes the fetch loops (to see `stopping`).
-    void wake() { slot_cv_.notify_all(); }
+    /// Wakes the fetch loops (to see `stopping`, or a limit's change).
+    void wake() {
+        { std::lock_guard lock(slot_mutex_); }  // a loop between its check and its wait sees the change
+        slot_cv_.notify_all();
+    }
     /// Fetches nothing for `pause` (from now, or longer if already paused): the server is not
     /// storing this worker's records, and every job run meanwhile would only run again.
     void pause_fetching(Millis pause);
 
-    /// Stops or restarts fetching `queue` (Queue::pause / resume, seen by the PauseWatch).
+    /// Stops or restarts fetching `queue` (Queue::pause / resume, seen by the ControlWatch).
     /// Pausing holds back the queue's prefetched jobs that have not started, and whatever a
     /// fetch under way still brings, with their leases kept, until it resumes (or the worker
     /// stops: then they are handed back). Returns how many jobs were held back / released;
@@ -86,6 +93,9 @@ private:
     };
 
     void fetch_loop(const std::string& queue);
+    /// Asks the queue's limiter for `want` jobs (reserved in fetching_); returns how many it
+    /// may fetch, and when that is none, waits until there may be room.
+    int admit(const std::string* queue, QueueLimiter& limiter, int want, QueueLimiter::Grant& grant);
     void note_connection_lost(const std::string& why);
     // The next three need slot_mutex_ held.
     int prefetch_depth() const;
@@ -104,6 +114,7 @@ private:
     JetStream* js_ = nullptr;
     asio::thread_pool* pool_ = nullptr;
     WorkerTelemetry* telemetry_ = nullptr;
+    QueueLimiters* limiters_ = nullptr;
     OnBound on_bound_;
     std::vector<std::thread> threads_;
 
@@ -116,6 +127,9 @@ private:
     std::deque<Prefetched> held_;   // fetched jobs of paused queues, waiting for the resume
     int idle_runners_ = 0;          // pool tasks free to run them
     int fetching_ = 0;              // asked for by fetches under way
+    // Per queue (an element of options.queues): jobs fetched and not finished (ready, held or
+    // running), which its limiter counts as this worker's.
+    std::map<const std::string*, int> in_hand_;
     // Moving average of handler time, which sets the prefetch depth. It starts high (no
     // prefetching) and falls as short jobs are seen, within ~100 jobs.
     std::atomic<int64_t> recent_job_us_{10'000'000};

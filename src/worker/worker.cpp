@@ -31,9 +31,8 @@ Worker::Impl::Impl(const Config& cfg, const TaskRegistry& t, WorkerOptions opts)
               [this](const std::string& queue, Message& msg) { runner->process(queue, msg); }),
       leases(config, log),
       cancels(config, log, [this](const std::string& job_id) { leases.cancel(job_id); }),
-      pauses(config, log, options.queues, [this](const std::string& queue, bool paused, const std::string& reason) {
-          on_pause(queue, paused, reason);
-      }) {}
+      limiters(config, log, options.queues, [this] { fetcher.wake(); }),
+      controls(config, log, options.queues, [this](const QueueControl& control) { on_control(control); }) {}
 
 void Worker::Impl::run() {
     try {
@@ -44,7 +43,7 @@ void Worker::Impl::run() {
         started_cv.notify_all();
         throw;
     }
-    fetcher.start(*js, *pool, *telemetry, [this](std::exception_ptr error) { on_bound(error); });
+    fetcher.start(*js, *pool, *telemetry, limiters, [this](std::exception_ptr error) { on_bound(error); });
     leases.start(
         job_records(),
         [this] {
@@ -106,7 +105,8 @@ void Worker::Impl::set_up() {
     runner.emplace(tasks, log, JobRunnerSettings{job_records() != nullptr, config.worker.max_deliveries}, leases,
                    cancels, *parking, *recorder, *telemetry);
     cancels.start();
-    pauses.start();  // before the fetch loops start: a paused queue is never fetched
+    limiters.start();
+    controls.start();  // before the fetch loops start: a paused queue is never fetched, a limit never passed
 }
 
 // Runs once fetching has stopped (stop(), or a consumer that could not be bound).
@@ -127,7 +127,8 @@ void Worker::Impl::shut_down() {
     if (recorder) recorder->drain(online ? config.nats.request_timeout : Millis(0));
     leases.stop();
     cancels.stop();
-    pauses.stop();
+    controls.stop();
+    limiters.stop();  // after the handlers: a claim removed with jobs still running would let others pass the limit
     if (fetcher.running() == 0) {
         pool->join();
     } else {
@@ -167,12 +168,19 @@ void Worker::Impl::on_bound(std::exception_ptr error) {
     started_cv.notify_all();
 }
 
-void Worker::Impl::on_pause(const std::string& queue, bool paused, const std::string& reason) {
-    std::optional<std::size_t> moved = fetcher.set_paused(queue, paused);
+void Worker::Impl::on_control(const QueueControl& control) {
+    const std::string& queue = control.queue;
+    if (limiters.of(queue).limits() != control.limits) {
+        limiters.set(queue, control.limits);
+        log(spdlog::level::info, "queue {} limits: rate {}, concurrency {}", queue,
+            control.limits.rate_max > 0 ? rate_text(control.limits) : "none",
+            control.limits.concurrency > 0 ? std::to_string(control.limits.concurrency) : "none");
+    }
+    std::optional<std::size_t> moved = fetcher.set_paused(queue, control.paused);
     if (!moved) return;  // no change
-    if (paused) {
+    if (control.paused) {
         log(spdlog::level::info, "queue {} paused{}{}: fetching stops; running jobs finish, {} fetched job(s) wait",
-            queue, reason.empty() ? "" : ": ", reason, *moved);
+            queue, control.reason.empty() ? "" : ": ", control.reason, *moved);
     } else {
         log(spdlog::level::info, "queue {} resumed: fetching again; {} held job(s) start", queue, *moved);
     }

@@ -5,7 +5,8 @@
 //   LeaseKeeper        running jobs: in-progress acks, "running" statuses, hand-back at shutdown
 //   DependencyParking  jobs waiting for their dependencies
 //   CancelWatch        cancel requests
-//   PauseWatch         paused queues (Queue::pause / resume)
+//   ControlWatch       paused queues and their limits (Queue::pause / resume / set_limits)
+//   QueueLimiters      rate and concurrency limits shared with the queues' other workers
 //   JobRunner          one job: handler, outcome decision (outcome.hpp)
 //   OutcomeRecorder    dead letters, status and result records, ack / nak
 //   WorkerTelemetry    events, metrics, status heartbeat
@@ -21,6 +22,7 @@
 #include <string>
 
 #include "cancel_watch.hpp"
+#include "control_watch.hpp"
 #include "dependency_parking.hpp"
 #include "fetcher.hpp"
 #include "job_runner.hpp"
@@ -28,7 +30,7 @@
 #include "naq/jetstream.hpp"
 #include "naq/worker.hpp"
 #include "outcome_recorder.hpp"
-#include "pause_watch.hpp"
+#include "queue_limiter.hpp"
 #include "results/job_records.hpp"
 #include "telemetry.hpp"
 #include "worker_log.hpp"
@@ -41,8 +43,8 @@ struct Worker::Impl {
     void run();
     /// A fetch loop bound its consumer (null) or failed to: wait_started() returns.
     void on_bound(std::exception_ptr error);
-    /// One of the queues was paused or resumed (the PauseWatch saw it).
-    void on_pause(const std::string& queue, bool paused, const std::string& reason);
+    /// One of the queues' control records changed (the ControlWatch saw it).
+    void on_control(const QueueControl& control);
     /// A parked job's dependencies are settled: run it in a handler slot, or fail it.
     void resume_parked(Message& msg, const Job& job, Dependencies state, const std::string& failure);
 
@@ -62,7 +64,8 @@ struct Worker::Impl {
     Fetcher fetcher;
     LeaseKeeper leases;
     CancelWatch cancels;
-    PauseWatch pauses;
+    QueueLimiters limiters;
+    ControlWatch controls;
 
     // Set up by run(), in this order.
     std::optional<JetStream> js;

@@ -462,6 +462,9 @@ function renderQueue(d, r) {
   const state = s.paused
     ? card('State', badge('paused'), [s.paused_reason ? `${s.paused_reason} · ` : '', 'since ', when(s.paused_at)])
     : card('State', badge('active'), 'workers fetch it');
+  const limits = card('Limits',
+    s.rate_max > 0 ? `${count(s.rate_max)} per ${duration(s.rate_period_ms)}` : 'no rate limit',
+    s.concurrency_limit > 0 ? `${count(s.concurrency_limit)} at once` : 'no concurrency limit');
   const rows = recent.map((j) => el('tr', { 'data-job': j.id },
     td({}, jobLink(j.id)), td({}, j.task || ''), td({ 'data-col': 'state' }, badge(j.state)),
     td({ class: 'num' }, count(j.attempt)), td({}, when(j.at)),
@@ -470,6 +473,7 @@ function renderQueue(d, r) {
     el('div', { class: 'page-head' }, el('h1', {}, 'Queue ', el('span', { class: 'mono' }, q)), pauseOrResume, purge),
     el('div', { class: 'cards' },
       state,
+      limits,
       card('Pending', count(s.pending), `${count(s.stored)} stored`),
       card('In flight', count(s.in_flight), `${count(s.redelivered)} redelivered`),
       card('Dead letters', count(s.dead), s.dead > 0 ? 'see dead letters' : 'none', deadHref(q)),
