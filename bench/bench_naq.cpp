@@ -211,6 +211,13 @@ Report build_report(const Options& o, const std::string& url, const RawResults& 
         n.push_back(latency_row("start_latency_p99", "enqueue → handler start, idle, p99", nq.start_latency.p99,
                                 raw.latency.p99, 5));
     }
+    if (nq.start_latency_high.count > 0) {
+        Row high{"start_latency_high_p99", "… a high job behind a low backlog (all busy), p99",
+                 nq.start_latency_high.p99, "ms", "naq idle p99"};
+        if (nq.start_latency.count > 0 && nq.start_latency.p99 > 0)
+            high.ratio = nq.start_latency_high.p99 / nq.start_latency.p99;
+        n.push_back(high);
+    }
     Row firing{
         "firing_lateness_p99", "delayed job firing lateness, p99", std::nullopt, "ms", "", std::nullopt, "≤ 20 ms"};
     if (nq.firing_lateness)

@@ -26,6 +26,7 @@ struct NaqResults {
     double drain_concurrency_limited = 0;        ///< as drain_results_on, a concurrency limit = the worker's
     std::optional<double> drain_events_on;       ///< jobs/s, results + events on (the defaults)
     Percentiles start_latency;                   ///< enqueue() → handler starts, idle worker
+    Percentiles start_latency_high;              ///< the same for a high job behind a backlog of low ones
     std::optional<Percentiles> firing_lateness;  ///< nullopt: the scheduler is not built yet
     std::vector<std::pair<std::size_t, double>> backlog_us_per_job;  ///< backlog → µs per job
     std::optional<double> idle_rss_mb;                               ///< a `naq worker` process, default concurrency

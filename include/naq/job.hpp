@@ -28,6 +28,12 @@ struct Backoff {
     Millis delay_after(int attempt, double unit_random) const;
 };
 
+/// A job's priority within its queue (docs/queue-control.md#priorities): a worker starts the
+/// queue's high jobs before its normal ones, and those before its low ones. Each level is a
+/// subject of its own ("<prefix>.queue.<queue>", ".high", ".low") with its own consumer.
+enum class Priority { high, normal, low };
+inline constexpr Priority kPriorities[] = {Priority::high, Priority::normal, Priority::low};
+
 /// How long a unique job keeps other jobs with its key out (EnqueueOptions::unique_for).
 enum class UniqueUntil {
     finished,  ///< while it is queued, waiting, running or retrying, and at most unique_for
@@ -62,6 +68,7 @@ struct EnqueueOptions {
     std::optional<Millis> unique_for;
     std::string unique_key;  ///< empty = the task and its args; any text up to 1,024 bytes
     UniqueUntil unique_until = UniqueUntil::finished;
+    Priority priority = Priority::normal;
 };
 
 /// A job envelope as it travels on the wire. Producers normally let Queue::make_job() build it.
@@ -78,6 +85,7 @@ struct Job {
     std::vector<std::string> depends_on;
     std::optional<UniqueClaim> unique;  ///< set by enqueue for a unique job
     std::optional<BatchMember> batch;   ///< set by enqueue_many for a batch with a callback
+    Priority priority = Priority::normal;
     /// Errors of earlier lives of this job (kept when a dead job is requeued).
     Json history = Json::array();
 };
@@ -118,11 +126,12 @@ struct JobStatus {
     int64_t updated_at_ms = 0;
     int64_t next_attempt_at_ms = 0;
     std::vector<AttemptError> errors;
-    Json result;                          ///< state succeeded: the handler's return value (null otherwise)
-    std::vector<std::string> depends_on;  ///< the jobs that must succeed first (the job's option)
-    std::optional<JobProgress> progress;  ///< the handler's last progress report, if it made one
-    std::optional<UniqueClaim> unique;    ///< a unique job's claim (the job's option)
-    std::optional<BatchMember> batch;     ///< the batch it belongs to (the job's option)
+    Json result;                           ///< state succeeded: the handler's return value (null otherwise)
+    std::vector<std::string> depends_on;   ///< the jobs that must succeed first (the job's option)
+    std::optional<JobProgress> progress;   ///< the handler's last progress report, if it made one
+    std::optional<UniqueClaim> unique;     ///< a unique job's claim (the job's option)
+    std::optional<BatchMember> batch;      ///< the batch it belongs to (the job's option)
+    Priority priority = Priority::normal;  ///< the job's option
 };
 
 /// What a finished job ended with: a view of its record (result_of), as ResultStore returns it.
@@ -159,6 +168,10 @@ struct DeadLetter {
     int64_t failed_at_ms = 0;
     Json record;  ///< the whole record (docs/wire-format.md)
 };
+
+/// "high" | "normal" | "low"; priority_from_string throws SerializationError for any other name.
+const char* to_string(Priority priority);
+Priority priority_from_string(std::string_view name);
 
 /// "finished" | "expiry"; unique_until_from_string throws SerializationError for any other name.
 const char* to_string(UniqueUntil until);

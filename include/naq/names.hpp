@@ -7,15 +7,26 @@
 
 #include "naq/config.hpp"
 
+namespace naq {
+enum class Priority;  // naq/job.hpp
+}  // namespace naq
+
 namespace naq::names {
 
 /// Stream of pending jobs (work-queue retention), subjects "<prefix>.queue.<queue>".
 std::string jobs_stream(const Config& config);
 std::string queue_subject(const Config& config, std::string_view queue);
+/// The subject of `queue`'s jobs of `priority`: queue_subject() for normal, "<that>.high" / ".low".
+std::string queue_subject(const Config& config, std::string_view queue, Priority priority);
+/// The jobs stream's subjects of the high and low levels: "<prefix>.queue.*.*".
+std::string all_queue_levels_subject(const Config& config);
 /// "<prefix>.queue.*": every queue.
 std::string all_queues_subject(const Config& config);
 /// Durable pull consumer shared by every worker of `queue`: "<prefix>-worker-<queue>".
 std::string worker_consumer(const Config& config, std::string_view queue);
+/// The consumer of `queue`'s jobs of `priority`: worker_consumer() for normal, else
+/// "<prefix>-high-<queue>" / "<prefix>-low-<queue>" (never a worker consumer's name).
+std::string worker_consumer(const Config& config, std::string_view queue, Priority priority);
 
 /// Dead letters: stream "<prefix>_failed_jobs", subjects "<prefix>.failed.<queue>".
 std::string failed_stream(const Config& config);

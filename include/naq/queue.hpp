@@ -1,6 +1,7 @@
 // naq::Queue — the producer side: put jobs on a queue, inspect and purge it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -68,6 +69,8 @@ struct QueueCounts {
     int64_t redelivered = 0;
     uint64_t stored = 0;        ///< messages in the stream for this queue (pending + in flight + waiting retry)
     bool has_consumer = false;  ///< a worker has ever attached
+    uint64_t pending_high = 0;  ///< of `pending`, jobs of priority high (Priority::high)
+    uint64_t pending_low = 0;   ///< of `pending`, jobs of priority low
 };
 
 /// A producer's handle on one queue. Cheap to keep: it holds a copy of the Config and uses the
@@ -156,9 +159,12 @@ private:
     /// A unique job not enqueued because `holder` holds its key: logs, publishes `deduplicated`.
     EnqueueResult turned_away(const Job& job, const std::string& holder) const;
 
+    /// The subject of the queue's jobs of `priority`.
+    const std::string& subject(Priority priority) const { return subjects_[static_cast<std::size_t>(priority)]; }
+
     std::string name_;
     Config config_;
-    std::string subject_;
+    std::array<std::string, 3> subjects_;  // by Priority
 };
 
 /// What cancel_job() found and did.

@@ -13,11 +13,22 @@
 namespace naq {
 
 /// What a Worker serves; the rest of its behaviour comes from the Config's worker section.
+///
+/// Several queues share the handlers by weight: with weights 6, 3 and 1 and every queue
+/// holding jobs, 60 %, 30 % and 10 % of the jobs started come from each (no queue starves).
+/// `strict` instead starts a queue's jobs only when every queue before it has none waiting.
+/// Within each queue, high-priority jobs start before normal ones, and those before low ones
+/// (EnqueueOptions::priority). docs/queue-control.md#priorities.
 struct WorkerOptions {
     std::vector<std::string> queues;  ///< empty = the config's default queue
     int concurrency = 0;              ///< handlers at once; 0 = worker.concurrency from the config
     std::string name;                 ///< id prefix; empty = host name
+    std::vector<int> weights;         ///< per queue, 1 to 1,000; empty = 1 each
+    bool strict = false;              ///< queues in the order given, not by weight
 };
+
+/// The largest weight WorkerOptions::weights takes.
+inline constexpr int kMaxQueueWeight = 1000;
 
 /// Counters since start.
 struct WorkerStats {

@@ -92,7 +92,7 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
     // ---- enqueue
     struct EnqueueArgs {
         std::string task, queue, args_json, args_file, job_id, at, in, job_timeout, timeout = "60";
-        std::string unique_for, unique_key, unique_until = "finished";
+        std::string unique_for, unique_key, unique_until = "finished", priority = "normal";
         std::vector<std::string> pairs, depends_on;
         std::optional<int> max_attempts;
         bool wait = false;
@@ -135,6 +135,10 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
                      "whole --unique-for")
         ->check(CLI::IsMember({"finished", "expiry"}))
         ->needs(unique_for);
+    enqueue
+        ->add_option("-p,--priority", ea->priority,
+                     "high jobs start before normal ones, normal before low, within the queue (default normal)")
+        ->check(CLI::IsMember({"high", "normal", "low"}));
     enqueue->add_flag("-w,--wait", ea->wait, "wait for the result and print it");
     enqueue->add_option("-t,--timeout", ea->timeout, "how long to wait with --wait (default 60 seconds)")
         ->check(duration_within(Millis(1), kLongestWait));
@@ -146,6 +150,7 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
             opts.max_attempts = ea->max_attempts;
             if (!ea->job_timeout.empty()) opts.timeout = duration_flag("--job-timeout", ea->job_timeout);
             opts.depends_on = ea->depends_on;
+            opts.priority = priority_from_string(ea->priority);
             if (!ea->unique_for.empty()) {
                 opts.unique_for = duration_flag("--unique-for", ea->unique_for);
                 opts.unique_key = ea->unique_key;
@@ -257,6 +262,7 @@ void add_job_commands(CLI::App& app, Globals& g, int& exit_code) {
             };
             if (s.next_attempt_at_ms != 0) rows.push_back({"next attempt", format_time(s.next_attempt_at_ms)});
             if (s.progress) rows.push_back({"progress", format_progress(*s.progress)});
+            if (s.priority != Priority::normal) rows.push_back({"priority", to_string(s.priority)});
             if (s.batch) rows.push_back({"batch", s.batch->id + " (job " + std::to_string(s.batch->index) + ")"});
             if (s.unique) {
                 rows.push_back({"unique", s.unique->key + " until " + format_time(s.unique->until_ms) + " (" +

@@ -37,6 +37,7 @@ Json to_json(const Job& job) {
     if (!job.depends_on.empty()) options["depends_on"] = job.depends_on;
     if (job.unique) options["unique"] = unique_json(*job.unique);
     if (job.batch) options["batch"] = batch_member_json(*job.batch);
+    if (job.priority != Priority::normal) options["priority"] = to_string(job.priority);
     Json j = {{"v", kWireVersion},
               {"id", job.id},
               {"queue", job.queue},
@@ -70,6 +71,7 @@ std::string encode(const Job& job) {
     if (job.batch) w.field("batch", batch_member_json(*job.batch));
     write_ids(w, "depends_on", job.depends_on);
     w.field("max_attempts", job.max_attempts);
+    if (job.priority != Priority::normal) w.field("priority", to_string(job.priority));
     if (job.result_ttl) w.field("result_ttl_ms", static_cast<int64_t>(job.result_ttl->count()));
     w.field("timeout_ms", static_cast<int64_t>(job.timeout.count()));
     if (job.unique) w.field("unique", unique_json(*job.unique));
@@ -134,6 +136,7 @@ Json to_json(const JobStatus& s) {
     if (s.progress) j["progress"] = progress_json(*s.progress);
     if (s.unique) j["unique"] = unique_json(*s.unique);
     if (s.batch) j["batch"] = batch_member_json(*s.batch);
+    if (s.priority != Priority::normal) j["priority"] = to_string(s.priority);
     return j;
 }
 
@@ -162,6 +165,7 @@ std::string encode(const JobStatus& s) {
     w.field("id", s.id);
     w.field("max_attempts", s.max_attempts);
     if (s.next_attempt_at_ms != 0) w.field("next_attempt_at", s.next_attempt_at_ms);
+    if (s.priority != Priority::normal) w.field("priority", to_string(s.priority));
     if (s.progress) w.field("progress", progress_json(*s.progress));
     w.field("queue", s.queue);
     if (s.state == JobState::succeeded) w.field("result", s.result);
@@ -220,6 +224,7 @@ JobStatus decode_status(std::string_view text) {
     }
     if (const Json* u = find(j, "unique")) s.unique = unique_from_json(*u, what);
     if (const Json* b = find(j, "batch")) s.batch = batch_member_from_json(*b, what);
+    s.priority = json_fields::opt_priority(j, "priority", what);
     return s;
 }
 

@@ -32,7 +32,17 @@ constexpr detail::EnumNames<UniqueUntil, 2> kUniqueUntilNames{"unique until",
                                                                   {UniqueUntil::expiry, "expiry"},
                                                               }}};
 
+constexpr detail::EnumNames<Priority, 3> kPriorityNames{"priority",
+                                                        {{
+                                                            {Priority::high, "high"},
+                                                            {Priority::normal, "normal"},
+                                                            {Priority::low, "low"},
+                                                        }}};
+
 }  // namespace
+
+const char* to_string(Priority priority) { return kPriorityNames.name(priority); }
+Priority priority_from_string(std::string_view name) { return kPriorityNames.parse<SerializationError>(name); }
 
 Millis Backoff::delay_after(int attempt, double unit_random) const {
     double base_ms = static_cast<double>(base.count());

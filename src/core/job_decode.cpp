@@ -190,6 +190,20 @@ void read_options(od::value& v, Job& job) {
             job.unique = unique_from_json(json_fields::parse_value(raw_value_text(member), kOptions), kOptions);
         } else if (key == "batch") {
             job.batch = batch_member_from_json(json_fields::parse_value(raw_value_text(member), kOptions), kOptions);
+        } else if (key == "priority") {
+            std::string_view name;
+            if (member.get_string().get(name) != simdjson::SUCCESS) {
+                bad_field(kOptions, "priority", "must be high, normal or low");
+            }
+            job.priority = Priority::normal;
+            bool known = false;
+            for (Priority p : kPriorities) {
+                if (name == to_string(p)) {
+                    job.priority = p;
+                    known = true;
+                }
+            }
+            if (!known) bad_field(kOptions, "priority", "must be high, normal or low");
         } else {
             validate(member);
         }

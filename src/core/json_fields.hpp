@@ -74,6 +74,19 @@ T value_or(const Json& j, const char* field, std::string_view what, T fallback) 
     }
 }
 
+/// A job's priority: absent or null = normal.
+inline Priority opt_priority(const Json& j, const char* field, std::string_view what) {
+    const Json* v = find(j, field);
+    if (v == nullptr) return Priority::normal;
+    if (v->is_string()) {
+        const auto& name = v->get_ref<const std::string&>();
+        for (Priority p : kPriorities) {
+            if (name == to_string(p)) return p;
+        }
+    }
+    bad_field(what, field, "must be high, normal or low");
+}
+
 inline bool opt_bool(const Json& j, const char* field, std::string_view what, bool fallback) {
     const Json* v = find(j, field);
     if (v == nullptr) return fallback;

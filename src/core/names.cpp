@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "naq/errors.hpp"
+#include "naq/job.hpp"
 
 namespace naq::names {
 
@@ -20,6 +21,15 @@ std::string jobs_stream(const Config& c) { return join(c, "_", "jobs"); }
 std::string queue_subject(const Config& c, std::string_view queue) { return join(c, ".queue.", queue); }
 std::string all_queues_subject(const Config& c) { return join(c, ".queue.", "*"); }
 std::string worker_consumer(const Config& c, std::string_view queue) { return join(c, "-worker-", queue); }
+std::string queue_subject(const Config& c, std::string_view queue, Priority priority) {
+    std::string s = queue_subject(c, queue);
+    return priority == Priority::normal ? s : s + "." + to_string(priority);
+}
+std::string all_queue_levels_subject(const Config& c) { return join(c, ".queue.", "*.*"); }
+std::string worker_consumer(const Config& c, std::string_view queue, Priority priority) {
+    if (priority == Priority::normal) return worker_consumer(c, queue);
+    return join(c, "-" + std::string(to_string(priority)) + "-", queue);
+}
 
 std::string failed_stream(const Config& c) { return join(c, "_", "failed_jobs"); }
 std::string failed_subject(const Config& c, std::string_view queue) { return join(c, ".failed.", queue); }

@@ -1,5 +1,6 @@
 #include "core/role_permissions.hpp"
 
+#include "naq/job.hpp"
 #include "naq/names.hpp"
 
 namespace naq::detail {
@@ -52,6 +53,10 @@ void per_queue(std::vector<std::string>& out, const Config& c, const std::vector
     for (const auto& q : queues) out.push_back(subject(c, q));
 }
 
+// A queue's jobs of normal priority, and its high and low levels: "<prefix>.queue.<queue>.*".
+std::string queue_jobs(const Config& c, std::string_view queue) { return names::queue_subject(c, queue); }
+std::string queue_levels(const Config& c, std::string_view queue) { return names::queue_subject(c, queue) + ".*"; }
+
 // Every event of a queue (or pseudo-queue): "<prefix>.events.<queue>.*.*".
 std::string queue_events(const Config& c, std::string_view queue) { return names::events_filter(c, queue, "", ""); }
 
@@ -88,7 +93,8 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
     switch (role) {
         case Role::producer:
             streams(p, {jobs, failed, events, kv_stream(status), kv_stream(cancels)}, false);
-            per_queue(p.publish, c, queues, names::queue_subject);
+            per_queue(p.publish, c, queues, queue_jobs);
+            per_queue(p.publish, c, queues, queue_levels);
             per_queue(p.publish, c, queues, queue_events);
             p.publish.push_back(kv_keys(status));
             p.publish.push_back(kv_keys(cancels));
@@ -106,15 +112,17 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
                     {jobs, failed, events, kv_stream(status), kv_stream(workers), kv_stream(cancels),
                      kv_stream(queue_controls)},
                     true);
-            per_queue(p.publish, c, queues, [](const Config& cc, std::string_view q) {
-                return api("CONSUMER.DURABLE.CREATE", names::jobs_stream(cc)) + "." + names::worker_consumer(cc, q);
-            });
-            per_queue(p.publish, c, queues, [](const Config& cc, std::string_view q) {
-                return api("CONSUMER.MSG.NEXT", names::jobs_stream(cc)) + "." + names::worker_consumer(cc, q);
-            });
+            for (Priority level : kPriorities) {  // a consumer per priority level
+                for (const char* what : {"CONSUMER.DURABLE.CREATE", "CONSUMER.MSG.NEXT"}) {
+                    per_queue(p.publish, c, queues, [what, level](const Config& cc, std::string_view q) {
+                        return api(what, names::jobs_stream(cc)) + "." + names::worker_consumer(cc, q, level);
+                    });
+                }
+            }
             p.publish.push_back(api("CONSUMER.INFO", jobs) + ".>");
             p.publish.push_back("$JS.ACK." + jobs + ".>");
-            per_queue(p.publish, c, queues, names::queue_subject);  // retries and requeues
+            per_queue(p.publish, c, queues, queue_jobs);  // requeues
+            per_queue(p.publish, c, queues, queue_levels);
             per_queue(p.publish, c, queues, names::failed_subject);
             per_queue(p.publish, c, queues, queue_events);
             p.publish.push_back(queue_events(c, names::kWorkerEventsQueue));
@@ -138,7 +146,8 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
         case Role::scheduler:
             streams(p, {jobs, failed, events, kv_stream(status)}, false);
             streams(p, {kv_stream(schedules), kv_stream(lease)}, true);
-            per_queue(p.publish, c, queues, names::queue_subject);
+            per_queue(p.publish, c, queues, queue_jobs);
+            per_queue(p.publish, c, queues, queue_levels);
             per_queue(p.publish, c, queues, queue_events);
             p.publish.push_back(queue_events(c, names::kSchedulerEventsQueue));
             p.publish.push_back(kv_keys(status));

@@ -31,6 +31,7 @@ Json options_json(const EnqueueOptions& o) {
     if (o.timeout) j["timeout_ms"] = o.timeout->count();
     if (o.result_ttl) j["result_ttl_ms"] = o.result_ttl->count();
     if (!o.depends_on.empty()) j["depends_on"] = o.depends_on;
+    if (o.priority != Priority::normal) j["priority"] = to_string(o.priority);
     return j;
 }
 
@@ -74,6 +75,7 @@ EnqueueOptions options_from(const Json& o, std::string_view owner) {
             out.depends_on.push_back(d.get<std::string>());
         }
     }
+    out.priority = json_fields::opt_priority(o, "priority", what);
     return out;
 }
 

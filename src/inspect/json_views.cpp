@@ -8,6 +8,8 @@ Json queue_stats_json(const QueueStats& s) {
     const auto& q = s.counts;
     return {{"queue", q.queue},
             {"pending", q.pending},
+            {"pending_high", q.pending_high},
+            {"pending_low", q.pending_low},
             {"in_flight", q.in_flight},
             {"redelivered", q.redelivered},
             {"stored", q.stored},

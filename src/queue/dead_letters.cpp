@@ -40,12 +40,14 @@ void DeadLetters::requeue_letter(const DeadLetter& d) const {
     names::check_token(queue, "queue name");
     std::string body;
     std::string msg_id;
+    Priority priority = Priority::normal;  // an undecodable job goes back to the normal level
     const std::string which = "dead letter " + std::to_string(d.sequence);
     if (record.contains("args_dropped") || record.contains("raw_size")) {
         throw SerializationError(which + " kept only part of its job (it was too big to store whole): cannot requeue");
     }
     if (record.contains("job") && record["job"].is_object()) {
         Job job = codec::decode_job(record["job"].dump(), queue);
+        priority = job.priority;
         // The earlier life's errors travel with the job; attempts start again from 1.
         Json life = {
             {"requeued_at", now_ms()}, {"reason", d.reason}, {"errors", record.value("errors", Json::array())}};
@@ -67,7 +69,7 @@ void DeadLetters::requeue_letter(const DeadLetter& d) const {
     }
     PublishOptions po;
     po.msg_id = msg_id;  // not the job id: that one is still inside the dedup window
-    js.publish(names::queue_subject(config_, queue), body, po);
+    js.publish(names::queue_subject(config_, queue, priority), body, po);
     js.delete_message(names::failed_stream(config_), d.sequence);
 }
 

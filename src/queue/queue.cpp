@@ -45,7 +45,10 @@ std::string encode_within(const Job& job, int64_t max_payload) {
 }  // namespace
 
 Queue::Queue(std::string name, const Config& config)
-    : name_(std::move(name)), config_(config), subject_(names::queue_subject(config, name_)) {
+    : name_(std::move(name)),
+      config_(config),
+      subjects_{names::queue_subject(config, name_, Priority::high), names::queue_subject(config, name_),
+                names::queue_subject(config, name_, Priority::low)} {
     names::check_token(name_, "queue name");
     ensure_job_streams(config_);
 }
@@ -82,6 +85,7 @@ Job Queue::make_job(const std::string& task, const Json& args, const EnqueueOpti
     job.timeout = options.timeout.value_or(d.job_timeout);
     job.result_ttl = options.result_ttl;
     job.depends_on = options.depends_on;
+    job.priority = options.priority;
     if (auto violation = detail::job_limit_violation(job)) throw InvalidArgument("job " + job.id + ": " + *violation);
     // After the limits: the args are within the depth and size a job may have.
     if (options.unique_for) {
@@ -110,7 +114,7 @@ EnqueueResult Queue::submit(const Job& job) {
         EventPublisher(config_).publish(job_event(EventType::enqueued, job));
         PublishOptions po;
         po.msg_id = job.id;
-        PubAck ack = js.publish(subject_, envelope, po);
+        PubAck ack = js.publish(subject(job.priority), envelope, po);
         if (ack.duplicate) spdlog::debug("job {} on {}: duplicate within the dedup window", job.id, name_);
         return {job.id, ack.duplicate};
     } catch (...) {
@@ -216,7 +220,7 @@ BatchResult Queue::enqueue_many(const std::vector<JobSpec>& jobs, const BatchOpt
         for (auto& [i, job, in_batch, envelope] : built) {
             try {
                 if (!in_batch) record_queued(records, job);
-                publisher.publish(subject_, envelope, job.id);
+                publisher.publish(subject(job.priority), envelope, job.id);
                 result.ids[i] = std::move(job.id);
             } catch (const Error& e) {
                 if (claims) claims->give_back(job);
@@ -294,47 +298,91 @@ void Queue::seal_batch(const detail::Batches& batches, BatchResult& result, std:
     }
 }
 
-uint64_t Queue::purge() { return jetstream(config_).purge(names::jobs_stream(config_), subject_); }
+uint64_t Queue::purge() {
+    auto js = jetstream(config_);
+    uint64_t removed = 0;
+    for (const auto& s : subjects_) removed += js.purge(names::jobs_stream(config_), s);
+    return removed;
+}
 
 namespace {
 
-QueueCounts counts_of(const JetStream& js, const Config& config, const std::string& queue, uint64_t stored) {
+// Jobs stored per priority level of a queue (index: Priority).
+using LevelCounts = std::array<uint64_t, 3>;
+
+QueueCounts counts_of(const JetStream& js, const Config& config, const std::string& queue, const LevelCounts& stored) {
     QueueCounts c;
     c.queue = queue;
-    c.stored = stored;
-    c.pending = stored;
-    try {
-        auto cs = js.consumer_state(names::jobs_stream(config), names::worker_consumer(config, queue));
-        c.has_consumer = true;
-        c.pending = cs.pending;
-        c.in_flight = cs.ack_pending;
-        c.redelivered = cs.redelivered;
-    } catch (const NotFound&) {
-        // No worker has attached yet: everything stored is pending.
+    for (Priority level : kPriorities) {
+        const uint64_t n = stored[static_cast<std::size_t>(level)];
+        c.stored += n;
+        uint64_t pending = n;
+        // The high and low consumers are asked only when their level holds jobs: most queues
+        // never use them, and each question is a request to the server.
+        if (n > 0 || level == Priority::normal) {
+            try {
+                auto cs = js.consumer_state(names::jobs_stream(config), names::worker_consumer(config, queue, level));
+                c.has_consumer |= level == Priority::normal;
+                pending = cs.pending;
+                c.in_flight += cs.ack_pending;
+                c.redelivered += cs.redelivered;
+            } catch (const NotFound&) {
+                // No worker has attached yet: everything stored is pending.
+            }
+        }
+        c.pending += pending;
+        if (level == Priority::high) c.pending_high = pending;
+        if (level == Priority::low) c.pending_low = pending;
     }
     return c;
+}
+
+// "<queue>" or "<queue>.<level>" after the queue subject prefix: adds `n` to the queue's level.
+void count_subject(std::map<std::string, LevelCounts>& stored, std::string_view rest, uint64_t n) {
+    Priority level = Priority::normal;
+    if (auto dot = rest.find('.'); dot != std::string_view::npos) {
+        std::string_view suffix = rest.substr(dot + 1);
+        rest = rest.substr(0, dot);
+        if (suffix == to_string(Priority::high)) {
+            level = Priority::high;
+        } else if (suffix == to_string(Priority::low)) {
+            level = Priority::low;
+        } else {
+            return;  // not a subject naq publishes to
+        }
+    }
+    stored[std::string(rest)][static_cast<std::size_t>(level)] += n;
 }
 
 }  // namespace
 
 QueueCounts Queue::counts() const {
     auto js = jetstream(config_);
-    auto per_subject = js.subject_counts(names::jobs_stream(config_), subject_);
-    return counts_of(js, config_, name_, per_subject.count(subject_) ? per_subject[subject_] : 0);
+    const std::string stream = names::jobs_stream(config_);
+    const std::string& normal = subject(Priority::normal);
+    std::map<std::string, LevelCounts> stored;
+    for (const std::string& filter : {normal, normal + ".*"}) {
+        for (const auto& [subject, n] : js.subject_counts(stream, filter)) {
+            count_subject(stored, std::string_view(subject).substr(normal.size() - name_.size()), n);
+        }
+    }
+    return counts_of(js, config_, name_, stored[name_]);
 }
 
 std::vector<QueueCounts> list_queues(const Config& config) {
     ensure_job_streams(config);
     auto js = jetstream(config);
     std::string stream = names::jobs_stream(config);
-    std::map<std::string, uint64_t> stored;
+    std::map<std::string, LevelCounts> stored;
     std::string subject_prefix = names::queue_subject(config, "");
-    for (const auto& [subject, n] : js.subject_counts(stream, names::all_queues_subject(config))) {
-        stored[subject.substr(subject_prefix.size())] = n;
+    for (const std::string& filter : {names::all_queues_subject(config), names::all_queue_levels_subject(config)}) {
+        for (const auto& [subject, n] : js.subject_counts(stream, filter)) {
+            count_subject(stored, std::string_view(subject).substr(subject_prefix.size()), n);
+        }
     }
     std::string consumer_prefix = names::worker_consumer(config, "");
     for (const auto& consumer : js.consumer_names(stream)) {
-        if (consumer.rfind(consumer_prefix, 0) == 0) stored.try_emplace(consumer.substr(consumer_prefix.size()), 0);
+        if (consumer.rfind(consumer_prefix, 0) == 0) stored.try_emplace(consumer.substr(consumer_prefix.size()));
     }
     std::vector<QueueCounts> out;
     for (const auto& [queue, n] : stored) out.push_back(counts_of(js, config, queue, n));

@@ -19,7 +19,7 @@ void ensure_job_streams(const Config& config) {
     auto js = jetstream(config);
     StreamSpec jobs;
     jobs.name = names::jobs_stream(config);
-    jobs.subjects = {names::all_queues_subject(config)};
+    jobs.subjects = {names::all_queues_subject(config), names::all_queue_levels_subject(config)};
     jobs.retention = Retention::work_queue;  // a job leaves the stream when its worker acks it
     jobs.max_msgs = config.jetstream.max_jobs;
     jobs.max_bytes = config.jetstream.max_job_bytes;

@@ -21,6 +21,7 @@ JobStatus status_for(const Job& job, JobState state, int64_t at_ms) {
     s.depends_on = job.depends_on;
     s.unique = job.unique;
     s.batch = job.batch;
+    s.priority = job.priority;
     return s;
 }
 

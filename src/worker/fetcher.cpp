@@ -12,6 +12,10 @@ namespace naq {
 
 namespace {
 
+// How often a limited queue's idle high and low levels are looked at, and how long that pull waits.
+constexpr Millis kLevelLook{250};
+constexpr Millis kQuickPull{20};
+
 int64_t steady_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
@@ -27,7 +31,12 @@ Fetcher::Fetcher(const Config& config, const WorkerOptions& options, std::atomic
       log_(log),
       process_(std::move(process)),
       free_slots_(options.concurrency),
-      idle_runners_(options.concurrency) {}
+      ready_(options.weights, options.strict),
+      idle_runners_(options.concurrency),
+      running_(options.queues.size(), 0),
+      in_hand_(options.queues.size(), 0) {
+    for (int w : options.weights) total_weight_ += w;
+}
 
 void Fetcher::start(JetStream& js, asio::thread_pool& pool, WorkerTelemetry& telemetry, QueueLimiters& limiters,
                     OnBound on_bound) {
@@ -36,7 +45,10 @@ void Fetcher::start(JetStream& js, asio::thread_pool& pool, WorkerTelemetry& tel
     telemetry_ = &telemetry;
     limiters_ = &limiters;
     on_bound_ = std::move(on_bound);
-    for (const auto& q : options_.queues) threads_.emplace_back([this, q] { fetch_loop(q); });
+    for (std::size_t q = 0; q < options_.queues.size(); ++q) {
+        for (Priority level : kPriorities) units_.push_back(Unit{q, level});
+    }
+    for (auto& unit : units_) threads_.emplace_back([this, &unit] { fetch_loop(unit); });
 }
 
 std::string Fetcher::connection_lost() const {
@@ -54,12 +66,14 @@ void Fetcher::join() {
     threads_.clear();
 }
 
-void Fetcher::fetch_loop(const std::string& queue) {
+void Fetcher::fetch_loop(Unit& unit) {
+    const std::string& queue = options_.queues[unit.queue];
+    const std::string consumer = names::worker_consumer(config_, queue, unit.level);
     std::optional<PullSubscription> sub;
     try {
-        sub.emplace(js_->pull_subscribe(names::jobs_stream(config_), names::worker_consumer(config_, queue)));
+        sub.emplace(js_->pull_subscribe(names::jobs_stream(config_), consumer));
     } catch (const Error& e) {
-        log_(spdlog::level::err, "queue {}: cannot bind consumer: {}", queue, e.what());
+        log_(spdlog::level::err, "queue {}: cannot bind consumer {}: {}", queue, consumer, e.what());
         // Closed for good while starting: the same exit as when it closes later (exit 5).
         if (js_->connection().closed()) note_connection_lost(e.what());
         stopping_ = true;
@@ -67,7 +81,6 @@ void Fetcher::fetch_loop(const std::string& queue) {
         return;
     }
     on_bound_(nullptr);
-    const std::string* queue_name = &*std::find(options_.queues.begin(), options_.queues.end(), queue);
     QueueLimiter& limiter = limiters_->of(queue);
     while (!stopping_.load()) {
         {
@@ -75,7 +88,7 @@ void Fetcher::fetch_loop(const std::string& queue) {
             if (paused_.count(queue) != 0) {
                 if (limiter.active()) {
                     // Its running jobs still count: the claim is kept true and alive meanwhile.
-                    int hand = in_hand_[queue_name];
+                    int hand = in_hand_[unit.queue];
                     lock.unlock();
                     limiter.keep(hand);
                     lock.lock();
@@ -95,30 +108,47 @@ void Fetcher::fetch_loop(const std::string& queue) {
         int want = 0;
         int hand = 0;
         const bool limited = limiter.active();
+        const bool idle = unit.idle;
+        // A limited queue's room is taken before a fetch: a pull waiting on an empty level would
+        // hold it. Its high and low levels are looked at with a short pull every kLevelLook
+        // instead, which holds the room for a moment (the normal level waits at the server).
+        const bool quick = limited && idle && unit.level != Priority::normal;
         {
             std::unique_lock lock(slot_mutex_);
+            if (quick) slot_cv_.wait_for(lock, kLevelLook, [this] { return stopping_.load(); });
             slot_cv_.wait_for(lock, Millis(200),
-                              [this] { return fetch_room() >= fetch_threshold() || stopping_.load(); });
+                              [&] { return fetch_room(unit) >= fetch_threshold(unit) || stopping_.load(); });
             if (stopping_.load()) break;
-            want = std::min(fetch_room(), config_.worker.fetch_batch);
+            want = std::min(fetch_room(unit), config_.worker.fetch_batch);
             // A concurrency limit counts fetched jobs as running: fetch no more than can start now.
             if (limited && limiter.limits_concurrency()) {
+                slot_cv_.wait_for(lock, Millis(200),
+                                  [&] { return stopping_.load() || free_slots_ > static_cast<int>(ready_.size()); });
                 want = std::min(want, free_slots_ - static_cast<int>(ready_.size()));
             }
             want = std::max(want, 0);
-            fetching_ += want;
-            hand = in_hand_[queue_name];
+            if (!idle) unit.fetching = want;
+            hand = in_hand_[unit.queue];
         }
         if (want <= 0) {
             if (limited) limiter.keep(hand);  // jobs that finished leave the claim
             continue;
         }
         QueueLimiter::Grant grant;
-        if (limited && (want = admit(queue_name, limiter, want, grant)) == 0) continue;
+        if (limited) {
+            const int granted = admit(unit, limiter, want, grant);
+            {
+                std::lock_guard lock(slot_mutex_);
+                if (!idle) unit.fetching = granted;
+                unit.waiting = granted == 0;
+            }
+            want = granted;
+            if (want == 0) continue;
+        }
         std::vector<Message> msgs;
         try {
             auto fetch_start = std::chrono::steady_clock::now();
-            msgs = sub->fetch(want, config_.worker.fetch_timeout);
+            msgs = sub->fetch(want, quick ? kQuickPull : config_.worker.fetch_timeout);
             telemetry_->fetched(queue, msgs.size(), std::chrono::steady_clock::now() - fetch_start);  // metrics
         } catch (const Error& e) {
             if (js_->connection().closed()) {
@@ -137,36 +167,44 @@ void Fetcher::fetch_loop(const std::string& queue) {
         int start = 0;
         {
             std::lock_guard lock(slot_mutex_);
-            fetching_ -= want;
+            unit.fetching = 0;
+            unit.idle = msgs.empty();
             // Paused while this fetch waited: what it brought waits for the resume.
-            auto& into = paused_.count(queue) != 0 ? held_ : ready_;
-            for (auto& m : msgs) into.push_back({queue_name, std::move(m)});
-            hand = in_hand_[queue_name] += static_cast<int>(msgs.size());
+            const bool paused = paused_.count(queue) != 0;
+            for (auto& m : msgs) {
+                Prefetched p{unit.queue, &queue, unit.level, std::move(m)};
+                if (paused) {
+                    held_.push_back(std::move(p));
+                } else {
+                    ready_.push(std::move(p));
+                }
+            }
+            hand = in_hand_[unit.queue] += static_cast<int>(msgs.size());
             start = take_idle_runners();
         }
         if (limited) limiter.fetched(grant, static_cast<int>(msgs.size()), hand);
         for (int i = 0; i < start; ++i) asio::post(*pool_, [this] { run_ready(); });
-        if (options_.queues.size() > 1) slot_cv_.notify_all();  // the other queues' fetchers look again
+        slot_cv_.notify_all();  // the other fetch loops look again
     }
     hand_back_ready();
     std::lock_guard lock(subs_mutex_);
     retired_subs_.push_back(std::move(*sub));
 }
 
-int Fetcher::admit(const std::string* queue, QueueLimiter& limiter, int want, QueueLimiter::Grant& grant) {
+int Fetcher::admit(const Unit& unit, QueueLimiter& limiter, int want, QueueLimiter::Grant& grant) {
     int hand = 0;
     {
         std::lock_guard lock(slot_mutex_);
-        hand = in_hand_[queue];
+        hand = in_hand_[unit.queue];
     }
     grant = limiter.admit(want, hand);
-    std::unique_lock lock(slot_mutex_);
-    fetching_ -= want - grant.jobs;
     if (grant.jobs > 0) return grant.jobs;
     // No room now: wait, holding no handler slot, for the window's end, a change of the limits
     // or of another worker's claim (the limits watch), or one of this worker's jobs to finish.
-    slot_cv_.wait_for(lock, grant.retry_in,
-                      [&] { return stopping_.load() || limiter.version() != grant.version || in_hand_[queue] < hand; });
+    std::unique_lock lock(slot_mutex_);
+    slot_cv_.wait_for(lock, grant.retry_in, [&] {
+        return stopping_.load() || limiter.version() != grant.version || in_hand_[unit.queue] < hand;
+    });
     return 0;
 }
 
@@ -182,26 +220,30 @@ std::optional<std::size_t> Fetcher::set_paused(const std::string& queue, bool pa
     {
         std::lock_guard lock(slot_mutex_);
         if (paused == (paused_.count(queue) != 0)) return std::nullopt;
-        auto& from = paused ? ready_ : held_;
-        auto& to = paused ? held_ : ready_;
-        for (auto it = from.begin(); it != from.end();) {
-            if (*it->queue == queue) {
-                to.push_back(std::move(*it));
-                it = from.erase(it);
-                ++moved;
-            } else {
-                ++it;
-            }
-        }
+        const auto index = static_cast<std::size_t>(std::find(options_.queues.begin(), options_.queues.end(), queue) -
+                                                    options_.queues.begin());
         if (paused) {
+            for (auto& p : ready_.take_queue(index)) {
+                held_.push_back(std::move(p));
+                ++moved;
+            }
             paused_.insert(queue);
         } else {
+            for (auto it = held_.begin(); it != held_.end();) {
+                if (it->queue == index) {
+                    ready_.push(std::move(*it));
+                    it = held_.erase(it);
+                    ++moved;
+                } else {
+                    ++it;
+                }
+            }
             paused_.erase(queue);
             if (pool_ != nullptr) start = take_idle_runners();
         }
     }
     for (int i = 0; i < start; ++i) asio::post(*pool_, [this] { run_ready(); });
-    slot_cv_.notify_all();  // the queue's fetch loop waits for the resume
+    slot_cv_.notify_all();  // the queue's fetch loops wait for the resume
     return moved;
 }
 
@@ -231,19 +273,61 @@ int Fetcher::prefetch_depth() const {
     return static_cast<int>(std::min<int64_t>(depth, config_.worker.fetch_batch));
 }
 
-int Fetcher::fetch_room() const {
+int Fetcher::room() const {
     int running = options_.concurrency - free_slots_;
-    int room = options_.concurrency + prefetch_depth() - running - static_cast<int>(ready_.size());
-    const int queues = static_cast<int>(options_.queues.size());
-    if (queues == 1) return room - fetching_;
-    // Several queues: each fetcher may ask for its share of the room whatever the others have
-    // asked for, and at least one job. A fetcher long-polling an empty queue must not hold the
-    // whole room, or the other queues starve; the cost is at most one job per queue fetched
-    // beyond the free slots, which waits in `ready_` with its lease kept alive.
-    return room <= 0 ? 0 : std::max(1, room / queues);
+    return options_.concurrency + prefetch_depth() - running - static_cast<int>(ready_.size());
 }
 
-int Fetcher::fetch_threshold() const {
+bool Fetcher::ahead(const Unit& other, const Unit& unit) const {
+    if (other.queue == unit.queue) return other.level <= unit.level;
+    return options_.strict && other.queue < unit.queue;
+}
+
+bool Fetcher::behind_busy(const Unit& unit) const {
+    for (const Unit& u : units_) {
+        if (&u == &unit || !ahead(u, unit) || u.idle || u.waiting) continue;
+        if (paused_.count(options_.queues[u.queue]) == 0) return true;
+    }
+    return false;
+}
+
+int Fetcher::fetch_room(const Unit& unit) const {
+    // An idle unit's pull of one job is not counted and needs no room: it is at most one job
+    // per idle unit beyond the free slots, which waits in ready_ with its lease kept alive, and
+    // it lets a job of an empty level or queue start without a fetch round trip.
+    if (unit.idle) return 1;
+    // Lower levels (and later strict queues) fetch once the ones before them have nothing to
+    // fetch: their jobs would only wait in ready_, holding room and leases.
+    if (behind_busy(unit)) return 0;
+    const int capacity = options_.concurrency + prefetch_depth();
+    int fetching = 0;
+    for (const Unit& u : units_) {
+        if (ahead(u, unit)) fetching += u.fetching;
+    }
+    const int ready = static_cast<int>(ready_.ahead_of(unit.queue, unit.level));
+    if (options_.queues.size() > 1 && !options_.strict) {
+        // Each queue may hold its weight's share of the room, whatever the others hold: a queue
+        // long-polling must not hold it all, and every queue has jobs ready to share by weight.
+        return share(unit, capacity) - running_[unit.queue] - ready - fetching;
+    }
+    const int running = options_.concurrency - free_slots_;
+    return capacity - running - ready - fetching;
+}
+
+int Fetcher::share(const Unit& unit, int amount) const {
+    return std::max(1, amount * options_.weights[unit.queue] / total_weight_);
+}
+
+int Fetcher::fetch_threshold(const Unit& unit) const {
+    if (unit.idle) return 1;
+    // Fetch in batches of at least half the prefetch depth (of the queue's share), not one
+    // message per finished job.
+    const int depth = std::min(prefetch_depth(), config_.worker.fetch_batch);
+    if (options_.queues.size() > 1 && !options_.strict) return std::max(1, share(unit, depth) / 2);
+    return batch_threshold();
+}
+
+int Fetcher::batch_threshold() const {
     // Fetch in batches of at least half the prefetch depth (per queue), not one message per
     // finished job.
     const int queues = static_cast<int>(options_.queues.size());
@@ -258,7 +342,7 @@ void Fetcher::run_ready() {
     finished.reserve(kReleaseBatch);
     // One slot_mutex_ round per job: finishing a job and taking the next happen together.
     bool finished_one = false;
-    const std::string* finished_queue = nullptr;
+    std::size_t finished_queue = 0;
     while (true) {
         std::optional<Prefetched> job;
         bool wake = false;
@@ -267,26 +351,28 @@ void Fetcher::run_ready() {
             if (finished_one) {
                 ++free_slots_;
                 --in_hand_[finished_queue];
+                --running_[finished_queue];
             }
-            if (!ready_.empty() && !stopping_.load()) {
-                job.emplace(std::move(ready_.front()));
-                ready_.pop_front();
+            if (!stopping_.load()) job = ready_.pop();
+            if (job) {
                 --free_slots_;
+                ++running_[job->queue];
             } else {
                 ++idle_runners_;
             }
-            wake = finished_one && (free_slots_ == options_.concurrency || fetch_room() >= fetch_threshold() ||
-                                    limiters_->of(*finished_queue).active());  // it may wait for this one
+            wake =
+                finished_one && (free_slots_ == options_.concurrency || room() >= batch_threshold() ||
+                                 limiters_->of(options_.queues[finished_queue]).active());  // it may wait for this one
         }
         if (wake) slot_cv_.notify_all();
         if (!job) break;
         auto t0 = std::chrono::steady_clock::now();
         try {
-            process_(*job->queue, job->msg);
+            process_(*job->name, job->msg);
         } catch (const std::exception& e) {
             // The runner settles every job itself; this only keeps a bug there from ending the
             // process. The job is left unacked and comes back after the ack wait.
-            log_(spdlog::level::err, "queue {}: processing a job failed ({}); it will be redelivered", *job->queue,
+            log_(spdlog::level::err, "queue {}: processing a job failed ({}); it will be redelivered", *job->name,
                  e.what());
         }
         finished.push_back(std::move(job->msg));
@@ -301,10 +387,10 @@ void Fetcher::run_ready() {
 }
 
 void Fetcher::hand_back_ready() {
-    std::deque<Prefetched> unstarted;
+    std::vector<Prefetched> unstarted;
     {
         std::lock_guard lock(slot_mutex_);
-        unstarted.swap(ready_);
+        unstarted = ready_.take_all();
         for (auto& p : held_) unstarted.push_back(std::move(p));
         held_.clear();
         for (const auto& p : unstarted) --in_hand_[p.queue];
@@ -313,7 +399,7 @@ void Fetcher::hand_back_ready() {
         try {
             p.msg.nak();  // redeliver now, to another worker
         } catch (const Error& e) {
-            log_(spdlog::level::warn, "queue {}: handing back a prefetched job failed: {}", *p.queue, e.what());
+            log_(spdlog::level::warn, "queue {}: handing back a prefetched job failed: {}", *p.name, e.what());
         }
     }
 }
@@ -330,15 +416,15 @@ int Fetcher::running() const {
 
 void Fetcher::extend_leases() {
     std::lock_guard guard(slot_mutex_);
-    for (auto* waiting : {&ready_, &held_}) {
-        for (auto& p : *waiting) {
-            try {
-                p.msg.in_progress();
-            } catch (const Error& e) {
-                log_(spdlog::level::warn, "queue {}: lease extension failed: {}", *p.queue, e.what());
-            }
+    auto extend = [this](Prefetched& p) {
+        try {
+            p.msg.in_progress();
+        } catch (const Error& e) {
+            log_(spdlog::level::warn, "queue {}: lease extension failed: {}", *p.name, e.what());
         }
-    }
+    };
+    ready_.for_each(extend);
+    for (auto& p : held_) extend(p);
 }
 
 void Fetcher::keep_subscriptions_forever() {

@@ -1,6 +1,7 @@
-// Fetching and prefetching: one fetch loop per queue pulls jobs into a ready list as handler
-// slots free up, and pool tasks run them. It owns the handler slots, the prefetched jobs and
-// the pull subscriptions. Private to src/worker.
+// Fetching and prefetching: one fetch loop per queue and priority level pulls jobs into the
+// ready jobs as handler slots free up, and pool tasks run them in the order ReadyJobs picks
+// (weights or strict order between queues, priority within a queue). It owns the handler slots,
+// the prefetched jobs and the pull subscriptions. Private to src/worker.
 #pragma once
 
 #include <asio/thread_pool.hpp>
@@ -9,7 +10,6 @@
 #include <deque>
 #include <exception>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -20,6 +20,7 @@
 #include "naq/jetstream.hpp"
 #include "naq/worker.hpp"
 #include "queue_limiter.hpp"
+#include "ready_jobs.hpp"
 #include "telemetry.hpp"
 #include "worker_log.hpp"
 
@@ -38,7 +39,7 @@ public:
     Fetcher(const Fetcher&) = delete;
     Fetcher& operator=(const Fetcher&) = delete;
 
-    /// Starts one fetch loop per queue; jobs run as tasks on `pool`; each fetch asks `limiters`
+    /// Starts one fetch loop per queue and priority level; jobs run as tasks on `pool`; each fetch asks `limiters`
     /// first (they must outlive the fetch loops).
     void start(JetStream& js, asio::thread_pool& pool, WorkerTelemetry& telemetry, QueueLimiters& limiters,
                OnBound on_bound);
@@ -87,20 +88,41 @@ public:
     };
 
 private:
-    struct Prefetched {
-        const std::string* queue;  // an element of options.queues
-        Message msg;
+    using Prefetched = ReadyJobs<Message>::Entry;
+
+    /// What one fetch loop pulls: a queue's jobs of one priority level.
+    struct Unit {
+        std::size_t queue = 0;  // index into options.queues
+        Priority level = Priority::normal;
+        // The last fetch brought nothing: the next asks for one job only, whatever the room, so
+        // that a level or queue with nothing to do always has a pull waiting at the server (a
+        // high job starts at once) without holding room the others could use.
+        bool idle = true;
+        int fetching = 0;      // asked for by its fetch under way (not counted while idle)
+        bool waiting = false;  // for its queue's limits: it does not hold the units behind it back
     };
 
-    void fetch_loop(const std::string& queue);
-    /// Asks the queue's limiter for `want` jobs (reserved in fetching_); returns how many it
+    void fetch_loop(Unit& unit);
+    /// Asks the queue's limiter for `want` jobs (reserved in the unit's fetching); returns how many it
     /// may fetch, and when that is none, waits until there may be room.
-    int admit(const std::string* queue, QueueLimiter& limiter, int want, QueueLimiter::Grant& grant);
+    int admit(const Unit& unit, QueueLimiter& limiter, int want, QueueLimiter::Grant& grant);
     void note_connection_lost(const std::string& why);
-    // The next three need slot_mutex_ held.
+    // The next ones need slot_mutex_ held.
     int prefetch_depth() const;
-    int fetch_room() const;
-    int fetch_threshold() const;
+    int room() const;  ///< handler slots and prefetch depth not taken by jobs running or ready
+    /// How many jobs `unit` may ask for: the room left by the jobs that run before or with its
+    /// own (running, ready, being fetched), so that jobs of a lower level or a later strict queue
+    /// never keep a higher one from being fetched; with weights, its queue's share of the room.
+    int fetch_room(const Unit& unit) const;
+    int fetch_threshold(const Unit& unit) const;
+    int batch_threshold() const;
+    /// `amount` times the weight of `unit`'s queue over the sum of the weights; at least 1.
+    int share(const Unit& unit, int amount) const;
+    /// A unit whose jobs would run before `unit`'s (a higher level of its queue; with strict
+    /// order, any level of a queue before it) has jobs to fetch: `unit` waits for it.
+    bool behind_busy(const Unit& unit) const;
+    /// `other`'s jobs run before or with `unit`'s.
+    bool ahead(const Unit& other, const Unit& unit) const;
     Millis paused_for() const;  ///< what is left of a pause_fetching() (no lock needed)
     void run_ready();           ///< a pool task: runs ready jobs until none is left
     int take_idle_runners();    ///< (slot_mutex_ held) how many run_ready() tasks to post for ready_
@@ -117,19 +139,21 @@ private:
     QueueLimiters* limiters_ = nullptr;
     OnBound on_bound_;
     std::vector<std::thread> threads_;
+    std::deque<Unit> units_;  // stable addresses: each fetch loop holds its own
 
     // Handler slots: a fetch asks for at most as many messages as there are free slots.
     mutable std::mutex slot_mutex_;
     std::condition_variable slot_cv_;
     int free_slots_ = 0;
-    std::deque<Prefetched> ready_;  // prefetched jobs waiting for a handler
+    ReadyJobs<Message> ready_;      // prefetched jobs waiting for a handler
     std::set<std::string> paused_;  // queues not to fetch (set_paused)
     std::deque<Prefetched> held_;   // fetched jobs of paused queues, waiting for the resume
     int idle_runners_ = 0;          // pool tasks free to run them
-    int fetching_ = 0;              // asked for by fetches under way
-    // Per queue (an element of options.queues): jobs fetched and not finished (ready, held or
+    std::vector<int> running_;      // per queue: handlers running its jobs
+    // Per queue (index into options.queues): jobs fetched and not finished (ready, held or
     // running), which its limiter counts as this worker's.
-    std::map<const std::string*, int> in_hand_;
+    std::vector<int> in_hand_;
+    int total_weight_ = 0;
     // Moving average of handler time, which sets the prefetch depth. It starts high (no
     // prefetching) and falls as short jobs are seen, within ~100 jobs.
     std::atomic<int64_t> recent_job_us_{10'000'000};

@@ -57,17 +57,19 @@ QueueLimits QueueLimiter::limits() const {
 bool QueueLimiter::limits_concurrency() const { return limits().concurrency > 0; }
 
 QueueLimiter::Grant QueueLimiter::admit(int want, int in_hand) {
+    std::lock_guard op(op_mutex_);
     const QueueLimits limits = this->limits();
+    const int held = in_hand + reserved_;  // this worker's jobs, with other levels' fetches under way
     Grant grant;
     grant.version = version();
     grant.jobs = want;
     try {
         if (!kv_) kv_.emplace(kv_store(Bucket::limits, config_));
         // Concurrency first: room that the rate window then does not allow is given back at once.
-        if (limits.concurrency > 0) grant.jobs = claim(grant.jobs, in_hand, limits, &grant);
+        if (limits.concurrency > 0) grant.jobs = claim(grant.jobs, held, limits, &grant);
         if (grant.jobs > 0 && limits.rate_max > 0) {
             grant.jobs = take_rate(grant.jobs, limits, grant);
-            if (limits.concurrency > 0 && grant.jobs < want) claim(0, in_hand + grant.jobs, limits, nullptr);
+            if (limits.concurrency > 0 && grant.jobs < want) claim(0, held + grant.jobs, limits, nullptr);
         }
     } catch (const Error& e) {
         log_(spdlog::level::warn, "queue {}: cannot read its limits ({}); fetching waits", queue_, e.what());
@@ -76,10 +78,13 @@ QueueLimiter::Grant QueueLimiter::admit(int want, int in_hand) {
     }
     if (grant.jobs == 0 && grant.retry_in <= Millis(0)) grant.retry_in = kRetryAfterContention;
     grant.retry_in = std::min(grant.retry_in, kMaxWait);
+    reserved_ += grant.jobs;
     return grant;
 }
 
 void QueueLimiter::fetched(const Grant& grant, int got, int in_hand) {
+    std::lock_guard op(op_mutex_);
+    reserved_ -= grant.jobs;
     if (got < grant.jobs && grant.rate_window_ms >= 0) {
         try {
             give_back_rate(grant.rate_window_ms, grant.jobs - got);
@@ -87,12 +92,17 @@ void QueueLimiter::fetched(const Grant& grant, int got, int in_hand) {
             log_(spdlog::level::debug, "queue {}: giving back rate tokens failed: {}", queue_, e.what());
         }
     }
-    keep(in_hand);
+    keep_locked(in_hand);
 }
 
 void QueueLimiter::keep(int in_hand) {
+    std::lock_guard op(op_mutex_);
+    keep_locked(in_hand);
+}
+
+void QueueLimiter::keep_locked(int in_hand) {
     const QueueLimits limits = this->limits();
-    const int64_t target = limits.concurrency > 0 ? in_hand : 0;
+    const int64_t target = limits.concurrency > 0 ? in_hand + reserved_ : 0;
     const int64_t renew_at = claim_until_ms_ - config_.worker.worker_ttl.count() / 2;
     if (target == claimed_ && (claimed_ == 0 || now_ms() < renew_at)) return;
     try {
@@ -104,6 +114,7 @@ void QueueLimiter::keep(int in_hand) {
 }
 
 void QueueLimiter::release() {
+    std::lock_guard op(op_mutex_);
     QueueLimits none = limits();
     none.concurrency = 0;
     if (claimed_ == 0) return;
@@ -169,7 +180,7 @@ void QueueLimiter::give_back_rate(int64_t window_ms, int unused) {
     }
 }
 
-int QueueLimiter::claim(int want, int in_hand, const QueueLimits& limits, Grant* grant) {
+int QueueLimiter::claim(int want, int held, const QueueLimits& limits, Grant* grant) {
     const std::string& me = log_.id();
     for (int round = 0; round < kRounds; ++round) {
         const int64_t now = now_ms();
@@ -177,9 +188,9 @@ int QueueLimiter::claim(int want, int in_hand, const QueueLimits& limits, Grant*
         detail::RunningHolders running = read_record(entry, detail::decode_running_holders, "running-jobs record");
         running.drop_lapsed(now);
         const int64_t others = running.held_by_others(me, now);
-        const int64_t room = limits.concurrency > 0 ? limits.concurrency - others - in_hand : want;
+        const int64_t room = limits.concurrency > 0 ? limits.concurrency - others - held : want;
         const int granted = static_cast<int>(std::clamp<int64_t>(room, 0, want));
-        const int64_t mine = in_hand + granted;
+        const int64_t mine = held + granted;
         if (granted == 0 && grant != nullptr) {
             // Waits for the watch; at the latest until the first claim of another worker lapses.
             int64_t first_lapse = now + kMaxWait.count();

@@ -48,8 +48,8 @@ public:
     bool active() const { return active_.load(); }
     bool limits_concurrency() const;
 
-    // The rest is called by the queue's fetch loop only. `in_hand` is how many of the queue's
-    // jobs this worker has fetched and not finished.
+    // The rest is called by the queue's fetch loops (one per priority level; they take turns).
+    // `in_hand` is how many of the queue's jobs this worker has fetched and not finished.
 
     /// Takes rate tokens and concurrency room for up to `want` jobs.
     Grant admit(int want, int in_hand);
@@ -71,8 +71,9 @@ private:
     Record read_record(const std::optional<KvEntry>& entry, Record (*decode)(std::string_view), const char* what) const;
     int take_rate(int want, const QueueLimits& limits, Grant& grant);
     void give_back_rate(int64_t window_ms, int unused);
-    /// Sets this worker's claim to in_hand plus what is free of `want`; returns that part.
-    int claim(int want, int in_hand, const QueueLimits& limits, Grant* grant);
+    /// Sets this worker's claim to `held` plus what is free of `want`; returns that part.
+    int claim(int want, int held, const QueueLimits& limits, Grant* grant);
+    void keep_locked(int in_hand);
 
     const Config& config_;
     const WorkerLog& log_;
@@ -86,6 +87,8 @@ private:
     std::atomic<bool> active_{false};
     std::atomic<uint64_t> version_{0};
 
+    std::mutex op_mutex_;         // one fetch loop at a time takes room; held over its round trips
+    int reserved_ = 0;            // granted to fetches under way, not yet in anyone's in_hand
     int64_t claimed_ = 0;         // what the running record says of this worker
     int64_t claim_until_ms_ = 0;  // when that lapses
 };

@@ -16,6 +16,24 @@ namespace {
 WorkerOptions with_defaults(WorkerOptions options, const Config& config) {
     if (options.queues.empty()) options.queues = {config.queue.default_queue};
     for (const auto& q : options.queues) names::check_token(q, "queue name");
+    for (std::size_t i = 0; i < options.queues.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            if (options.queues[i] == options.queues[j]) {
+                throw InvalidArgument("queue " + options.queues[i] + " is named twice");
+            }
+        }
+    }
+    if (!options.weights.empty() && options.weights.size() != options.queues.size()) {
+        throw InvalidArgument(std::to_string(options.weights.size()) + " weights for " +
+                              std::to_string(options.queues.size()) + " queues: give one per queue, or none");
+    }
+    for (int w : options.weights) {
+        if (w < 1 || w > kMaxQueueWeight) {
+            throw InvalidArgument("queue weight " + std::to_string(w) + ": must be 1 to " +
+                                  std::to_string(kMaxQueueWeight));
+        }
+    }
+    if (options.weights.empty()) options.weights.assign(options.queues.size(), 1);
     if (options.concurrency <= 0) options.concurrency = config.worker.concurrency;
     return options;
 }
@@ -84,16 +102,18 @@ void Worker::Impl::set_up() {
         records.emplace(config, config.worker.max_ack_pending);
     }
     for (const auto& q : options.queues) {
-        ConsumerSpec spec;
-        spec.stream = names::jobs_stream(config);
-        spec.durable = names::worker_consumer(config, q);
-        spec.filter_subject = names::queue_subject(config, q);
-        spec.ack_wait = config.worker.ack_wait;
-        spec.max_ack_pending = config.worker.max_ack_pending;
-        // The server's backstop: the delivery past the limit is the worker's to dead-letter; if
-        // the worker cannot even settle it, the server stops there.
-        spec.max_deliver = config.worker.max_deliveries + 1;
-        js->ensure_consumer(spec);
+        for (Priority level : kPriorities) {  // each priority level has a consumer of its own
+            ConsumerSpec spec;
+            spec.stream = names::jobs_stream(config);
+            spec.durable = names::worker_consumer(config, q, level);
+            spec.filter_subject = names::queue_subject(config, q, level);
+            spec.ack_wait = config.worker.ack_wait;
+            spec.max_ack_pending = config.worker.max_ack_pending;
+            // The server's backstop: the delivery past the limit is the worker's to dead-letter; if
+            // the worker cannot even settle it, the server stops there.
+            spec.max_deliver = config.worker.max_deliveries + 1;
+            js->ensure_consumer(spec);
+        }
     }
     pool = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(options.concurrency));
     parking.emplace(config, log, job_records(), *pool, stopping,
