@@ -51,9 +51,13 @@ void print_queue_stats(const std::vector<QueueStats>& stats) {
         const QueueLimits& l = s.control.limits;
         std::string limits = l.rate_max > 0 ? rate_text(l) : "";
         if (l.concurrency > 0) limits += (limits.empty() ? "" : ",") + std::to_string(l.concurrency) + " at once";
-        rows.push_back({q.queue, s.control.paused ? "paused" : "active", std::to_string(q.pending),
-                        std::to_string(q.in_flight), std::to_string(q.redelivered), std::to_string(s.dead),
-                        std::to_string(s.workers), rate, limits.empty() ? "-" : limits, q.has_consumer ? "yes" : "no"});
+        std::string pending = std::to_string(q.pending);
+        if (q.pending_high > 0 || q.pending_low > 0) {
+            pending += " (" + std::to_string(q.pending_high) + " high, " + std::to_string(q.pending_low) + " low)";
+        }
+        rows.push_back({q.queue, s.control.paused ? "paused" : "active", pending, std::to_string(q.in_flight),
+                        std::to_string(q.redelivered), std::to_string(s.dead), std::to_string(s.workers), rate,
+                        limits.empty() ? "-" : limits, q.has_consumer ? "yes" : "no"});
     }
     print_table(
         {"QUEUE", "STATE", "PENDING", "IN_FLIGHT", "REDELIVERED", "DEAD", "WORKERS", "JOBS/S", "LIMITS", "CONSUMER"},

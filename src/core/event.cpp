@@ -68,6 +68,7 @@ Event job_event(EventType type, const Job& job, int attempt) {
     e.at_ms = now_ms();
     // Readers (the dashboard) learn a job's dependents from these.
     if (type == EventType::enqueued && !job.depends_on.empty()) e.data = {{"depends_on", job.depends_on}};
+    if (type == EventType::enqueued && job.priority != Priority::normal) e.data["priority"] = to_string(job.priority);
     return e;
 }
 

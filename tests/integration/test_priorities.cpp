@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "naq/events.hpp"
 #include "naq/queue.hpp"
 #include "naq/queue_stats.hpp"
 #include "support/test_env.hpp"
@@ -164,6 +165,12 @@ TEST_CASE("priorities: naq enqueue --priority, naq job, naq queues and naq worke
     CHECK(rows[0]["pending_high"] == 1);
     CHECK(rows[0]["pending_low"] == 1);
     CHECK(q.counts().pending == 2);
+    out.clear();
+    REQUIRE(test::run_command(naq_cmd(c, "queues"), &out) == 0);
+    CHECK(out.find("2 (1 high, 1 low)") != std::string::npos);
+    auto enqueued = read_events(c, {.type = "enqueued", .job_id = id});
+    REQUIRE(enqueued.size() == 1);
+    CHECK(enqueued[0].data["priority"] == "high");
     CHECK(q.purge() == 2);  // every level
 
     // Bad input: exit 2, and a line that says what.

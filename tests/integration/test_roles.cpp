@@ -78,6 +78,12 @@ TEST_CASE("roles: each role runs its commands with only its permissions, and not
     CHECK(test::run_command(naq_as(server, "producer", "result --wait --timeout 20s " + id + " 2>&1"), &out) == 0);
     CHECK_THAT(out, Catch::Contains("\"r\""));
     CHECK(test::run_command(naq_as(server, "producer", "job " + id + " 2>&1"), &out) == 0);
+    // Priorities: the producer publishes to the queue's high level, the worker's high consumer
+    // runs it.
+    REQUIRE(test::run_command(naq_as(server, "producer", "enqueue -q " + kQueue + " echo --priority high 2>&1"),
+                              &out) == 0);
+    CHECK(test::run_command(naq_as(server, "producer", "result --wait --timeout 20s " + last_word(out) + " 2>&1"),
+                            &out) == 0);
     // Unique jobs: the producer takes a key (creating the bucket); once the worker finished the
     // job, the next enqueue takes the key again.
     const std::string unique = "enqueue -q " + kQueue + " echo --arg u=1 --unique-for 1h 2>&1";

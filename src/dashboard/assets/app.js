@@ -474,7 +474,9 @@ function renderQueue(d, r) {
     el('div', { class: 'cards' },
       state,
       limits,
-      card('Pending', count(s.pending), `${count(s.stored)} stored`),
+      card('Pending', count(s.pending),
+        `${count(s.stored)} stored` + (s.pending_high > 0 || s.pending_low > 0
+          ? ` · ${count(s.pending_high)} high · ${count(s.pending_low)} low` : '')),
       card('In flight', count(s.in_flight), `${count(s.redelivered)} redelivered`),
       card('Dead letters', count(s.dead), s.dead > 0 ? 'see dead letters' : 'none', deadHref(q)),
       card('Workers', count(s.workers), s.has_consumer ? 'consumer attached' : 'no consumer yet'),
