@@ -81,6 +81,8 @@ std::string limits_bucket(const Config& config);
 /// The limits bucket's keys of `queue`: "<queue>.rate" and "<queue>.running".
 std::string rate_window_key(std::string_view queue);
 std::string running_jobs_key(std::string_view queue);
+/// The limits bucket's key of `task`'s running jobs in `queue`: "<queue>.<SHA-256 of task>.running".
+std::string task_running_key(std::string_view queue, std::string_view task);
 /// Unique-job claims (key = unique_claim_key), read and written by producers, released by
 /// workers: "<prefix>_unique".
 std::string unique_bucket(const Config& config);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -21,14 +22,18 @@ struct QueueLimits {
     Millis rate_period{1000};
     /// At most this many jobs of the queue run at once, over all workers; 0 = no limit.
     int concurrency = 0;
+    /// Per task (name → K): at most K of the queue's jobs of that task run at once, over all
+    /// workers. A job over its task's limit waits in its worker without a handler slot.
+    std::map<std::string, int> tasks;
 
-    bool any() const { return rate_max > 0 || concurrency > 0; }
+    bool any() const { return rate_max > 0 || concurrency > 0 || !tasks.empty(); }
     bool operator==(const QueueLimits&) const = default;
 };
 
 /// The bounds set_limits() accepts.
 inline constexpr int64_t kMaxRateLimit = 1'000'000'000;
 inline constexpr int kMaxConcurrencyLimit = 100'000;
+inline constexpr std::size_t kMaxTaskLimits = 100;  ///< task limits per queue
 inline constexpr Millis kMinRatePeriod{10};
 inline constexpr Millis kMaxRatePeriod{7LL * 24 * 3600 * 1000};
 
@@ -50,7 +55,7 @@ struct QueueControl {
 };
 
 /// {"v":1,"queue":...,"paused":true,"reason":...,"by":...,"at":...,
-///  "rate":{"max":50,"period_ms":1000},"concurrency":3}   (rate and concurrency only when set)
+///  "rate":{"max":50,"period_ms":1000},"concurrency":3,"tasks":{"send_sms":2}}   (each only when set)
 std::string encode(const QueueControl& control);
 Json to_json(const QueueControl& control);
 /// Throws SerializationError naming the field.

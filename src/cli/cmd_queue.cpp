@@ -110,6 +110,7 @@ void add_queue_commands(CLI::App& app, Globals& g, int& exit_code) {
         std::string queue;
         std::string rate;
         std::optional<int> concurrency;
+        std::string task;
         bool clear = false;
     };
     auto la = std::make_shared<LimitArgs>();
@@ -118,12 +119,26 @@ void add_queue_commands(CLI::App& app, Globals& g, int& exit_code) {
     limit->add_option("queue", la->queue, "queue name")->required();
     limit->add_option("--rate", la->rate, "at most N jobs start per period: 50/s, 1000/1m, 5/250ms; none = no limit");
     limit->add_option("--concurrency", la->concurrency, "at most K jobs of the queue run at once; 0 = no limit");
-    limit->add_flag("--clear", la->clear, "remove both limits");
+    limit->add_option("--task", la->task,
+                      "with --concurrency: at most K jobs of this task (in this queue) run at once; 0 = no limit");
+    limit->add_flag("--clear", la->clear, "remove every limit of the queue");
     limit->callback([&g, &exit_code, la] {
         exit_code = run_guarded([&] {
             Queue queue(la->queue, g.load_config());
             QueueLimits limits = queue.control().limits;  // what is not given stays as it is
             if (la->clear) limits = QueueLimits{};
+            if (!la->task.empty()) {
+                if (!la->concurrency || !la->rate.empty()) {
+                    throw InvalidArgument("--task " + la->task +
+                                          ": give its limit with --concurrency K (and no --rate)");
+                }
+                if (*la->concurrency == 0) {
+                    limits.tasks.erase(la->task);
+                } else {
+                    limits.tasks[la->task] = *la->concurrency;
+                }
+                la->concurrency.reset();
+            }
             if (la->rate == "none" || la->rate == "0") {
                 limits.rate_max = 0;
             } else if (!la->rate.empty() && !parse_rate(la->rate, limits)) {
@@ -138,12 +153,15 @@ void add_queue_commands(CLI::App& app, Globals& g, int& exit_code) {
                                   {"rate_max", limits.rate_max},
                                   {"rate_period_ms", limits.rate_period.count()},
                                   {"concurrency", limits.concurrency},
+                                  {"tasks", limits.tasks},
                                   {"changed", changed}}
                                  .dump()
                           << "\n";
             } else {
                 std::cout << "queue " << la->queue << (changed ? " limits set" : " limits unchanged") << ": rate "
-                          << rate << ", concurrency " << running << "\n";
+                          << rate << ", concurrency " << running;
+                for (const auto& [task, k] : limits.tasks) std::cout << ", task " << task << " " << k;
+                std::cout << "\n";
             }
             return kOk;
         });

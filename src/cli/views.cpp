@@ -51,6 +51,7 @@ void print_queue_stats(const std::vector<QueueStats>& stats) {
         const QueueLimits& l = s.control.limits;
         std::string limits = l.rate_max > 0 ? rate_text(l) : "";
         if (l.concurrency > 0) limits += (limits.empty() ? "" : ",") + std::to_string(l.concurrency) + " at once";
+        for (const auto& [task, k] : l.tasks) limits += (limits.empty() ? "" : ",") + task + ":" + std::to_string(k);
         std::string pending = std::to_string(q.pending);
         if (q.pending_high > 0 || q.pending_low > 0) {
             pending += " (" + std::to_string(q.pending_high) + " high, " + std::to_string(q.pending_low) + " low)";

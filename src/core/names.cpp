@@ -75,6 +75,9 @@ std::string batches_bucket(const Config& c) { return join(c, "_", "batches"); }
 std::string limits_bucket(const Config& c) { return join(c, "_", "limits"); }
 std::string rate_window_key(std::string_view queue) { return std::string(queue) + ".rate"; }
 std::string running_jobs_key(std::string_view queue) { return std::string(queue) + ".running"; }
+std::string task_running_key(std::string_view queue, std::string_view task) {
+    return unique_claim_key(queue, task) + ".running";
+}
 
 std::string unique_claim_key(std::string_view queue, std::string_view unique_key) {
     unsigned char digest[SHA256_DIGEST_LENGTH];

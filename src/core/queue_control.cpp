@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "core/job_limits.hpp"
 #include "core/json_fields.hpp"
 #include "naq/durations.hpp"
 #include "naq/errors.hpp"
@@ -26,6 +27,20 @@ void check_limits(const QueueLimits& l) {
     if (l.concurrency < 0 || l.concurrency > kMaxConcurrencyLimit) {
         throw InvalidArgument("concurrency limit of " + std::to_string(l.concurrency) + ": must be 1 to " +
                               std::to_string(kMaxConcurrencyLimit) + " (or 0 for none)");
+    }
+    if (l.tasks.size() > kMaxTaskLimits) {
+        throw InvalidArgument(std::to_string(l.tasks.size()) + " task limits: at most " +
+                              std::to_string(kMaxTaskLimits) + " per queue");
+    }
+    for (const auto& [task, k] : l.tasks) {
+        if (task.empty() || task.size() > detail::kMaxTaskNameBytes) {
+            throw InvalidArgument("task limit: the task name must be 1-" + std::to_string(detail::kMaxTaskNameBytes) +
+                                  " bytes");
+        }
+        if (k < 1 || k > kMaxConcurrencyLimit) {
+            throw InvalidArgument("concurrency limit of task " + task + ": " + std::to_string(k) + " must be 1 to " +
+                                  std::to_string(kMaxConcurrencyLimit));
+        }
     }
 }
 
@@ -55,6 +70,7 @@ Json to_json(const QueueControl& c) {
     if (c.limits.rate_max > 0)
         j["rate"] = Json{{"max", c.limits.rate_max}, {"period_ms", c.limits.rate_period.count()}};
     if (c.limits.concurrency > 0) j["concurrency"] = c.limits.concurrency;
+    if (!c.limits.tasks.empty()) j["tasks"] = c.limits.tasks;
     return j;
 }
 
@@ -75,6 +91,16 @@ QueueControl decode_queue_control(std::string_view text) {
     }
     c.limits.concurrency = static_cast<int>(
         std::clamp<int64_t>(json_fields::opt_int(j, "concurrency", kWhat), -1, kMaxConcurrencyLimit + 1));
+    if (const Json* tasks = json_fields::find(j, "tasks")) {
+        if (!tasks->is_object() || tasks->size() > kMaxTaskLimits) {
+            json_fields::bad_field(kWhat, "tasks", "must map at most 100 task names to limits");
+        }
+        for (const auto& [task, k] : tasks->items()) {
+            if (!k.is_number_integer()) json_fields::bad_field(kWhat, "tasks", "must map task names to integers");
+            c.limits.tasks[task] = static_cast<int>(
+                std::clamp<int64_t>(k.get<int64_t>(), -1, static_cast<int64_t>(kMaxConcurrencyLimit) + 1));
+        }
+    }
     try {
         check_limits(c.limits);
     } catch (const InvalidArgument& e) {

@@ -23,7 +23,8 @@ Json queue_stats_json(const QueueStats& s) {
             {"paused_at", s.control.paused ? s.control.changed_at_ms : 0},
             {"rate_max", s.control.limits.rate_max},
             {"rate_period_ms", s.control.limits.rate_max > 0 ? s.control.limits.rate_period.count() : 0},
-            {"concurrency_limit", s.control.limits.concurrency}};
+            {"concurrency_limit", s.control.limits.concurrency},
+            {"task_limits", s.control.limits.tasks}};
 }
 
 Json queue_stats_json(const std::vector<QueueStats>& stats) {

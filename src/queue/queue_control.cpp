@@ -120,7 +120,8 @@ bool Queue::set_limits(const QueueLimits& limits) {
     if (!written) return false;
     Json data{{"concurrency", wanted.concurrency},
               {"rate_max", wanted.rate_max},
-              {"rate_period_ms", wanted.rate_period.count()}};
+              {"rate_period_ms", wanted.rate_period.count()},
+              {"tasks", wanted.tasks}};
     publish_change(config_, EventType::queue_limits_changed, *written, std::move(data));
     return true;
 }

@@ -191,7 +191,7 @@ void Fetcher::fetch_loop(Unit& unit) {
     retired_subs_.push_back(std::move(*sub));
 }
 
-int Fetcher::admit(const Unit& unit, QueueLimiter& limiter, int want, QueueLimiter::Grant& grant) {
+int Fetcher::admit(Unit& unit, QueueLimiter& limiter, int want, QueueLimiter::Grant& grant) {
     int hand = 0;
     {
         std::lock_guard lock(slot_mutex_);
@@ -202,6 +202,8 @@ int Fetcher::admit(const Unit& unit, QueueLimiter& limiter, int want, QueueLimit
     // No room now: wait, holding no handler slot, for the window's end, a change of the limits
     // or of another worker's claim (the limits watch), or one of this worker's jobs to finish.
     std::unique_lock lock(slot_mutex_);
+    unit.waiting = true;  // the units behind it may fetch meanwhile
+    slot_cv_.notify_all();
     slot_cv_.wait_for(lock, grant.retry_in, [&] {
         return stopping_.load() || limiter.version() != grant.version || in_hand_[unit.queue] < hand;
     });

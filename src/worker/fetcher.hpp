@@ -105,7 +105,7 @@ private:
     void fetch_loop(Unit& unit);
     /// Asks the queue's limiter for `want` jobs (reserved in the unit's fetching); returns how many it
     /// may fetch, and when that is none, waits until there may be room.
-    int admit(const Unit& unit, QueueLimiter& limiter, int want, QueueLimiter::Grant& grant);
+    int admit(Unit& unit, QueueLimiter& limiter, int want, QueueLimiter::Grant& grant);
     void note_connection_lost(const std::string& why);
     // The next ones need slot_mutex_ held.
     int prefetch_depth() const;

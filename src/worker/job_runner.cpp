@@ -78,6 +78,24 @@ void JobRunner::process(const std::string& queue, Message& msg) {
             return;
         }
     }
+    run_gated(queue, msg, job);
+}
+
+void JobRunner::run_gated(const std::string& queue, Message& msg, const Job& job) {
+    if (!gates_.limited(queue, job.task)) {
+        run(msg, job);
+        return;
+    }
+    if (!gates_.enter(queue, job.task)) {
+        gates_.wait(queue, std::move(msg), job);  // holds no handler slot meanwhile
+        return;
+    }
+    struct Leave {
+        TaskGates& gates;
+        const std::string& queue;
+        const std::string& task;
+        ~Leave() { gates.leave(queue, task); }
+    } leave{gates_, queue, job.task};
     run(msg, job);
 }
 

@@ -11,6 +11,7 @@
 #include "naq/jetstream.hpp"
 #include "naq/task_registry.hpp"
 #include "outcome_recorder.hpp"
+#include "task_gates.hpp"
 #include "telemetry.hpp"
 #include "worker_log.hpp"
 
@@ -24,7 +25,7 @@ struct JobRunnerSettings {
 class JobRunner {
 public:
     JobRunner(const TaskRegistry& tasks, const WorkerLog& log, JobRunnerSettings settings, LeaseKeeper& leases,
-              const CancelWatch& cancels, DependencyParking& parking, OutcomeRecorder& recorder,
+              const CancelWatch& cancels, DependencyParking& parking, TaskGates& gates, OutcomeRecorder& recorder,
               WorkerTelemetry& telemetry)
         : tasks_(tasks),
           log_(log),
@@ -32,12 +33,16 @@ public:
           leases_(leases),
           cancels_(cancels),
           parking_(parking),
+          gates_(gates),
           recorder_(recorder),
           telemetry_(telemetry) {}
 
     /// Runs one fetched job. `msg` is left empty when the job was parked (it took the message).
     void process(const std::string& queue, Message& msg);
-    /// Runs a job whose dependencies (if any) succeeded.
+    /// Runs a job whose dependencies (if any) succeeded, once its task has room (a job over its
+    /// task's limit waits in the TaskGates, which took the message).
+    void run_gated(const std::string& queue, Message& msg, const Job& job);
+    /// Runs a job (its task's room, if limited, taken).
     void run(Message& msg, const Job& job);
     /// Ends a job that will not run (cancelled before it started, dependency failed).
     void finish_unrun(Message& msg, const Job& job, const WhatHappened& what);
@@ -56,6 +61,7 @@ private:
     LeaseKeeper& leases_;
     const CancelWatch& cancels_;
     DependencyParking& parking_;
+    TaskGates& gates_;
     OutcomeRecorder& recorder_;
     WorkerTelemetry& telemetry_;
 };

@@ -40,6 +40,9 @@ QueueLimiter::QueueLimiter(const Config& config, const WorkerLog& log, std::stri
       rate_key_(names::rate_window_key(queue_)),
       running_key_(names::running_jobs_key(queue_)) {}
 
+QueueLimiter::QueueLimiter(const Config& config, const WorkerLog& log, std::string what, std::string running_key)
+    : config_(config), log_(log), queue_(std::move(what)), running_key_(std::move(running_key)) {}
+
 void QueueLimiter::set(const QueueLimits& limits) {
     {
         std::lock_guard lock(mutex_);

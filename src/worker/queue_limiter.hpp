@@ -39,6 +39,9 @@ public:
     };
 
     QueueLimiter(const Config& config, const WorkerLog& log, std::string queue);
+    /// A limiter of concurrency only, on the claims record `running_key` (a task's limit in a
+    /// queue); `what` names it in log lines.
+    QueueLimiter(const Config& config, const WorkerLog& log, std::string what, std::string running_key);
     QueueLimiter(const QueueLimiter&) = delete;
     QueueLimiter& operator=(const QueueLimiter&) = delete;
 

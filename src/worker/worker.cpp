@@ -50,6 +50,8 @@ Worker::Impl::Impl(const Config& cfg, const TaskRegistry& t, WorkerOptions opts)
       leases(config, log),
       cancels(config, log, [this](const std::string& job_id) { leases.cancel(job_id); }),
       limiters(config, log, options.queues, [this] { fetcher.wake(); }),
+      gates(config, log, options.queues,
+            [this](Message msg, Job job) { resume_waiting(std::move(msg), std::move(job)); }),
       controls(config, log, options.queues, [this](const QueueControl& control) { on_control(control); }) {}
 
 void Worker::Impl::run() {
@@ -67,6 +69,7 @@ void Worker::Impl::run() {
         [this] {
             fetcher.extend_leases();
             parking->extend_leases();
+            gates.extend_leases();
         },
         [this](const JobStatus& record) {
             Event e = job_event(EventType::progress, record);
@@ -123,9 +126,10 @@ void Worker::Impl::set_up() {
     recorder.emplace(config, log, *js, job_records(), counters, *telemetry,
                      [this](Millis pause) { fetcher.pause_fetching(pause); });
     runner.emplace(tasks, log, JobRunnerSettings{job_records() != nullptr, config.worker.max_deliveries}, leases,
-                   cancels, *parking, *recorder, *telemetry);
+                   cancels, *parking, gates, *recorder, *telemetry);
     cancels.start();
     limiters.start();
+    gates.start();
     controls.start();  // before the fetch loops start: a paused queue is never fetched, a limit never passed
 }
 
@@ -135,6 +139,7 @@ void Worker::Impl::shut_down() {
     // Jobs waiting for dependencies go back at once; in-flight jobs get the grace period, then
     // are handed back.
     parking->hand_back_all();
+    gates.hand_back_all();
     if (!fetcher.wait_idle(config.worker.shutdown_grace)) {
         telemetry->send_now();  // observability: their started events go out before the jobs go back
         leases.hand_back_all();
@@ -149,6 +154,7 @@ void Worker::Impl::shut_down() {
     cancels.stop();
     controls.stop();
     limiters.stop();  // after the handlers: a claim removed with jobs still running would let others pass the limit
+    gates.stop();
     if (fetcher.running() == 0) {
         pool->join();
     } else {
@@ -190,12 +196,16 @@ void Worker::Impl::on_bound(std::exception_ptr error) {
 
 void Worker::Impl::on_control(const QueueControl& control) {
     const std::string& queue = control.queue;
-    if (limiters.of(queue).limits() != control.limits) {
-        limiters.set(queue, control.limits);
+    // The queue's own limits act before a fetch, its tasks' limits on each fetched job.
+    QueueLimits whole_queue = control.limits;
+    whole_queue.tasks.clear();
+    if (limiters.of(queue).limits() != whole_queue) {
+        limiters.set(queue, whole_queue);
         log(spdlog::level::info, "queue {} limits: rate {}, concurrency {}", queue,
-            control.limits.rate_max > 0 ? rate_text(control.limits) : "none",
-            control.limits.concurrency > 0 ? std::to_string(control.limits.concurrency) : "none");
+            whole_queue.rate_max > 0 ? rate_text(whole_queue) : "none",
+            whole_queue.concurrency > 0 ? std::to_string(whole_queue.concurrency) : "none");
     }
+    gates.set(queue, control.limits.tasks);
     std::optional<std::size_t> moved = fetcher.set_paused(queue, control.paused);
     if (!moved) return;  // no change
     if (control.paused) {
@@ -207,6 +217,21 @@ void Worker::Impl::on_control(const QueueControl& control) {
     if (telemetry) telemetry->status_changed();  // `naq workers` shows it now, not at the next heartbeat
 }
 
+void Worker::Impl::resume_waiting(Message msg, Job job) {
+    // Posted: the gates' thread goes on letting jobs in while this one runs.
+    auto task = std::make_shared<std::pair<Message, Job>>(std::move(msg), std::move(job));
+    asio::post(*pool, [this, task] {
+        Fetcher::Slot slot(fetcher);  // it runs now: it takes a handler slot like a fetched job
+        auto& [m, j] = *task;
+        try {
+            runner->run(m, j);
+        } catch (const std::exception& e) {  // on a pool thread: nothing may escape
+            log(spdlog::level::err, "job {}: running it failed ({}); it will be redelivered", j.id, e.what());
+        }
+        gates.leave(j.queue, j.task);
+    });
+}
+
 void Worker::Impl::resume_parked(Message& msg, const Job& job, Dependencies state, const std::string& failure) {
     if (state == Dependencies::failed) {
         runner->finish_unrun(msg, job, {Happened::dependency_failed, failure});
@@ -214,7 +239,7 @@ void Worker::Impl::resume_parked(Message& msg, const Job& job, Dependencies stat
     }
     Fetcher::Slot slot(fetcher);  // it runs now: it takes a handler slot like a fetched job
     try {
-        runner->run(msg, job);
+        runner->run_gated(job.queue, msg, job);
     } catch (const std::exception& e) {  // on a pool thread: nothing may escape
         log(spdlog::level::err, "job {}: running it failed ({}); it will be redelivered", job.id, e.what());
     }

@@ -4,6 +4,7 @@
 //   Fetcher            handler slots, prefetched jobs, fetch loops, pull subscriptions
 //   LeaseKeeper        running jobs: in-progress acks, "running" statuses, hand-back at shutdown
 //   DependencyParking  jobs waiting for their dependencies
+//   TaskGates          jobs waiting for room under their task's concurrency limit
 //   CancelWatch        cancel requests
 //   ControlWatch       paused queues and their limits (Queue::pause / resume / set_limits)
 //   QueueLimiters      rate and concurrency limits shared with the queues' other workers
@@ -32,6 +33,7 @@
 #include "outcome_recorder.hpp"
 #include "queue_limiter.hpp"
 #include "results/job_records.hpp"
+#include "task_gates.hpp"
 #include "telemetry.hpp"
 #include "worker_log.hpp"
 
@@ -47,6 +49,8 @@ struct Worker::Impl {
     void on_control(const QueueControl& control);
     /// A parked job's dependencies are settled: run it in a handler slot, or fail it.
     void resume_parked(Message& msg, const Job& job, Dependencies state, const std::string& failure);
+    /// A job that waited for its task's room has it: run it in a handler slot.
+    void resume_waiting(Message msg, Job job);
 
     Config config;
     const TaskRegistry& tasks;
@@ -65,6 +69,7 @@ struct Worker::Impl {
     LeaseKeeper leases;
     CancelWatch cancels;
     QueueLimiters limiters;
+    TaskGates gates;
     ControlWatch controls;
 
     // Set up by run(), in this order.

@@ -120,8 +120,12 @@ TEST_CASE("queue limits: naq queue limit sets, shows and clears them, and refuse
     out.clear();
     // What is not given stays: only the rate changes.
     REQUIRE(test::run_command(naq_cmd(c, "--json queue limit cl --rate 600/1m"), &out) == 0);
-    CHECK(Json::parse(out) ==
-          Json{{"queue", "cl"}, {"rate_max", 600}, {"rate_period_ms", 60000}, {"concurrency", 2}, {"changed", true}});
+    CHECK(Json::parse(out) == Json{{"queue", "cl"},
+                                   {"rate_max", 600},
+                                   {"rate_period_ms", 60000},
+                                   {"concurrency", 2},
+                                   {"tasks", Json::object()},
+                                   {"changed", true}});
     QueueLimits limits = q.control().limits;
     CHECK(limits == QueueLimits{.rate_max = 600, .rate_period = 60s, .concurrency = 2});
     out.clear();
@@ -147,6 +151,19 @@ TEST_CASE("queue limits: naq queue limit sets, shows and clears them, and refuse
     CHECK(q.control().limits == limits);
     CHECK(test::run_command(naq_cmd(c, "queue limit 'a.b' --concurrency 1 2>/dev/null")) == 2);
 
+    // A task's limit, beside the queue's.
+    out.clear();
+    REQUIRE(test::run_command(naq_cmd(c, "queue limit cl --task 'send sms' --concurrency 4"), &out) == 0);
+    CHECK(out == "queue cl limits set: rate 600/1m, concurrency 2, task send sms 4\n");
+    CHECK(q.control().limits.tasks == std::map<std::string, int>{{"send sms", 4}});
+    out.clear();
+    REQUIRE(test::run_command(naq_cmd(c, "queues --json"), &out) == 0);
+    CHECK(Json::parse(out)[0]["task_limits"] == Json{{"send sms", 4}});
+    CHECK(test::run_command(naq_cmd(c, "queue limit cl --task x 2>/dev/null")) == 2);  // no limit given
+    CHECK(test::run_command(naq_cmd(c, "queue limit cl --task x --concurrency 1 --rate 5/s 2>/dev/null")) == 2);
+    REQUIRE(test::run_command(naq_cmd(c, "queue limit cl --task 'send sms' --concurrency 0"), &out) == 0);
+    CHECK(q.control().limits.tasks.empty());
+    limits = q.control().limits;
     out.clear();
     REQUIRE(test::run_command(naq_cmd(c, "queue limit cl --clear"), &out) == 0);
     CHECK(out == "queue cl limits set: rate none, concurrency none\n");
@@ -161,5 +178,49 @@ TEST_CASE("queue limits: naq queue limit sets, shows and clears them, and refuse
     REQUIRE(q.set_limits({.concurrency = 6}));
     CHECK(q.control().paused);
     CHECK(q.control().reason == "why");
-    CHECK(read_events(c, {.queue = "cl", .type = "queue_limits_changed"}).size() == 5);
+    CHECK(read_events(c, {.queue = "cl", .type = "queue_limits_changed"}).size() == 7);
+}
+
+TEST_CASE("queue limits: a task's concurrency limit holds across 3 workers, its waiting jobs hold no slot",
+          "[queue_limits]") {
+    Config c = test::test_config();
+    test::QueueWithWorker tq("tq", c);
+    Overlap limited;
+    Overlap free;
+    tq.tasks.add("limited", [&](JobContext&, const Json&) -> Json {
+        limited.run(40ms);
+        return nullptr;
+    });
+    tq.tasks.add("free", [&](JobContext&, const Json&) -> Json {
+        free.run(40ms);
+        return nullptr;
+    });
+    REQUIRE(tq.queue.set_limits({.tasks = {{"limited", 2}}}));
+    CHECK(tq.queue.control().limits.tasks == std::map<std::string, int>{{"limited", 2}});
+    std::vector<Worker*> workers;
+    for (int i = 0; i < 3; ++i) workers.push_back(&tq.start_worker({.concurrency = 4}));
+    for (auto* w : workers) w->wait_started();
+
+    // The limited jobs first: they fill the fetches, and the ones over the limit wait aside.
+    std::vector<std::string> ids;
+    for (int i = 0; i < 40; ++i) ids.push_back(tq.enqueue("limited", {{"i", i}}));
+    for (int i = 0; i < 60; ++i) ids.push_back(tq.enqueue("free", {{"i", i}}));
+    for (const auto& id : ids) CHECK(tq.wait_final(id, 60s).state == JobState::succeeded);
+    INFO("limited: most at once " << limited.most.load() << "; free: most at once " << free.most.load());
+    CHECK(limited.most.load() <= 2);
+    CHECK(limited.most.load() == 2);
+    CHECK(limited.runs.load() == 40);
+    // The other task runs on the slots the waiting jobs do not hold: more than 12 - 2 - ... would
+    // be impossible if each waiting job held a slot (40 limited jobs would fill all 12).
+    CHECK(free.most.load() >= 6);
+    CHECK(free.runs.load() == 60);
+
+    // Lifted: both run freely.
+    REQUIRE(tq.queue.set_limits({}));
+    std::this_thread::sleep_for(1s);
+    limited.most = 0;
+    ids.clear();
+    for (int i = 0; i < 30; ++i) ids.push_back(tq.enqueue("limited", {{"i", i}}));
+    for (const auto& id : ids) CHECK(tq.wait_final(id, 30s).state == JobState::succeeded);
+    CHECK(limited.most.load() > 2);
 }

@@ -22,6 +22,13 @@ TEST_CASE("queue limits: the control record carries them only when set, and roun
     CHECK(j["concurrency"] == 3);
     CHECK(decode_queue_control(encode(c)).limits == c.limits);
     CHECK(decode_queue_control(R"({"queue":"q","concurrency":7})").limits == QueueLimits{.concurrency = 7});
+
+    c.limits = {.tasks = {{"send sms", 2}, {"render", 5}}};
+    CHECK(Json::parse(encode(c))["tasks"] == Json{{"render", 5}, {"send sms", 2}});
+    CHECK(decode_queue_control(encode(c)).limits == c.limits);
+    CHECK(c.limits.any());
+    CHECK(names::task_running_key("q", "send sms") ==
+          names::unique_claim_key("q", "send sms") + ".running");  // any task name makes a valid key
 }
 
 TEST_CASE("queue limits: out-of-range limits are refused, in records too", "[queue_limits][hostile]") {
@@ -36,6 +43,12 @@ TEST_CASE("queue limits: out-of-range limits are refused, in records too", "[que
     CHECK_THROWS_AS(check_limits({.concurrency = kMaxConcurrencyLimit + 1}), InvalidArgument);
     CHECK_THROWS_WITH(check_limits({.rate_max = 5, .rate_period = 1ms}),
                       "rate limit period of 1ms: must be 10ms to 7d");
+    CHECK_THROWS_AS(check_limits({.tasks = {{"t", 0}}}), InvalidArgument);
+    CHECK_THROWS_AS(check_limits({.tasks = {{"", 1}}}), InvalidArgument);
+    CHECK_THROWS_AS(check_limits({.tasks = {{std::string(257, 't'), 1}}}), InvalidArgument);
+    QueueLimits many;
+    for (int i = 0; i <= 100; ++i) many.tasks["t" + std::to_string(i)] = 1;
+    CHECK_THROWS_AS(check_limits(many), InvalidArgument);
 
     for (const char* bad :
          {R"({"queue":"q","rate":5})", R"({"queue":"q","rate":{"max":5}})",
