@@ -224,3 +224,29 @@ TEST_CASE("queue limits: a task's concurrency limit holds across 3 workers, its 
     for (const auto& id : ids) CHECK(tq.wait_final(id, 30s).state == JobState::succeeded);
     CHECK(limited.most.load() > 2);
 }
+
+TEST_CASE("queue limits: a concurrency limit holds, and every job finishes, across a nats-server restart",
+          "[queue_limits][fault]") {
+    test::PrivateNatsServer server;
+    Config c = test::config_for(server.url());
+    c.nats.reconnect_wait = 100ms;
+    c.worker.ack_wait = 3s;  // a job whose ack the restart lost comes back soon
+    test::QueueWithWorker rq("rl", c);
+    Overlap overlap;
+    rq.tasks.add("overlap", [&](JobContext&, const Json&) -> Json {
+        overlap.run(100ms);
+        return nullptr;
+    });
+    REQUIRE(rq.queue.set_limits({.concurrency = 2}));
+    for (int i = 0; i < 2; ++i) rq.start_worker({.concurrency = 4}).wait_started();
+    std::vector<std::string> ids;
+    for (int i = 0; i < 30; ++i) ids.push_back(rq.enqueue("overlap", {{"i", i}}));
+    REQUIRE(test::eventually([&] { return overlap.runs.load() >= 5; }, 20s));
+
+    server.stop();
+    server.start();
+    for (const auto& id : ids) CHECK(rq.wait_final(id, 60s).state == JobState::succeeded);
+    INFO("most at once: " << overlap.most.load() << ", runs: " << overlap.runs.load());
+    CHECK(overlap.most.load() <= 2);
+    CHECK(overlap.runs.load() >= 30);  // a job whose ack was lost ran again; none was lost
+}
