@@ -22,6 +22,8 @@ TEST_CASE("queue limits: the control record carries them only when set, and roun
     CHECK(j["concurrency"] == 3);
     CHECK(decode_queue_control(encode(c)).limits == c.limits);
     CHECK(decode_queue_control(R"({"queue":"q","concurrency":7})").limits == QueueLimits{.concurrency = 7});
+    // No rate limit has one form, whatever period a writer left next to a max of 0 (found by fuzzing).
+    CHECK(decode_queue_control(R"({"queue":"q","rate":{"max":0,"period_ms":1636}})").limits == QueueLimits{});
 
     c.limits = {.tasks = {{"send sms", 2}, {"render", 5}}};
     CHECK(Json::parse(encode(c))["tasks"] == Json{{"render", 5}, {"send sms", 2}});
