@@ -27,7 +27,11 @@ struct QueueLimits {
     std::map<std::string, int> tasks;
 
     bool any() const { return rate_max > 0 || concurrency > 0 || !tasks.empty(); }
-    bool operator==(const QueueLimits&) const = default;
+    /// Equal limits; without a rate limit the period does not count.
+    bool operator==(const QueueLimits& o) const {
+        return rate_max == o.rate_max && (rate_max == 0 || rate_period == o.rate_period) &&
+               concurrency == o.concurrency && tasks == o.tasks;
+    }
 };
 
 /// The bounds set_limits() accepts.

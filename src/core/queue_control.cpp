@@ -88,7 +88,6 @@ QueueControl decode_queue_control(std::string_view text) {
         if (!rate->is_object()) json_fields::bad_field(kWhat, "rate", "must be an object");
         c.limits.rate_max = json_fields::req_int(*rate, "max", "queue control rate");
         c.limits.rate_period = Millis(json_fields::req_int(*rate, "period_ms", "queue control rate"));
-        if (c.limits.rate_max == 0) c.limits.rate_period = QueueLimits{}.rate_period;  // one spelling of "none"
     }
     c.limits.concurrency = static_cast<int>(
         std::clamp<int64_t>(json_fields::opt_int(j, "concurrency", kWhat), -1, kMaxConcurrencyLimit + 1));

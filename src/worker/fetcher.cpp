@@ -43,7 +43,7 @@ void Fetcher::start(JetStream& js, asio::thread_pool& pool, WorkerTelemetry& tel
     js_ = &js;
     pool_ = &pool;
     telemetry_ = &telemetry;
-    limiters_ = &limiters;
+    for (const auto& q : options_.queues) limiters_.push_back(&limiters.of(q));
     on_bound_ = std::move(on_bound);
     for (std::size_t q = 0; q < options_.queues.size(); ++q) {
         for (Priority level : kPriorities) units_.push_back(Unit{q, level});
@@ -81,7 +81,7 @@ void Fetcher::fetch_loop(Unit& unit) {
         return;
     }
     on_bound_(nullptr);
-    QueueLimiter& limiter = limiters_->of(queue);
+    QueueLimiter& limiter = *limiters_[unit.queue];
     while (!stopping_.load()) {
         {
             std::unique_lock lock(slot_mutex_);
@@ -290,9 +290,8 @@ void Fetcher::run_ready() {
             } else {
                 ++idle_runners_;
             }
-            wake =
-                finished_one && (free_slots_ == options_.concurrency || room() >= batch_threshold() ||
-                                 limiters_->of(options_.queues[finished_queue]).active());  // it may wait for this one
+            wake = finished_one && (free_slots_ == options_.concurrency || room() >= batch_threshold() ||
+                                    limiters_[finished_queue]->active());  // it may wait for this one
         }
         if (wake) slot_cv_.notify_all();
         if (!job) break;

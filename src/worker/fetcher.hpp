@@ -136,7 +136,7 @@ private:
     JetStream* js_ = nullptr;
     asio::thread_pool* pool_ = nullptr;
     WorkerTelemetry* telemetry_ = nullptr;
-    QueueLimiters* limiters_ = nullptr;
+    std::vector<QueueLimiter*> limiters_;  // per queue (index into options.queues)
     OnBound on_bound_;
     std::vector<std::thread> threads_;
     std::deque<Unit> units_;  // stable addresses: each fetch loop holds its own

@@ -67,7 +67,6 @@ QueueLimiter::Grant QueueLimiter::admit(int want, int in_hand) {
     grant.version = version();
     grant.jobs = want;
     try {
-        if (!kv_) kv_.emplace(kv_store(Bucket::limits, config_));
         // Concurrency first: room that the rate window then does not allow is given back at once.
         if (limits.concurrency > 0) grant.jobs = claim(grant.jobs, held, limits, &grant);
         if (grant.jobs > 0 && limits.rate_max > 0) {
@@ -109,7 +108,6 @@ void QueueLimiter::keep_locked(int in_hand) {
     const int64_t renew_at = claim_until_ms_ - config_.worker.worker_ttl.count() / 2;
     if (target == claimed_ && (claimed_ == 0 || now_ms() < renew_at)) return;
     try {
-        if (!kv_) kv_.emplace(kv_store(Bucket::limits, config_));
         claim(0, static_cast<int>(target), limits, nullptr);
     } catch (const Error& e) {
         log_(spdlog::level::warn, "queue {}: cannot update its running-jobs record ({})", queue_, e.what());
@@ -122,12 +120,16 @@ void QueueLimiter::release() {
     none.concurrency = 0;
     if (claimed_ == 0) return;
     try {
-        if (!kv_) kv_.emplace(kv_store(Bucket::limits, config_));
         claim(0, 0, none, nullptr);
     } catch (const Error& e) {
         log_(spdlog::level::warn, "queue {}: cannot remove its running-jobs claim ({}); it lapses after {} ms", queue_,
              e.what(), config_.worker.worker_ttl.count());
     }
+}
+
+const KvStore& QueueLimiter::kv() {
+    if (!kv_) kv_.emplace(kv_store(Bucket::limits, config_));
+    return *kv_;
 }
 
 template <class Record>
@@ -147,7 +149,7 @@ int QueueLimiter::take_rate(int want, const QueueLimits& limits, Grant& grant) {
     const int64_t period = limits.rate_period.count();
     for (int round = 0; round < kRounds; ++round) {
         const int64_t now = now_ms();
-        auto entry = kv_->try_get(rate_key_);
+        auto entry = kv().try_get(rate_key_);
         detail::RateWindow window = read_record(entry, detail::decode_rate_window, "rate window");
         // A window ahead of this clock (another worker's clock runs ahead) is the current one.
         if (window.window_ms < now - now % period) window = {now - now % period, 0};
@@ -159,7 +161,7 @@ int QueueLimiter::take_rate(int want, const QueueLimits& limits, Grant& grant) {
         const int take = static_cast<int>(std::min<int64_t>(want, left));
         window.used += take;
         try {
-            store_if_unchanged(*kv_, rate_key_, detail::encode(window), entry);
+            store_if_unchanged(kv(), rate_key_, detail::encode(window), entry);
             grant.rate_window_ms = window.window_ms;
             return take;
         } catch (const Conflict&) {
@@ -171,13 +173,13 @@ int QueueLimiter::take_rate(int want, const QueueLimits& limits, Grant& grant) {
 
 void QueueLimiter::give_back_rate(int64_t window_ms, int unused) {
     for (int round = 0; round < kRounds; ++round) {
-        auto entry = kv_->try_get(rate_key_);
+        auto entry = kv().try_get(rate_key_);
         if (!entry) return;
         detail::RateWindow window = detail::decode_rate_window(entry->value);
         if (window.window_ms != window_ms) return;  // the window is over: nothing to give back to
         window.used = std::max<int64_t>(0, window.used - unused);
         try {
-            kv_->update(rate_key_, detail::encode(window), entry->revision);
+            kv().update(rate_key_, detail::encode(window), entry->revision);
             return;
         } catch (const Conflict&) {}
     }
@@ -187,7 +189,7 @@ int QueueLimiter::claim(int want, int held, const QueueLimits& limits, Grant* gr
     const std::string& me = log_.id();
     for (int round = 0; round < kRounds; ++round) {
         const int64_t now = now_ms();
-        auto entry = kv_->try_get(running_key_);
+        auto entry = kv().try_get(running_key_);
         detail::RunningHolders running = read_record(entry, detail::decode_running_holders, "running-jobs record");
         running.drop_lapsed(now);
         const int64_t others = running.held_by_others(me, now);
@@ -217,7 +219,7 @@ int QueueLimiter::claim(int want, int held, const QueueLimits& limits, Grant* gr
             running.holders[me] = {mine, until};
         }
         try {
-            store_if_unchanged(*kv_, running_key_, detail::encode(running), entry);
+            store_if_unchanged(kv(), running_key_, detail::encode(running), entry);
             claimed_ = mine;
             claim_until_ms_ = until;
             return granted;

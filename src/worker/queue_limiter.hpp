@@ -69,6 +69,8 @@ public:
     void note_changed() { version_.fetch_add(1); }
 
 private:
+    /// The limits bucket, bound at the first use; throws when it cannot be.
+    const KvStore& kv();
     /// The entry's record; a missing or unreadable one (logged) is the empty record.
     template <class Record>
     Record read_record(const std::optional<KvEntry>& entry, Record (*decode)(std::string_view), const char* what) const;
@@ -83,7 +85,7 @@ private:
     std::string queue_;
     std::string rate_key_;
     std::string running_key_;
-    std::optional<KvStore> kv_;  // bound at the first use
+    std::optional<KvStore> kv_;  // bound at the first use (kv()), under op_mutex_
 
     mutable std::mutex mutex_;
     QueueLimits limits_;
