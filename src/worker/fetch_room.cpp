@@ -35,7 +35,17 @@ bool Fetcher::behind_busy(const Unit& unit) const {
     return false;
 }
 
+int Fetcher::jobs_in_hand() const {
+    int n = 0;
+    for (int hand : in_hand_) n += hand;
+    for (const Unit& u : units_) n += u.fetching;
+    return n;
+}
+
 int Fetcher::fetch_room(const Unit& unit) const {
+    // Records were refused and none stored since: one job, once the last one's record was
+    // answered, until one is stored (an idle unit's pull already waiting may bring one more).
+    if (records_.probing()) return jobs_in_hand() == 0 && records_.awaiting() == 0 ? 1 : 0;
     // An idle unit's pull of one job is not counted and needs no room: it is at most one job
     // per idle unit beyond the free slots, which waits in ready_ with its lease kept alive, and
     // it lets a job of an empty level or queue start without a fetch round trip.

@@ -16,18 +16,14 @@ namespace {
 constexpr Millis kLevelLook{250};
 constexpr Millis kQuickPull{20};
 
-int64_t steady_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
 }  // namespace
 
-Fetcher::Fetcher(const Config& config, const WorkerOptions& options, std::atomic<bool>& stopping, const WorkerLog& log,
-                 Process process)
+Fetcher::Fetcher(const Config& config, const WorkerOptions& options, std::atomic<bool>& stopping,
+                 const RecordBreaker& records, const WorkerLog& log, Process process)
     : config_(config),
       options_(options),
       stopping_(stopping),
+      records_(records),
       log_(log),
       process_(std::move(process)),
       free_slots_(options.concurrency),
@@ -100,7 +96,7 @@ void Fetcher::fetch_loop(Unit& unit) {
                 continue;
             }
         }
-        if (auto paused = paused_for(); paused > Millis(0)) {
+        if (auto paused = records_.open_for(); paused > Millis(0)) {
             std::unique_lock lock(slot_mutex_);
             slot_cv_.wait_for(lock, paused, [this] { return stopping_.load(); });
             continue;
@@ -252,16 +248,6 @@ std::optional<std::size_t> Fetcher::set_paused(const std::string& queue, bool pa
 std::vector<std::string> Fetcher::paused_queues() const {
     std::lock_guard lock(slot_mutex_);
     return {paused_.begin(), paused_.end()};
-}
-
-void Fetcher::pause_fetching(Millis pause) {
-    int64_t until = steady_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(pause).count();
-    int64_t current = paused_until_ns_.load();
-    while (current < until && !paused_until_ns_.compare_exchange_weak(current, until)) {}
-}
-
-Millis Fetcher::paused_for() const {
-    return std::chrono::duration_cast<Millis>(std::chrono::nanoseconds(paused_until_ns_.load() - steady_ns()));
 }
 
 void Fetcher::run_ready() {

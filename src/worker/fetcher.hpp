@@ -21,6 +21,7 @@
 #include "naq/worker.hpp"
 #include "queue_limiter.hpp"
 #include "ready_jobs.hpp"
+#include "record_breaker.hpp"
 #include "telemetry.hpp"
 #include "worker_log.hpp"
 
@@ -33,9 +34,10 @@ public:
     /// A fetch loop bound its consumer (null) or could not (the error; the worker stops).
     using OnBound = std::function<void(std::exception_ptr)>;
 
-    /// `options` (queues and concurrency filled in) and `stopping` must outlive the fetcher.
-    Fetcher(const Config& config, const WorkerOptions& options, std::atomic<bool>& stopping, const WorkerLog& log,
-            Process process);
+    /// `options` (queues and concurrency filled in), `stopping` and `records` must outlive the
+    /// fetcher; while `records` is open nothing is fetched, while it probes one job at a time.
+    Fetcher(const Config& config, const WorkerOptions& options, std::atomic<bool>& stopping,
+            const RecordBreaker& records, const WorkerLog& log, Process process);
     Fetcher(const Fetcher&) = delete;
     Fetcher& operator=(const Fetcher&) = delete;
 
@@ -50,10 +52,6 @@ public:
         { std::lock_guard lock(slot_mutex_); }  // a loop between its check and its wait sees the change
         slot_cv_.notify_all();
     }
-    /// Fetches nothing for `pause` (from now, or longer if already paused): the server is not
-    /// storing this worker's records, and every job run meanwhile would only run again.
-    void pause_fetching(Millis pause);
-
     /// Stops or restarts fetching `queue` (Queue::pause / resume, seen by the ControlWatch).
     /// Pausing holds back the queue's prefetched jobs that have not started, and whatever a
     /// fetch under way still brings, with their leases kept, until it resumes (or the worker
@@ -123,14 +121,15 @@ private:
     bool behind_busy(const Unit& unit) const;
     /// `other`'s jobs run before or with `unit`'s.
     bool ahead(const Unit& other, const Unit& unit) const;
-    Millis paused_for() const;  ///< what is left of a pause_fetching() (no lock needed)
-    void run_ready();           ///< a pool task: runs ready jobs until none is left
-    int take_idle_runners();    ///< (slot_mutex_ held) how many run_ready() tasks to post for ready_
-    void hand_back_ready();     ///< naks the prefetched jobs that did not start
+    int jobs_in_hand() const;  ///< fetched and not finished, of every queue
+    void run_ready();          ///< a pool task: runs ready jobs until none is left
+    int take_idle_runners();   ///< (slot_mutex_ held) how many run_ready() tasks to post for ready_
+    void hand_back_ready();    ///< naks the prefetched jobs that did not start
 
     const Config& config_;
     const WorkerOptions& options_;
     std::atomic<bool>& stopping_;
+    const RecordBreaker& records_;
     const WorkerLog& log_;
     Process process_;
     JetStream* js_ = nullptr;
@@ -157,7 +156,6 @@ private:
     // Moving average of handler time, which sets the prefetch depth. It starts high (no
     // prefetching) and falls as short jobs are seen, within ~100 jobs.
     std::atomic<int64_t> recent_job_us_{10'000'000};
-    std::atomic<int64_t> paused_until_ns_{0};  // steady clock; see pause_fetching()
 
     // Pull subscriptions outlive their fetch loops. Needed while acks went through cnats (which
     // read the subscription); Message now acks on the connection (src/connection/puller.hpp),

@@ -14,14 +14,14 @@
 namespace naq {
 
 OutcomeRecorder::OutcomeRecorder(const Config& config, const WorkerLog& log, JetStream& js, detail::JobRecords* records,
-                                 WorkerCounters& counters, WorkerTelemetry& telemetry, PauseFetching pause_fetching)
+                                 WorkerCounters& counters, WorkerTelemetry& telemetry, RecordBreaker& breaker)
     : config_(config),
       log_(log),
       js_(js),
       records_(records),
       counters_(counters),
       telemetry_(telemetry),
-      pause_fetching_(std::move(pause_fetching)) {}
+      breaker_(breaker) {}
 
 bool OutcomeRecorder::record(Message& msg, const Job& job, JobStatus& status, const OutcomeDecision& decision,
                              Json result, JobObservation* observed) {
@@ -94,16 +94,18 @@ void OutcomeRecorder::record_success(Message& msg, const Job& job, JobStatus& st
     }
     // The message moves into the callback: it is acked (or handed back) once the server answered.
     auto held = std::make_shared<Message>(std::move(msg));
+    breaker_.sent();
     try {
-        bool fits = records_->publish_succeeded(
-            status, [this, held, id = job.id](const std::string& error) { confirmed(*held, id, error); });
+        bool fits = records_->publish_succeeded(status, [this, held, id = job.id](const std::string& error) {
+            confirmed(*held, id, error, answered(error));
+        });
         if (!fits) {
             log_(spdlog::level::err,
                  "job {}: its result does not fit the server's max_payload ({} bytes); stored without it", job.id,
                  js_.connection().max_payload());
         }
     } catch (const Error& e) {
-        confirmed(*held, job.id, e.what());  // not even sent: hand it back now
+        confirmed(*held, job.id, e.what(), answered(e.what()));  // not even sent: hand it back now
     }
 }
 
@@ -113,24 +115,26 @@ void OutcomeRecorder::record_batch_success(Message& msg, const Job& job, JobStat
     // redelivers the job (its second count is a no-op).
     BatchCounter& counter = batch_counter();
     auto held = std::make_shared<Message>(std::move(msg));
+    breaker_.sent();
     try {
         records_->publish_succeeded(
             status, [this, &counter, held, id = job.id, member = *job.batch](const std::string& error) {
+                Millis pause = answered(error);
                 if (!error.empty()) {
-                    confirmed(*held, id, error);
+                    confirmed(*held, id, error, pause);
                     return;
                 }
                 counter.count(member, JobState::succeeded,
                               [this, held, id](const std::string& not_counted) { counted(*held, id, not_counted); });
             });
     } catch (const Error& e) {
-        confirmed(*held, job.id, e.what());  // not even sent: hand it back now
+        confirmed(*held, job.id, e.what(), answered(e.what()));  // not even sent: hand it back now
     }
 }
 
 void OutcomeRecorder::counted(Message& msg, const std::string& job_id, const std::string& error) noexcept {
     if (error.empty()) {
-        confirmed(msg, job_id, error);  // acks
+        confirmed(msg, job_id, error, Millis(0));  // acks
         return;
     }
     try {
@@ -141,24 +145,35 @@ void OutcomeRecorder::counted(Message& msg, const std::string& job_id, const std
     }
 }
 
-void OutcomeRecorder::confirmed(Message& msg, const std::string& job_id, const std::string& error) noexcept {
+Millis OutcomeRecorder::answered(const std::string& error) noexcept {
+    if (error.empty()) {
+        breaker_.stored();
+        return Millis(0);
+    }
+    return breaker_.refused();
+}
+
+void OutcomeRecorder::confirmed(Message& msg, const std::string& job_id, const std::string& error,
+                                Millis pause) noexcept {
     // Runs on cnats' thread: nothing may escape it.
     try {
         if (error.empty()) {
-            unstored_in_a_row_.store(0, std::memory_order_relaxed);
             msg.ack();
             counters_.succeeded.fetch_add(1);
             return;
         }
-        // The server stores no records (no stream leader, storage full, …): stop taking jobs
-        // for a while instead of running job after job that only runs again.
-        int in_a_row = unstored_in_a_row_.fetch_add(1, std::memory_order_relaxed) + 1;
-        Millis pause = std::min(kMaxFetchPause, Millis(1000LL << std::min(in_a_row - 1, 4)));
-        if (pause_fetching_) pause_fetching_(pause);
-        log_(spdlog::level::err,
-             "job {}: its succeeded record was not stored ({}); handing it back to run again, fetching paused "
-             "for {} ms",
-             job_id, error, pause.count());
+        // The server stores no records (no stream leader, storage full, …): the fetcher stops
+        // taking jobs for a while (RecordBreaker) instead of running job after job that only
+        // runs again.
+        if (pause > Millis(0)) {
+            log_(spdlog::level::err,
+                 "job {}: its succeeded record was not stored ({}); handing it back to run again, fetching paused "
+                 "for {} ms, then one job at a time until a record is stored",
+                 job_id, error, pause.count());
+        } else {
+            log_(spdlog::level::err, "job {}: its succeeded record was not stored ({}); handing it back to run again",
+                 job_id, error);
+        }
         msg.nak(kUnrecordedRetryDelay);
     } catch (const std::exception& e) {
         log_(spdlog::level::err, "job {}: {} failed ({}); it is redelivered after worker.ack_wait", job_id,

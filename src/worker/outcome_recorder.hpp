@@ -4,7 +4,6 @@
 #pragma once
 
 #include <atomic>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -16,6 +15,7 @@
 #include "naq/job.hpp"
 #include "outcome.hpp"
 #include "queue/unique_claims.hpp"
+#include "record_breaker.hpp"
 #include "results/job_records.hpp"
 #include "telemetry.hpp"
 #include "worker_log.hpp"
@@ -27,18 +27,11 @@ inline constexpr std::size_t kMaxErrorBytes = 4096;
 
 /// How long a job whose succeeded record was not stored waits before it runs again.
 inline constexpr Millis kUnrecordedRetryDelay{1000};
-/// While records are not stored, fetching pauses: 1 s after the first failure, doubling with
-/// each failure in a row up to this; the first stored record ends it.
-inline constexpr Millis kMaxFetchPause{10'000};
-
 class OutcomeRecorder {
 public:
-    /// Told to pause fetching when the server does not store records (see kMaxFetchPause).
-    using PauseFetching = std::function<void(Millis)>;
-
     /// `records` is null when the worker stores no records (worker.store_results off).
     OutcomeRecorder(const Config& config, const WorkerLog& log, JetStream& js, detail::JobRecords* records,
-                    WorkerCounters& counters, WorkerTelemetry& telemetry, PauseFetching pause_fetching);
+                    WorkerCounters& counters, WorkerTelemetry& telemetry, RecordBreaker& breaker);
 
     /// Carries out `decision` for `job`: dead letter, the job's record, then ack or nak.
     /// `status` is the attempt's record so far (id, attempt, started_at, ...); `result` is the
@@ -66,8 +59,12 @@ private:
     void record_batch_success(Message& msg, const Job& job, JobStatus& status);
     /// What the batch counter did with a succeeded job: ack it, or hand it back to count again.
     void counted(Message& msg, const std::string& job_id, const std::string& error) noexcept;
-    /// The publish-ack of a succeeded record: ack the job, or hand it back.
-    void confirmed(Message& msg, const std::string& job_id, const std::string& error) noexcept;
+    /// The server answered a succeeded record's publish (`error` empty: stored); tells the
+    /// breaker, once per record. Returns the fetching pause that began (0: none).
+    Millis answered(const std::string& error) noexcept;
+    /// The publish-ack of a succeeded record: ack the job, or hand it back (`pause`: what
+    /// answered() began, for the log).
+    void confirmed(Message& msg, const std::string& job_id, const std::string& error, Millis pause) noexcept;
     void retry(Message& msg, const Job& job, const JobStatus& status, const OutcomeDecision& decision,
                JobObservation* observed);
     void dead_letter(Message& msg, const Job& job, const JobStatus& status, const std::string& reason);
@@ -93,8 +90,7 @@ private:
     detail::JobRecords* records_;
     WorkerCounters& counters_;
     WorkerTelemetry& telemetry_;
-    PauseFetching pause_fetching_;
-    std::atomic<int> unstored_in_a_row_{0};
+    RecordBreaker& breaker_;  // told of every record stored or refused; the fetcher reads it
     // Made at their feature's first job, so deployments that do not use it bind nothing.
     std::mutex features_mutex_;
     std::unique_ptr<detail::UniqueClaims> unique_claims_;

@@ -45,7 +45,7 @@ Worker::Impl::Impl(const Config& cfg, const TaskRegistry& t, WorkerOptions opts)
       tasks(t),
       options(with_defaults(std::move(opts), config)),
       log(detail::make_instance_id(options.name)),
-      fetcher(config, options, stopping, log,
+      fetcher(config, options, stopping, breaker, log,
               [this](const std::string& queue, Message& msg) { runner->process(queue, msg); }),
       leases(config, log),
       cancels(config, log, [this](const std::string& job_id) { leases.cancel(job_id); }),
@@ -123,8 +123,7 @@ void Worker::Impl::set_up() {
                     [this](Message& msg, const Job& job, Dependencies state, const std::string& failure) {
                         resume_parked(msg, job, state, failure);
                     });
-    recorder.emplace(config, log, *js, job_records(), counters, *telemetry,
-                     [this](Millis pause) { fetcher.pause_fetching(pause); });
+    recorder.emplace(config, log, *js, job_records(), counters, *telemetry, breaker);
     runner.emplace(tasks, log, JobRunnerSettings{job_records() != nullptr, config.worker.max_deliveries}, leases,
                    cancels, *parking, gates, *recorder, *telemetry);
     cancels.start();

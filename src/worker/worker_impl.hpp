@@ -1,6 +1,7 @@
 // The worker's composition root: it owns the parts, wires them together and runs the start-up
 // and shutdown sequence. Private to src/worker.
 //
+//   RecordBreaker      whether the server stores job records (fetching stops while it does not)
 //   Fetcher            handler slots, prefetched jobs, fetch loops, pull subscriptions
 //   LeaseKeeper        running jobs: in-progress acks, "running" statuses, hand-back at shutdown
 //   DependencyParking  jobs waiting for their dependencies
@@ -32,6 +33,7 @@
 #include "naq/worker.hpp"
 #include "outcome_recorder.hpp"
 #include "queue_limiter.hpp"
+#include "record_breaker.hpp"
 #include "results/job_records.hpp"
 #include "task_gates.hpp"
 #include "telemetry.hpp"
@@ -65,6 +67,7 @@ struct Worker::Impl {
     std::exception_ptr start_error;
 
     // Parts that exist before run(): stop(), stats() and the heartbeat may reach them any time.
+    RecordBreaker breaker;  // whether records are stored: the recorder tells, the fetcher reads
     Fetcher fetcher;
     LeaseKeeper leases;
     CancelWatch cancels;

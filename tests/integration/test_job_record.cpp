@@ -130,8 +130,8 @@ TEST_CASE("job record: while the server stores no records the worker pauses fetc
         jetstream(c).publish(names::queue_subject(c, "paused"), codec::encode(job));
     }
     // Each run is handed back with a 1 s delay, so a worker fetching on would run all 50 about
-    // every second (300 runs in 6 s). Paused (1 s, doubling per failure in a row, up to 10 s),
-    // it runs what it had fetched and little more.
+    // every second (300 runs in 6 s). Paused (1 s, then one probing job at a time, each refused
+    // probe doubling the pause), it runs what it had fetched and two or three more.
     REQUIRE(test::eventually([&] { return runs >= 1; }, 10s));
     std::this_thread::sleep_for(6s);
     INFO("runs in 6 s: " << runs.load());
