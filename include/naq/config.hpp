@@ -43,8 +43,10 @@ struct NatsSettings {
     std::string token;       ///< token auth; empty = none
     std::string token_file;  ///< a file holding the token; instead of token
     std::string creds_file;  ///< NATS .creds file (JWT + nkey); empty = none
-    std::string tls_ca;      ///< CA bundle to verify the server; empty = system default / no TLS
-    std::string tls_cert;    ///< client certificate (mutual TLS); needs tls_key
+    /// A file holding a user nkey seed ("SU…"; nkey auth, the server lists its public key).
+    std::string nkey_seed_file;
+    std::string tls_ca;    ///< CA bundle to verify the server; empty = system default / no TLS
+    std::string tls_cert;  ///< client certificate (mutual TLS); needs tls_key
     std::string tls_key;
     std::string connection_name{"naq"};
     Millis connect_timeout{2000};     ///< per connect attempt

@@ -83,13 +83,15 @@ void Config::validate() const {
     }
     const std::string token_key = nats.token.empty() ? "nats.token_file" : "nats.token";
     const bool token = !nats.token.empty() || !nats.token_file.empty();
-    const int auth_methods = (nats.user.empty() ? 0 : 1) + (token ? 1 : 0) + (nats.creds_file.empty() ? 0 : 1);
-    if (auth_methods > 1) {
-        const std::string a = !nats.user.empty() ? "nats.user" : token_key;
-        const std::string b = !nats.creds_file.empty() ? "nats.creds_file" : token_key;
-        cross_field_error(*this, a, b,
-                          "give one way to authenticate: nats.user + nats.password, nats.token or nats.creds_file "
-                          "(the server would see only one of them)");
+    std::vector<std::string> auth_keys;
+    if (!nats.user.empty()) auth_keys.push_back("nats.user");
+    if (token) auth_keys.push_back(token_key);
+    if (!nats.creds_file.empty()) auth_keys.push_back("nats.creds_file");
+    if (!nats.nkey_seed_file.empty()) auth_keys.push_back("nats.nkey_seed_file");
+    if (auth_keys.size() > 1) {
+        cross_field_error(*this, auth_keys[0], auth_keys[1],
+                          "give one way to authenticate: nats.user + nats.password, nats.token, nats.creds_file or "
+                          "nats.nkey_seed_file (the server would see only one of them)");
     }
     if ((!nats.password.empty() || !nats.password_file.empty()) && nats.user.empty()) {
         const std::string key = nats.password.empty() ? "nats.password_file" : "nats.password";

@@ -235,6 +235,8 @@ std::vector<KeyDescriptor> build_table() {
         text("nats.token", Field{&C::nats, &NS::token}, "token auth; empty = none", true),
         text("nats.token_file", Field{&C::nats, &NS::token_file}, "file holding the token (instead of nats.token)"),
         text("nats.creds_file", Field{&C::nats, &NS::creds_file}, "NATS .creds file (JWT + nkey); empty = none"),
+        text("nats.nkey_seed_file", Field{&C::nats, &NS::nkey_seed_file},
+             "file holding a user nkey seed (SU…) for nkey auth; empty = none"),
         text("nats.tls_ca", Field{&C::nats, &NS::tls_ca}, "CA bundle that signs the server's certificate"),
         text("nats.tls_cert", Field{&C::nats, &NS::tls_cert}, "client certificate for mutual TLS; needs nats.tls_key"),
         text("nats.tls_key", Field{&C::nats, &NS::tls_key}, "private key of nats.tls_cert"),

@@ -105,8 +105,8 @@ void on_publish_failed(jsCtx*, jsPubAckErr* pae, void* closure) {
 std::string pool_key(const NatsSettings& n) {
     std::string key;
     for (const auto& s : n.servers) key += s + ",";
-    for (const auto* part : {&n.user, &n.password, &n.password_file, &n.token, &n.token_file, &n.creds_file, &n.tls_ca,
-                             &n.tls_cert, &n.tls_key, &n.connection_name}) {
+    for (const auto* part : {&n.user, &n.password, &n.password_file, &n.token, &n.token_file, &n.creds_file,
+                             &n.nkey_seed_file, &n.tls_ca, &n.tls_cert, &n.tls_key, &n.connection_name}) {
         key += "|" + *part;
     }
     return key;
@@ -173,6 +173,12 @@ OptionsPtr make_options(const NatsSettings& n, CallbackContext* ctx) {
         detail::check_local_file("nats.creds_file", n.creds_file, true);
         local_file_check(natsOptions_SetUserCredentialsFromFiles(raw, n.creds_file.c_str(), nullptr), "nats.creds_file",
                          n.creds_file, "a NATS credentials file (user JWT and nkey seed)");
+    }
+    if (!n.nkey_seed_file.empty()) {
+        // cnats wants the public key the server lists next to the seed file; it comes from the seed.
+        const std::string public_key = detail::nkey_public_key("nats.nkey_seed_file", n.nkey_seed_file);
+        local_file_check(natsOptions_SetNKeyFromSeed(raw, public_key.c_str(), n.nkey_seed_file.c_str()),
+                         "nats.nkey_seed_file", n.nkey_seed_file, "an nkey seed file");
     }
     if (!n.tls_ca.empty() || !n.tls_cert.empty()) {
         check(natsOptions_SetSecure(raw, true), "nats TLS");

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "naq/errors.hpp"
+#include "nkeys.hpp"
 
 namespace naq::detail {
 
@@ -49,6 +50,16 @@ std::string read_secret_file(const std::string& setting, const std::string& path
     while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) secret.pop_back();
     if (secret.empty()) throw ConfigError(setting + ": " + path + ": the file is empty");
     return secret;
+}
+
+std::string nkey_public_key(const std::string& setting, const std::string& path) {
+    const std::string seed = nkeys::find_seed(read_secret_file(setting, path));
+    if (seed.empty()) throw ConfigError(setting + ": " + path + ": no nkey seed in it (a 58-letter word like SU…)");
+    try {
+        return nkeys::from_seed(seed).public_key;
+    } catch (const std::exception& e) {
+        throw ConfigError(setting + ": " + path + ": " + e.what());
+    }
 }
 
 }  // namespace naq::detail

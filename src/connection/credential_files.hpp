@@ -15,4 +15,8 @@ void check_local_file(const std::string& setting, const std::string& path, bool 
 /// add). Throws ConfigError naming the setting when it is unreadable or empty.
 std::string read_secret_file(const std::string& setting, const std::string& path);
 
+/// The public key of the nkey seed in a seed file (the seed alone, as `nk -gen user` writes it,
+/// or among other text). Throws ConfigError naming the setting and file, never the seed.
+std::string nkey_public_key(const std::string& setting, const std::string& path);
+
 }  // namespace naq::detail

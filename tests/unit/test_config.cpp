@@ -382,7 +382,7 @@ TEST_CASE("config: origins are recorded for every key not from defaults", "[conf
 
 TEST_CASE("config: describe() lists every key in file order", "[config]") {
     const auto entries = naq::describe(Config{});
-    REQUIRE(entries.size() == 51);
+    REQUIRE(entries.size() == 52);
     CHECK(entries.front().key == "nats.servers");
     CHECK(entries.back().key == "log.format");
     std::set<std::string> keys;

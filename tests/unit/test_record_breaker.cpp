@@ -50,7 +50,7 @@ TEST_CASE("record breaker: refusals while open are one outage and do not lengthe
     CHECK(b.awaiting() == 0);
 }
 
-TEST_CASE("record breaker: each refusal after a pause doubles the next, up to 10 s; a stored record closes it",
+TEST_CASE("record breaker: each refusal after a pause doubles the next, up to 10 s, and a stored record closes it",
           "[unit][worker]") {
     RecordBreaker b(fake_clock);
     std::vector<Millis> pauses;

@@ -1,0 +1,209 @@
+// NATS authentication against a real nats-server configured for each method: an nkey seed file,
+// a creds file in operator mode (operator, account and user JWTs signed at test time), and
+// accounts as tenants. Each method runs a worker, enqueue, result --wait, job, workers and the
+// scheduler; wrong credentials fail at once with exit 5 naming the cause and never the secret.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "naq/local_server.hpp"
+#include "support/nats_auth.hpp"
+#include "support/test_env.hpp"
+
+using namespace naq;
+using namespace std::chrono_literals;
+using detail::nkeys::KeyType;
+
+namespace {
+
+// The last whitespace-separated word of a command's output (an id).
+std::string last_word(const std::string& out) {
+    auto end = out.find_last_not_of(" \n");
+    auto start = out.find_last_of(" \n", end);
+    return out.substr(start + 1, end - start);
+}
+
+// `naq` against `server` as whoever `auth` (--set options) says, under its own prefix.
+struct NaqAs {
+    std::string command(const std::string& args) const {
+        return std::string(NAQ_BINARY) + " --url " + url + " --prefix " + prefix +
+               " --set nats.connect_timeout=2s --set nats.request_timeout=2s " + auth + " " + args;
+    }
+    std::string url;
+    std::string prefix;
+    std::string auth;
+};
+
+// Runs a command: its exit code, its output (stdout, and stderr where redirected) in `out`.
+int run(const std::string& command, std::string& out) {
+    out.clear();
+    return test::run_command(command, &out);
+}
+
+// Runs a command; returns its exit code and how long it took.
+std::pair<int, std::chrono::milliseconds> timed(const std::string& command, std::string& out) {
+    const auto start = std::chrono::steady_clock::now();
+    int rc = run(command, out);
+    return {rc, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)};
+}
+
+// Everything a deployment does, as `as`: a worker serves, enqueue + result --wait, naq job,
+// naq workers, and a schedule the scheduler fires runs.
+void runs_the_whole_path(const NaqAs& as, const std::string& queue) {
+    std::string out;
+    test::ChildProcess worker(as.command("worker " + queue + " > /dev/null 2>&1"));
+    REQUIRE(test::eventually(
+        [&] { return run(as.command("workers 2>&1"), out) == 0 && out.find(queue) != std::string::npos; }, 20s));
+    REQUIRE(run(as.command("enqueue -q " + queue + " echo --args '{\"via\":\"" + queue + "\"}' 2>&1"), out) == 0);
+    const std::string id = last_word(out);
+    CHECK(run(as.command("result --wait --timeout 20s " + id + " 2>&1"), out) == 0);
+    CHECK_THAT(out, Catch::Contains(queue));
+    CHECK(run(as.command("job " + id + " 2>&1"), out) == 0);
+    CHECK_THAT(out, Catch::Contains("succeeded"));
+
+    REQUIRE(run(as.command("schedule add -q " + queue + " echo --every 1s 2>&1"), out) == 0);
+    test::ChildProcess scheduler(as.command("scheduler > /dev/null 2>&1"));
+    CHECK(test::eventually(
+        [&] {
+            if (run(as.command("--json events -q " + queue + " 2>&1"), out) != 0) return false;
+            int succeeded = 0;
+            for (auto at = out.find("\"succeeded\""); at != std::string::npos; at = out.find("\"succeeded\"", at + 1)) {
+                ++succeeded;
+            }
+            return succeeded >= 2;  // the enqueued job and one the scheduler fired
+        },
+        20s));
+    CHECK(scheduler.stop() == 0);
+    CHECK(worker.stop() == 0);
+}
+
+// A connection the server refuses: exit 5 within a couple of seconds (no reconnect loop, no
+// request timeout), saying authorization failed, never quoting `secret`.
+void refused_at_once(const NaqAs& as, const std::string& secret) {
+    std::string out;
+    auto [rc, took] = timed(as.command("queues 2>&1"), out);
+    INFO(out);
+    CHECK(rc == 5);
+    CHECK(took < 3s);
+    CHECK_THAT(out, Catch::Contains("Authorization Violation"));
+    CHECK(out.find(secret) == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("auth: an nkey seed file authenticates, a seed the server does not list is exit 5 at once",
+          "[security][auth]") {
+    test::CredentialDir dir;
+    const auto user = detail::nkeys::create(KeyType::user);
+    const auto stranger = detail::nkeys::create(KeyType::user);
+    const std::string conf =
+        dir.write("nkey.conf", "authorization { users = [ { nkey: " + user.public_key + " } ] }\n");
+    LocalNatsServer server({"-c", conf});
+    const std::string prefix = "nk" + std::to_string(::getpid());
+
+    NaqAs as{server.url(), prefix, "--set nats.nkey_seed_file=" + dir.write("user.nk", user.seed + "\n")};
+    runs_the_whole_path(as, "nkeyq");
+
+    refused_at_once({server.url(), prefix, "--set nats.nkey_seed_file=" + dir.write("stranger.nk", stranger.seed)},
+                    stranger.seed);
+    refused_at_once({server.url(), prefix, ""}, user.seed);  // no credentials at all
+
+    // A file without a seed, or with a broken one, is a local mistake: exit 2 naming the setting,
+    // before any connection; never the file's text.
+    std::string out;
+    std::string broken = user.seed;
+    broken[30] = broken[30] == 'A' ? 'B' : 'A';
+    for (const auto& [file, says] :
+         {std::pair{dir.write("empty.nk", "\n"), std::string("the file is empty")},
+          {dir.write("pub.nk", user.public_key), "no nkey seed in it"},
+          {dir.write("broken.nk", broken), "not an nkey seed (its checksum does not match)"}}) {
+        CHECK(run(NaqAs{server.url(), prefix, "--set nats.nkey_seed_file=" + file}.command("queues 2>&1"), out) == 2);
+        CHECK_THAT(out, Catch::Contains("nats.nkey_seed_file: " + file + ": " + says));
+        CHECK(out.find(broken) == std::string::npos);
+    }
+    // Two ways to authenticate at once: refused, naming both.
+    CHECK(run(as.command("--set nats.token=t queues 2>&1"), out) == 2);
+    CHECK_THAT(out, Catch::Contains("nats.nkey_seed_file"));
+}
+
+TEST_CASE(
+    "auth: a creds file in operator mode (JWTs) authenticates; a user of another operator, or a seed that is "
+    "not the JWT's, is exit 5 at once",
+    "[security][auth]") {
+    test::CredentialDir dir;
+    test::OperatorAuth op(dir);
+    op.add_account("APP");
+    const std::string creds = op.add_user("APP", "app");
+    LocalNatsServer server({"-c", op.server_config()});
+    const std::string prefix = "jwt" + std::to_string(::getpid());
+
+    runs_the_whole_path({server.url(), prefix, "--set nats.creds_file=" + creds}, "jwtq");
+
+    // A user signed by an account of another operator, which this server does not trust.
+    test::CredentialDir other_dir;
+    test::OperatorAuth other(other_dir);
+    other.add_account("APP");
+    const std::string foreign = other.add_user("APP", "app");
+    std::ifstream foreign_in(foreign);
+    const std::string foreign_text((std::istreambuf_iterator<char>(foreign_in)), std::istreambuf_iterator<char>());
+    refused_at_once({server.url(), prefix, "--set nats.creds_file=" + foreign}, detail::nkeys::find_seed(foreign_text));
+
+    // The right JWT with another user's seed: the server's nonce signature does not verify.
+    std::ifstream creds_in(creds);
+    std::string jwt;
+    std::getline(creds_in, jwt);  // the BEGIN line
+    std::getline(creds_in, jwt);
+    const auto impostor = detail::nkeys::create(KeyType::user);
+    const std::string swapped = dir.write("swapped.creds", test::creds_text(jwt, impostor.seed));
+    refused_at_once({server.url(), prefix, "--set nats.creds_file=" + swapped}, impostor.seed);
+}
+
+TEST_CASE("auth: two accounts on one server are two tenants: same prefix, same queue, neither sees the other's jobs",
+          "[security][auth][tenants]") {
+    test::CredentialDir dir;
+    const std::string conf =
+        dir.write("tenants.conf",
+                  "accounts {\n"
+                  "  ACME: { jetstream: enabled, users: [ {user: acme, password: pw-acme} ] }\n"
+                  "  GLOBEX: { jetstream: enabled, users: [ {user: globex, password: pw-globex} ] }\n"
+                  "}\n");
+    LocalNatsServer server({"-c", conf});
+    const std::string port = std::to_string(server.port());
+    // Both use naq's default prefix and the same queue name: only the account keeps them apart.
+    NaqAs acme{"nats://acme:pw-acme@127.0.0.1:" + port, "naq", ""};
+    NaqAs globex{"nats://globex:pw-globex@127.0.0.1:" + port, "naq", ""};
+    std::string out;
+
+    std::vector<std::string> globex_ids;
+    for (int i = 0; i < 5; ++i) {
+        REQUIRE(run(globex.command("enqueue -q shared echo --args '{\"tenant\":\"globex\"}' 2>&1"), out) == 0);
+        globex_ids.push_back(last_word(out));
+    }
+    {
+        test::ChildProcess acme_worker(acme.command("worker shared > /dev/null 2>&1"));
+        for (int i = 0; i < 5; ++i) {
+            REQUIRE(run(acme.command("enqueue -q shared echo --args '{\"tenant\":\"acme\"}' -w -t 20s 2>&1"), out) ==
+                    0);
+            CHECK_THAT(out, Catch::Contains("acme"));
+        }
+        // ACME's worker ran ACME's five and none of GLOBEX's, which it cannot even look up.
+        CHECK(run(acme.command("job " + globex_ids[0] + " 2>&1"), out) != 0);
+        CHECK(run(globex.command("--json queues 2>&1"), out) == 0);
+        CHECK_THAT(out, Catch::Contains("\"pending\": 5,"));
+        CHECK(run(globex.command("workers 2>&1"), out) == 0);
+        CHECK_THAT(out, !Catch::Contains("shared"));  // ACME's worker is not listed to GLOBEX
+        CHECK(acme_worker.stop() == 0);
+    }
+    test::ChildProcess globex_worker(globex.command("worker shared > /dev/null 2>&1"));
+    for (const auto& id : globex_ids) {
+        CHECK(run(globex.command("result --wait --timeout 20s " + id + " 2>&1"), out) == 0);
+        CHECK_THAT(out, Catch::Contains("globex"));
+    }
+    CHECK(globex_worker.stop() == 0);
+}
