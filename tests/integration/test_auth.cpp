@@ -40,6 +40,11 @@ struct NaqAs {
     std::string auth;
 };
 
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 // Runs a command: its exit code, its output (stdout, and stderr where redirected) in `out`.
 int run(const std::string& command, std::string& out) {
     out.clear();
@@ -54,10 +59,12 @@ std::pair<int, std::chrono::milliseconds> timed(const std::string& command, std:
 }
 
 // Everything a deployment does, as `as`: a worker serves, enqueue + result --wait, naq job,
-// naq workers, and a schedule the scheduler fires runs.
-void runs_the_whole_path(const NaqAs& as, const std::string& queue) {
+// naq workers, and a schedule the scheduler fires runs. Nothing printed or logged (the worker
+// and scheduler at trace level, into `log`) holds `secret`.
+void runs_the_whole_path(const NaqAs& as, const std::string& queue, const std::string& secret, const std::string& log) {
     std::string out;
-    test::ChildProcess worker(as.command("worker " + queue + " > /dev/null 2>&1"));
+    std::string printed;
+    test::ChildProcess worker(as.command("--log-level trace worker " + queue + " > " + log + " 2>&1"));
     REQUIRE(test::eventually(
         [&] { return run(as.command("workers 2>&1"), out) == 0 && out.find(queue) != std::string::npos; }, 20s));
     REQUIRE(run(as.command("enqueue -q " + queue + " echo --args '{\"via\":\"" + queue + "\"}' 2>&1"), out) == 0);
@@ -68,7 +75,7 @@ void runs_the_whole_path(const NaqAs& as, const std::string& queue) {
     CHECK_THAT(out, Catch::Contains("succeeded"));
 
     REQUIRE(run(as.command("schedule add -q " + queue + " echo --every 1s 2>&1"), out) == 0);
-    test::ChildProcess scheduler(as.command("scheduler > /dev/null 2>&1"));
+    test::ChildProcess scheduler(as.command("--log-level trace scheduler >> " + log + " 2>&1"));
     CHECK(test::eventually(
         [&] {
             if (run(as.command("--json events -q " + queue + " 2>&1"), out) != 0) return false;
@@ -81,13 +88,16 @@ void runs_the_whole_path(const NaqAs& as, const std::string& queue) {
         20s));
     CHECK(scheduler.stop() == 0);
     CHECK(worker.stop() == 0);
+    REQUIRE(run("cat " + log, printed) == 0);
+    CHECK(printed.find("debug nats: connected to") != std::string::npos);  // written with every level on
+    CHECK(printed.find(secret) == std::string::npos);
 }
 
 // A connection the server refuses: exit 5 within a couple of seconds (no reconnect loop, no
 // request timeout), saying authorization failed, never quoting `secret`.
 void refused_at_once(const NaqAs& as, const std::string& secret) {
     std::string out;
-    auto [rc, took] = timed(as.command("queues 2>&1"), out);
+    auto [rc, took] = timed(as.command("--log-level trace queues 2>&1"), out);
     INFO(out);
     CHECK(rc == 5);
     CHECK(took < 3s);
@@ -108,7 +118,7 @@ TEST_CASE("auth: an nkey seed file authenticates, a seed the server does not lis
     const std::string prefix = "nk" + std::to_string(::getpid());
 
     NaqAs as{server.url(), prefix, "--set nats.nkey_seed_file=" + dir.write("user.nk", user.seed + "\n")};
-    runs_the_whole_path(as, "nkeyq");
+    runs_the_whole_path(as, "nkeyq", user.seed, dir.path() + "/nkey.log");
 
     refused_at_once({server.url(), prefix, "--set nats.nkey_seed_file=" + dir.write("stranger.nk", stranger.seed)},
                     stranger.seed);
@@ -143,16 +153,16 @@ TEST_CASE(
     LocalNatsServer server({"-c", op.server_config()});
     const std::string prefix = "jwt" + std::to_string(::getpid());
 
-    runs_the_whole_path({server.url(), prefix, "--set nats.creds_file=" + creds}, "jwtq");
+    runs_the_whole_path({server.url(), prefix, "--set nats.creds_file=" + creds}, "jwtq",
+                        detail::nkeys::find_seed(read_file(creds)), dir.path() + "/jwt.log");
 
     // A user signed by an account of another operator, which this server does not trust.
     test::CredentialDir other_dir;
     test::OperatorAuth other(other_dir);
     other.add_account("APP");
     const std::string foreign = other.add_user("APP", "app");
-    std::ifstream foreign_in(foreign);
-    const std::string foreign_text((std::istreambuf_iterator<char>(foreign_in)), std::istreambuf_iterator<char>());
-    refused_at_once({server.url(), prefix, "--set nats.creds_file=" + foreign}, detail::nkeys::find_seed(foreign_text));
+    refused_at_once({server.url(), prefix, "--set nats.creds_file=" + foreign},
+                    detail::nkeys::find_seed(read_file(foreign)));
 
     // The right JWT with another user's seed: the server's nonce signature does not verify.
     std::ifstream creds_in(creds);
