@@ -24,7 +24,12 @@ struct PermissionsOptions {
 
 int print_permissions(Globals& globals, const PermissionsOptions& o) {
     const auto role = detail::role_from_string(o.role);
-    if (!role) throw InvalidArgument("--role: '" + o.role + "' is not a role (producer, worker, scheduler, operator)");
+    if (!role) {
+        throw InvalidArgument("--role: '" + o.role + "' is not a role (producer, worker, scheduler, operator, admin)");
+    }
+    if (*role == detail::Role::admin && !o.queues.empty()) {
+        throw InvalidArgument("--role admin covers every queue of the prefix: drop --queue");
+    }
     for (const auto& q : o.queues) names::check_token(q, "--queue");
     const Config config = globals.load_config();
     const detail::SubjectPermissions p = detail::role_permissions(config, *role, o.queues);
@@ -46,7 +51,9 @@ void add_config_permissions_command(CLI::App& config, Globals& globals, int& exi
     auto options = std::make_shared<PermissionsOptions>();
     CLI::App* cmd = config.add_subcommand(
         "permissions", "the NATS permissions a least-privilege user of a role needs (nats-server config block)");
-    cmd->add_option("--role", options->role, "producer, worker, scheduler or operator (read-only)")->required();
+    cmd->add_option("--role", options->role,
+                    "producer, worker, scheduler, operator (read-only) or admin (all of the prefix)")
+        ->required();
     cmd->add_option("-q,--queue", options->queues, "only these queues (repeatable; default: every queue)");
     cmd->callback([&globals, &exit_code, options] {
         exit_code = run_guarded([&] { return print_permissions(globals, *options); });

@@ -67,6 +67,7 @@ std::optional<Role> role_from_string(std::string_view name) {
     if (name == "worker") return Role::worker;
     if (name == "scheduler") return Role::scheduler;
     if (name == "operator") return Role::operator_;
+    if (name == "admin") return Role::admin;
     return std::nullopt;
 }
 
@@ -177,6 +178,32 @@ SubjectPermissions role_permissions(const Config& c, Role role, const std::vecto
             watch_stream(p, events);
             watch_stream(p, failed);
             break;
+        case Role::admin: {
+            // Every subject of the prefix, and every JetStream API call on its streams and
+            // buckets (purge, message delete, consumers), named one by one: the API subjects
+            // carry no prefix, and a wildcard stream would reach other prefixes' and tenants'.
+            p.publish.push_back(c.jetstream.prefix + ".>");
+            p.publish.push_back("$JS.API.STREAM.LIST");
+            std::vector<std::string> owned = {jobs, failed, events};
+            for (const std::string& bucket : {status, workers, schedules, lease, cancels, queue_controls, unique,
+                                              batches, limits, names::results_bucket(c)}) {
+                owned.push_back(kv_stream(bucket));
+                p.publish.push_back(kv_keys(bucket));
+            }
+            for (const std::string& s : owned) {
+                p.publish.push_back(api("STREAM.*", s));           // info, create, update, purge, delete
+                p.publish.push_back(api("STREAM.MSG.*", s));       // get, delete
+                p.publish.push_back(api("CONSUMER.*", s));         // create, names, list
+                p.publish.push_back(api("CONSUMER.*", s) + ".>");  // info, delete, create with a filter
+                p.publish.push_back(api("CONSUMER.DURABLE.CREATE", s) + ".>");
+                p.publish.push_back(api("CONSUMER.MSG.NEXT", s) + ".>");
+                p.publish.push_back(api("DIRECT.GET", s));
+                p.publish.push_back(api("DIRECT.GET", s) + ".>");
+                p.publish.push_back("$JS.ACK." + s + ".>");
+                p.subscribe.push_back("$JSC.CI.*." + s + ".>");
+            }
+            break;
+        }
     }
     return p;
 }

@@ -15,8 +15,10 @@ namespace naq::detail {
 /// producer: enqueue (also --wait), read job records and results, cancel;
 /// worker: serve queues (consume, ack, dead-letter, records, heartbeats, events, cancels);
 /// scheduler: store and fire schedules, hold the leader lease;
-/// operator: read-only views (queues, workers, jobs, results, dead letters, schedules, events).
-enum class Role { producer, worker, scheduler, operator_ };
+/// operator: read-only views (queues, workers, jobs, results, dead letters, schedules, events);
+/// admin: everything of its prefix (purge, dead requeue / purge, queue pause / limit, schedule
+/// modify, and all of the above), nothing of another prefix.
+enum class Role { producer, worker, scheduler, operator_, admin };
 
 std::optional<Role> role_from_string(std::string_view name);
 
@@ -26,7 +28,7 @@ struct SubjectPermissions {
     std::vector<std::string> subscribe;
 };
 
-/// The subjects `role` needs for `queues` (empty = every queue).
+/// The subjects `role` needs for `queues` (empty = every queue; admin is always every queue).
 SubjectPermissions role_permissions(const Config& config, Role role, const std::vector<std::string>& queues);
 
 /// `permissions: { publish: { allow: [...] }, subscribe: { allow: [...] } }` in nats-server

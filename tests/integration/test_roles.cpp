@@ -30,9 +30,10 @@ std::string naq_as(const LocalNatsServer& server, const std::string& user, const
 // `naq config permissions` for a role, as the user entry of a server config.
 std::string user_entry(const std::string& role) {
     std::string block;
-    REQUIRE(test::run_command(std::string(NAQ_BINARY) + " --prefix " + kPrefix + " config permissions --role " + role +
-                                  " -q " + kQueue,
-                              &block) == 0);
+    const std::string queues = role == "admin" ? "" : " -q " + kQueue;  // an admin has every queue
+    REQUIRE(test::run_command(
+                std::string(NAQ_BINARY) + " --prefix " + kPrefix + " config permissions --role " + role + queues,
+                &block) == 0);
     return "{user: \"" + role + "\", password: \"pw-" + role + "\", " + block + "}\n";
 }
 
@@ -40,7 +41,7 @@ struct RolesServer {
     RolesServer() : conf("/tmp/naq-roles-" + std::to_string(::getpid()) + ".conf") {
         std::ofstream(conf) << "authorization { users = [\n"
                             << user_entry("producer") << user_entry("worker") << user_entry("scheduler")
-                            << user_entry("operator") << "] }\n";
+                            << user_entry("operator") << user_entry("admin") << "] }\n";
         server.emplace(std::vector<std::string>{"-c", conf});
     }
     ~RolesServer() { std::remove(conf.c_str()); }
@@ -142,6 +143,58 @@ TEST_CASE("roles: naq config permissions names the subjects of the prefix and qu
     REQUIRE(test::run_command(std::string(NAQ_BINARY) + " --json config permissions --role operator", &out) == 0);
     CHECK_THAT(out, Catch::Contains("\"$JS.API.STREAM.INFO.naq_jobs\""));
     CHECK(out.find("naq.queue") == std::string::npos);  // read-only: no job subject
-    CHECK(test::run_command(std::string(NAQ_BINARY) + " config permissions --role admin 2>&1", &out) == 2);
+    CHECK(test::run_command(std::string(NAQ_BINARY) + " config permissions --role root 2>&1", &out) == 2);
     CHECK_THAT(out, Catch::Contains("not a role"));
+    out.clear();
+    CHECK(test::run_command(std::string(NAQ_BINARY) + " config permissions --role admin -q a 2>&1", &out) == 2);
+    CHECK_THAT(out, Catch::Contains("--role admin covers every queue of the prefix"));
+    out.clear();
+    REQUIRE(test::run_command(std::string(NAQ_BINARY) + " --prefix acme config permissions --role admin", &out) == 0);
+    CHECK_THAT(out, Catch::Contains("\"acme.>\"") && Catch::Contains("\"$JS.API.STREAM.*.acme_jobs\""));
+    CHECK(out.find("naq_") == std::string::npos);  // nothing of another prefix
+}
+
+TEST_CASE(
+    "roles: an admin purges, requeues and purges dead letters, pauses, limits and modifies schedules, on its "
+    "prefix only",
+    "[security][roles]") {
+    RolesServer roles;
+    const LocalNatsServer& server = *roles.server;
+    std::string out;
+    auto admin = [&](const std::string& args) {
+        out.clear();
+        return test::run_command(naq_as(server, "admin", args + " 2>&1"), &out);
+    };
+    test::ChildProcess worker(naq_as(server, "worker", "worker " + kQueue + " > /dev/null 2>&1"));
+    REQUIRE(test::eventually([&] { return admin("workers") == 0 && out.find(kQueue) != std::string::npos; }, 20s));
+
+    // A job of a task no worker has is dead-lettered; the admin requeues it, then purges it.
+    REQUIRE(admin("enqueue -q " + kQueue + " no_such_task") == 0);
+    REQUIRE(test::eventually(
+        [&] { return admin("dead list " + kQueue) == 0 && out.find("no_such_task") != std::string::npos; }, 20s));
+    CHECK(admin("dead requeue --all -q " + kQueue) == 0);
+    REQUIRE(test::eventually(
+        [&] { return admin("dead list " + kQueue) == 0 && out.find("no_such_task") != std::string::npos; }, 20s));
+    CHECK(admin("dead purge " + kQueue + " --yes") == 0);
+    CHECK(admin("dead list " + kQueue) == 0);
+    CHECK(out.find("no_such_task") == std::string::npos);
+
+    CHECK(admin("queue pause " + kQueue + " --reason maintenance") == 0);
+    CHECK(admin("queue limit " + kQueue + " --rate 10/s --concurrency 2") == 0);
+    CHECK(admin("queue resume " + kQueue) == 0);
+    CHECK(admin("queue limit " + kQueue + " --clear") == 0);
+    REQUIRE(admin("schedule add -q " + kQueue + " echo --every 1h --id nightly") == 0);
+    CHECK(admin("schedule modify nightly --every 2h") == 0);
+    CHECK(admin("schedule cancel nightly") == 0);
+    CHECK(admin("purge " + kQueue + " --yes") == 0);
+    // The worker serves on, under the admin's changes: a job still runs.
+    REQUIRE(admin("enqueue -q " + kQueue + " echo -w -t 20s") == 0);
+
+    // Another prefix is out of reach: its streams' API subjects are not the admin's.
+    std::string other = naq_as(server, "admin", "purge " + kQueue + " --yes 2>&1");
+    other.replace(other.find(" --prefix " + kPrefix), kPrefix.size() + 10, " --prefix other" + kPrefix);
+    out.clear();
+    CHECK(test::run_command(other, &out) == 6);
+    CHECK_THAT(out, Catch::Contains("Permissions Violation"));
+    CHECK(worker.stop() == 0);
 }
