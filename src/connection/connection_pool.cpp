@@ -201,6 +201,39 @@ OptionsPtr make_options(const NatsSettings& n, CallbackContext* ctx) {
     return opts;
 }
 
+// A connect failure that says what is wrong (credentials, TLS), as opposed to "no server" or a
+// timeout, which may only be the last of several servers tried.
+bool telling(natsStatus s) {
+    return s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED || s == NATS_SSL_ERROR ||
+           s == NATS_SECURE_CONNECTION_WANTED || s == NATS_SECURE_CONNECTION_REQUIRED || s == NATS_PROTOCOL_ERROR;
+}
+
+// With several servers cnats reports the last failure it saw: a server that refused the
+// credentials, then one that is down, reads as a timeout. Tried alone, each server says what
+// it thinks; the first telling answer (and which server gave it) replaces the vague one. Only
+// on the failure path: a healthy connect never pays for it.
+natsStatus telling_failure(natsStatus status, const NatsSettings& n, std::string& server_said) {
+    if (n.servers.size() < 2 || telling(status)) return status;
+    static CallbackContext& probe_context = detail::new_callback_context("(probe)");
+    for (const auto& server : n.servers) {
+        NatsSettings one = n;
+        one.servers = {server};
+        one.max_reconnect_attempts = 0;
+        OptionsPtr opts = make_options(one, &probe_context);
+        natsConnection* nc = nullptr;
+        natsStatus s = natsConnection_Connect(&nc, opts.get());
+        if (nc != nullptr) {
+            natsConnection_Close(nc);
+            natsConnection_Destroy(nc);
+        }
+        if (telling(s)) {
+            server_said = detail::redact_url_credentials(server);
+            return s;
+        }
+    }
+    return status;
+}
+
 std::shared_ptr<ConnectionState> open(const Config& config) {
     const auto& n = config.nats;
     auto state = std::make_shared<ConnectionState>();
@@ -213,7 +246,10 @@ std::shared_ptr<ConnectionState> open(const Config& config) {
     natsStatus s = natsConnection_Connect(&state->nc, opts.get());
     if (s != NATS_OK) {
         state->nc = nullptr;
-        throw_connect_error(s, "connect to NATS at " + description, n);
+        std::string server_said;
+        s = telling_failure(s, n, server_said);
+        throw_connect_error(
+            s, "connect to NATS at " + description + (server_said.empty() ? "" : " (" + server_said + ")"), n);
     }
     jsOptions jo;
     jsOptions_Init(&jo);

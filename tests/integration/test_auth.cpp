@@ -217,3 +217,23 @@ TEST_CASE("auth: two accounts on one server are two tenants: same prefix, same q
     }
     CHECK(globex_worker.stop() == 0);
 }
+
+TEST_CASE("auth: of two servers, one refusing the credentials and one down, the refusal is reported, in either order",
+          "[security][auth]") {
+    LocalNatsServer server({"--user", "alice", "--pass", "right-password"});
+    LocalNatsServer down;
+    const std::string down_url = down.url();
+    down.stop();
+    const std::string refusing = "nats://alice:S3cret-wrong@127.0.0.1:" + std::to_string(server.port());
+    std::string out;
+    // cnats tries the servers in random order: several runs see both orders.
+    for (int i = 0; i < 4; ++i) {
+        const std::string urls = i % 2 == 0 ? refusing + "," + down_url : down_url + "," + refusing;
+        auto [rc, took] = timed(std::string(NAQ_BINARY) + " --url " + urls + " queues 2>&1", out);
+        INFO(out);
+        CHECK(rc == 5);
+        CHECK(took < 5s);
+        CHECK_THAT(out, Catch::Contains("Authorization Violation"));
+        CHECK(out.find("S3cret-wrong") == std::string::npos);
+    }
+}
