@@ -237,3 +237,25 @@ TEST_CASE("auth: of two servers, one refusing the credentials and one down, the 
         CHECK(out.find("S3cret-wrong") == std::string::npos);
     }
 }
+
+TEST_CASE(
+    "auth: user and password, and a token, each from a file, run the whole path, and wrong ones are exit 5 at once",
+    "[security][auth]") {
+    test::CredentialDir dir;
+    const std::string prefix = "up" + std::to_string(::getpid());
+    {
+        LocalNatsServer server({"--user", "alice", "--pass", "Right-Pass-1"});
+        runs_the_whole_path({server.url(), prefix,
+                             "--set nats.user=alice --set nats.password_file=" + dir.write("pass", "Right-Pass-1\n")},
+                            "userq", "Right-Pass-1", dir.path() + "/user.log");
+        refused_at_once({server.url(), prefix, "--set nats.user=alice --set nats.password=Wrong-Pass-2"},
+                        "Wrong-Pass-2");
+        refused_at_once({server.url(), prefix, ""}, "Right-Pass-1");
+    }
+    {
+        LocalNatsServer server({"--auth", "Right-Token-3"});
+        runs_the_whole_path({server.url(), prefix, "--set nats.token_file=" + dir.write("token", "Right-Token-3\n")},
+                            "tokenq", "Right-Token-3", dir.path() + "/token.log");
+        refused_at_once({server.url(), prefix, "--set nats.token=Wrong-Token-4"}, "Wrong-Token-4");
+    }
+}
