@@ -194,3 +194,39 @@ TEST_CASE("fault: a worker SIGKILLed while it holds a queue's concurrency room g
     REQUIRE(entry);
     CHECK(entry->value.find("holders\":{}") != std::string::npos);
 }
+
+TEST_CASE("fault: a worker SIGKILLed while jobs wait for their task's room loses none of them, and the limit holds",
+          "[fault][queue_limits]") {
+    Config c = test::test_config();
+    const std::string queue = "crashtask";
+    test::RecordFile record;
+    Queue q(queue, c);
+    REQUIRE(q.set_limits({.tasks = {{"record", 1}}}));
+    const int n = 24;
+    std::vector<JobSpec> jobs;
+    for (int i = 0; i < n; ++i) jobs.push_back({"record", {{"ms", 150}, {"i", i}}});
+    BatchResult r = q.enqueue_many(jobs);
+    REQUIRE(r.ok());
+
+    const std::string settings = "--set worker.worker_ttl=3s --set worker.heartbeat_interval=1s";
+    auto start = std::chrono::steady_clock::now();
+    pid_t victim = spawn_worker(c, queue, record.path, settings);
+    // It has fetched more than the one job that may run: the others wait in its task gate,
+    // holding their leases but no handler.
+    REQUIRE(test::eventually([&] { return executions(record.path).size() >= 2 && q.counts().in_flight >= 4; }, 20s));
+    pid_t steady = spawn_worker(c, queue, record.path, settings);
+    stop(victim, SIGKILL);
+    bool drained = test::eventually([&] { return q.counts().stored == 0; }, 60s);
+    const auto took = std::chrono::steady_clock::now() - start;
+    stop(steady, SIGTERM);
+
+    auto counts = executions(record.path);
+    int lost = 0;
+    for (const auto& id : r.ids) lost += counts.count(id) == 0 ? 1 : 0;
+    std::cout << "crash task limit test: jobs=" << n << " lost=" << lost
+              << " took=" << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << "ms" << std::endl;
+    CHECK(drained);
+    CHECK(lost == 0);
+    // 24 jobs of 150 ms one at a time take at least 3.6 s (two workers × 8 slots unlimited: ~0.3 s).
+    CHECK(took >= 3600ms);
+}
