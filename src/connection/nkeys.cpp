@@ -93,20 +93,32 @@ std::string encode_seed(uint8_t type, const std::string& raw_seed) {
 
 }  // namespace
 
-std::string base32_encode(std::string_view bytes) {
+namespace {
+
+// `bytes` as characters of `alphabet`, `width` bits each (5: base32, 6: base64), no padding.
+std::string encode_bits(std::string_view bytes, std::string_view alphabet, int width) {
+    const uint32_t mask = (1U << width) - 1;
     std::string out;
     uint32_t buffer = 0;
     int bits = 0;
     for (unsigned char b : bytes) {
         buffer = (buffer << 8) | b;
         bits += 8;
-        while (bits >= 5) {
-            out.push_back(kAlphabet[(buffer >> (bits - 5)) & 31]);
-            bits -= 5;
+        while (bits >= width) {
+            out.push_back(alphabet[(buffer >> (bits - width)) & mask]);
+            bits -= width;
         }
     }
-    if (bits > 0) out.push_back(kAlphabet[(buffer << (5 - bits)) & 31]);
+    if (bits > 0) out.push_back(alphabet[(buffer << (width - bits)) & mask]);
     return out;
+}
+
+}  // namespace
+
+std::string base32_encode(std::string_view bytes) { return encode_bits(bytes, kAlphabet, 5); }
+
+std::string base64url_encode(std::string_view bytes) {
+    return encode_bits(bytes, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 6);
 }
 
 std::string base32_decode(std::string_view text) {

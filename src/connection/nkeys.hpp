@@ -40,5 +40,7 @@ std::string sign(std::string_view seed, std::string_view data);
 /// std::invalid_argument on a character outside it.
 std::string base32_encode(std::string_view bytes);
 std::string base32_decode(std::string_view text);
+/// RFC 4648 base64url without padding: the parts of a NATS JWT.
+std::string base64url_encode(std::string_view bytes);
 
 }  // namespace naq::detail::nkeys

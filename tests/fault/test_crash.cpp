@@ -50,6 +50,31 @@ std::map<std::string, int> executions(const std::string& record_file) {
     return count;
 }
 
+// What happened once `victim` was SIGKILLed and a successor worker drained the queue.
+struct Takeover {
+    bool drained = false;
+    int lost = 0;  // jobs of `ids` that never ran
+    std::chrono::milliseconds took{0};
+};
+
+// Starts a successor worker, SIGKILLs `victim`, waits for the queue to be empty and stops the
+// successor; counts the jobs of `ids` that never ran, and the time since `start`.
+Takeover kill_and_take_over(const Config& c, Queue& q, pid_t victim, const std::string& record_file,
+                            const std::string& settings, const std::vector<std::string>& ids,
+                            std::chrono::steady_clock::time_point start, const std::string& label) {
+    pid_t steady = spawn_worker(c, q.name(), record_file, settings);
+    stop(victim, SIGKILL);
+    Takeover t;
+    t.drained = test::eventually([&] { return q.counts().stored == 0; }, 60s);
+    t.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    stop(steady, SIGTERM);
+    auto counts = executions(record_file);
+    for (const auto& id : ids) t.lost += counts.count(id) == 0 ? 1 : 0;
+    std::cout << label << ": jobs=" << ids.size() << " lost=" << t.lost << " took=" << t.took.count() << "ms"
+              << std::endl;
+    return t;
+}
+
 }  // namespace
 
 TEST_CASE("fault: workers killed with SIGKILL mid-run lose no job", "[fault]") {
@@ -173,22 +198,13 @@ TEST_CASE("fault: a worker SIGKILLed while it holds a queue's concurrency room g
     INFO("ran " << executions(record.path).size() << ", running record "
                 << kv_store(Bucket::limits, c).try_get(names::running_jobs_key(queue)).value_or(KvEntry{}).value);
     REQUIRE(victim_holds);
-    pid_t steady = spawn_worker(c, queue, record.path, settings);
-    stop(victim, SIGKILL);  // it dies holding the queue's whole room
-    bool drained = test::eventually([&] { return q.counts().stored == 0; }, 60s);
-    const auto took = std::chrono::steady_clock::now() - start;
-    stop(steady, SIGTERM);
-
-    auto counts = executions(record.path);
-    int lost = 0;
-    for (const auto& id : r.ids) lost += counts.count(id) == 0 ? 1 : 0;
-    std::cout << "crash limit test: jobs=" << n << " lost=" << lost
-              << " took=" << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << "ms" << std::endl;
-    CHECK(drained);
-    CHECK(lost == 0);
+    // It dies holding the queue's whole room.
+    Takeover t = kill_and_take_over(c, q, victim, record.path, settings, r.ids, start, "crash limit test");
+    CHECK(t.drained);
+    CHECK(t.lost == 0);
     // 40 jobs of 200 ms, 2 at a time, take at least 4 s: the limit held through the crash
     // (16 handler slots unlimited would take ~0.5 s).
-    CHECK(took >= 4s);
+    CHECK(t.took >= 4s);
     // The successor's claim is removed when it stops; the dead one's lapsed and was dropped.
     auto entry = kv_store(Bucket::limits, c).try_get(names::running_jobs_key(queue));
     REQUIRE(entry);
@@ -214,19 +230,9 @@ TEST_CASE("fault: a worker SIGKILLed while jobs wait for their task's room loses
     // It has fetched more than the one job that may run: the others wait in its task gate,
     // holding their leases but no handler.
     REQUIRE(test::eventually([&] { return executions(record.path).size() >= 2 && q.counts().in_flight >= 4; }, 20s));
-    pid_t steady = spawn_worker(c, queue, record.path, settings);
-    stop(victim, SIGKILL);
-    bool drained = test::eventually([&] { return q.counts().stored == 0; }, 60s);
-    const auto took = std::chrono::steady_clock::now() - start;
-    stop(steady, SIGTERM);
-
-    auto counts = executions(record.path);
-    int lost = 0;
-    for (const auto& id : r.ids) lost += counts.count(id) == 0 ? 1 : 0;
-    std::cout << "crash task limit test: jobs=" << n << " lost=" << lost
-              << " took=" << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << "ms" << std::endl;
-    CHECK(drained);
-    CHECK(lost == 0);
+    Takeover t = kill_and_take_over(c, q, victim, record.path, settings, r.ids, start, "crash task limit test");
+    CHECK(t.drained);
+    CHECK(t.lost == 0);
     // 24 jobs of 150 ms one at a time take at least 3.6 s (two workers × 8 slots unlimited: ~0.3 s).
-    CHECK(took >= 3600ms);
+    CHECK(t.took >= 3600ms);
 }

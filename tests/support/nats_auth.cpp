@@ -16,23 +16,6 @@ namespace {
 
 using detail::nkeys::KeyType;
 
-std::string base64url(const std::string& bytes) {
-    static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    uint32_t buffer = 0;
-    int bits = 0;
-    for (unsigned char b : bytes) {
-        buffer = (buffer << 8) | b;
-        bits += 8;
-        while (bits >= 6) {
-            out.push_back(alphabet[(buffer >> (bits - 6)) & 63]);
-            bits -= 6;
-        }
-    }
-    if (bits > 0) out.push_back(alphabet[(buffer << (6 - bits)) & 63]);
-    return out;
-}
-
 Json claims(const std::string& issuer, const std::string& subject, const std::string& name, Json nats) {
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -87,8 +70,9 @@ std::string CredentialDir::write(const std::string& name, const std::string& tex
 }
 
 std::string sign_jwt(const std::string& issuer_seed, const std::string& claims_json) {
-    const std::string signing_input = base64url(R"({"typ":"JWT","alg":"ed25519-nkey"})") + "." + base64url(claims_json);
-    return signing_input + "." + base64url(detail::nkeys::sign(issuer_seed, signing_input));
+    const std::string signing_input = detail::nkeys::base64url_encode(R"({"typ":"JWT","alg":"ed25519-nkey"})") + "." +
+                                      detail::nkeys::base64url_encode(claims_json);
+    return signing_input + "." + detail::nkeys::base64url_encode(detail::nkeys::sign(issuer_seed, signing_input));
 }
 
 std::string creds_text(const std::string& user_jwt, const std::string& user_seed) {

@@ -78,4 +78,7 @@ TEST_CASE("nkeys: find_seed picks the seed out of a seed file or a creds file", 
     CHECK(find_seed("") == "");
     CHECK(base32_decode(base32_encode(std::string("\x00\xff\x10 naq", 8))) == std::string("\x00\xff\x10 naq", 8));
     CHECK_THROWS_AS(base32_decode("abc"), std::invalid_argument);
+    CHECK(base32_encode("hello") == "NBSWY3DP");  // RFC 4648 vectors, without padding
+    CHECK(base64url_encode("hello") == "aGVsbG8");
+    CHECK(base64url_encode("\xfb\xff") == "-_8");
 }
