@@ -94,4 +94,11 @@ void close_all_connections();
 /// How many distinct connections the pool holds (for tests and `naq config show`).
 std::size_t pooled_connection_count();
 
+/// Called on a cnats thread whenever the server refuses a publish or subscription for lack of
+/// permission, with the server's words (`Permissions Violation for Publish to "…"`). The server
+/// does not answer a refused request, which otherwise only ends at nats.request_timeout: a
+/// one-shot program can stop at once (the naq CLI does). An empty handler removes it; the
+/// violation is logged either way.
+void on_permission_violation(std::function<void(const std::string& server_text)> handler);
+
 }  // namespace naq

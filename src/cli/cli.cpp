@@ -10,10 +10,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <iostream>
 
+#include "naq/connection.hpp"
 #include "naq/errors.hpp"
 
 namespace naq::cli {
@@ -65,6 +67,16 @@ SignalStopper::~SignalStopper() {
     pthread_kill(thread_.native_handle(), SIGUSR2);
     thread_.join();
 }
+
+void stop_at_once_when_refused() {
+    on_permission_violation([](const std::string& server_text) {
+        // On a cnats thread, while the command waits for its answer: nothing to unwind to.
+        std::cerr << "naq: permission denied: the server refused: " << server_text << "\n";
+        std::_Exit(kNotPermitted);
+    });
+}
+
+void keep_running_when_refused() { on_permission_violation({}); }
 
 int run_guarded(const std::function<int()>& body) {
     try {

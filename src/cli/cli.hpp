@@ -42,6 +42,13 @@ struct Globals {
 /// Runs `body` and turns any exception into a one-line message on stderr and an exit code.
 int run_guarded(const std::function<int()>& body);
 
+/// A one-shot command that the server refuses a subject ends at once, exit 6 with the server's
+/// words, instead of waiting out nats.request_timeout for an answer that never comes. Set by
+/// main() before any command runs.
+void stop_at_once_when_refused();
+/// Long-running commands (worker, scheduler, dev, dashboard, top) log a refusal and go on.
+void keep_running_when_refused();
+
 /// Sets spdlog's level and format from the config (stderr sink).
 void setup_logging(const Config& config);
 

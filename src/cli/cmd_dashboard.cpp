@@ -48,6 +48,7 @@ void add_dashboard_commands(CLI::App& app, Globals& g, int& exit_code) {
                     "to listen beyond loopback");
     cmd->add_flag("--read-only", da->read_only, "show everything, change nothing (no buttons; the API refuses POSTs)");
     cmd->callback([&g, &exit_code, da] {
+        keep_running_when_refused();
         exit_code = run_guarded([&] {
             Dashboard* running = nullptr;
             std::mutex mutex;

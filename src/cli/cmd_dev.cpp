@@ -53,6 +53,7 @@ void add_dev_commands(CLI::App& app, Globals& g, int& exit_code) {
     dev->add_option("-c,--concurrency", da->concurrency, "worker concurrency (default 4)");
     dev->add_flag("--keep", da->keep, "keep the server and worker running until Ctrl-C");
     dev->callback([&g, &exit_code, da] {
+        keep_running_when_refused();
         exit_code = run_guarded([&] {
             std::mutex mutex;
             std::condition_variable cv;

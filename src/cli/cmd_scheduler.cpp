@@ -25,6 +25,7 @@ void add_scheduler_commands(CLI::App& app, Globals& g, int& exit_code) {
     cmd->add_option("--metrics-port", sa->metrics_port,
                     "serve Prometheus GET /metrics on this port (default: scheduler.metrics_port; 0 = off)");
     cmd->callback([&g, &exit_code, sa] {
+        keep_running_when_refused();
         exit_code = run_guarded([&] {
             Config config = g.load_config();
             if (sa->metrics_port) {

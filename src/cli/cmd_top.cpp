@@ -20,6 +20,7 @@ void add_top_commands(CLI::App& app, Globals& g, int& exit_code) {
     cmd->add_flag("--once", ta->once, "print one frame and exit (for scripts)");
     cmd->add_option("-i,--interval", ta->interval, "refresh interval (default 2s)");
     cmd->callback([&g, &exit_code, ta] {
+        keep_running_when_refused();
         exit_code = run_guarded([&] {
             Config config = g.load_config();
             auto interval = parse_duration(ta->interval);

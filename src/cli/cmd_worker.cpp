@@ -78,6 +78,7 @@ void add_worker_commands(CLI::App& app, Globals& g, int& exit_code) {
     worker->add_option("--metrics-port", wa->metrics_port,
                        "serve Prometheus GET /metrics on this port (default: worker.metrics_port; 0 = off)");
     worker->callback([&g, &exit_code, wa] {
+        keep_running_when_refused();
         exit_code = run_guarded([&] {
             Config config = g.load_config();
             if (wa->metrics_port)

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     app.add_flag("--json", globals.json, "machine-readable JSON output");
 
     int exit_code = kOk;
+    stop_at_once_when_refused();
     add_config_commands(app, globals, exit_code);
     add_job_commands(app, globals, exit_code);
     add_batch_commands(app, globals, exit_code);

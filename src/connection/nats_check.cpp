@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "naq/connection.hpp"
 #include "naq/errors.hpp"
 
 namespace naq::detail {
@@ -31,6 +33,7 @@ struct Violation {
     std::mutex mutex;
     std::string text;
     std::chrono::steady_clock::time_point at;
+    std::function<void(const std::string&)> handler;  // on_permission_violation()
 };
 
 Violation& last_violation() {
@@ -102,9 +105,14 @@ natsStatus request_jetstream(std::chrono::milliseconds budget, std::string_view 
 
 void note_permission_violation(std::string_view server_text) {
     Violation& v = last_violation();
-    std::lock_guard lock(v.mutex);
-    v.text = std::string(server_text);
-    v.at = std::chrono::steady_clock::now();
+    std::function<void(const std::string&)> handler;
+    {
+        std::lock_guard lock(v.mutex);
+        v.text = std::string(server_text);
+        v.at = std::chrono::steady_clock::now();
+        handler = v.handler;
+    }
+    if (handler) handler(std::string(server_text));
 }
 
 void throw_nats_error(natsStatus status, std::string_view what, int js_code) {
@@ -161,3 +169,13 @@ void warn_fewer_replicas(const std::string& stream, int have, int want) {
 }
 
 }  // namespace naq::detail
+
+namespace naq {
+
+void on_permission_violation(std::function<void(const std::string& server_text)> handler) {
+    detail::Violation& v = detail::last_violation();
+    std::lock_guard lock(v.mutex);
+    v.handler = std::move(handler);
+}
+
+}  // namespace naq
