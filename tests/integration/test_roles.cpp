@@ -11,6 +11,7 @@
 #include <string>
 
 #include "naq/local_server.hpp"
+#include "support/nats_auth.hpp"
 #include "support/test_env.hpp"
 
 using namespace naq;
@@ -49,13 +50,6 @@ struct RolesServer {
     std::optional<LocalNatsServer> server;
 };
 
-// The last whitespace-separated word of a command's output (an id).
-std::string last_word(const std::string& out) {
-    auto end = out.find_last_not_of(" \n");
-    auto start = out.find_last_of(" \n", end);
-    return out.substr(start + 1, end - start);
-}
-
 }  // namespace
 
 TEST_CASE("roles: each role runs its commands with only its permissions, and nothing more", "[security][roles]") {
@@ -75,7 +69,7 @@ TEST_CASE("roles: each role runs its commands with only its permissions, and not
     // producer: enqueue and wait for the result, read the job record.
     REQUIRE(test::run_command(naq_as(server, "producer", "enqueue -q " + kQueue + " echo --args '{\"r\":1}' 2>&1"),
                               &out) == 0);
-    const std::string id = last_word(out);
+    const std::string id = test::last_word(out);
     CHECK(test::run_command(naq_as(server, "producer", "result --wait --timeout 20s " + id + " 2>&1"), &out) == 0);
     CHECK_THAT(out, Catch::Contains("\"r\""));
     CHECK(test::run_command(naq_as(server, "producer", "job " + id + " 2>&1"), &out) == 0);
@@ -83,17 +77,17 @@ TEST_CASE("roles: each role runs its commands with only its permissions, and not
     // runs it.
     REQUIRE(test::run_command(naq_as(server, "producer", "enqueue -q " + kQueue + " echo --priority high 2>&1"),
                               &out) == 0);
-    CHECK(test::run_command(naq_as(server, "producer", "result --wait --timeout 20s " + last_word(out) + " 2>&1"),
+    CHECK(test::run_command(naq_as(server, "producer", "result --wait --timeout 20s " + test::last_word(out) + " 2>&1"),
                             &out) == 0);
     // Unique jobs: the producer takes a key (creating the bucket); once the worker finished the
     // job, the next enqueue takes the key again.
     const std::string unique = "enqueue -q " + kQueue + " echo --arg u=1 --unique-for 1h 2>&1";
     REQUIRE(test::run_command(naq_as(server, "producer", unique), &out) == 0);
-    const std::string unique_id = last_word(out);
+    const std::string unique_id = test::last_word(out);
     CHECK(test::run_command(naq_as(server, "producer", "result --wait --timeout 20s " + unique_id + " 2>&1"), &out) ==
           0);
     REQUIRE(test::run_command(naq_as(server, "producer", unique), &out) == 0);
-    CHECK(last_word(out) != unique_id);
+    CHECK(test::last_word(out) != unique_id);
     // ... but may not empty the queue, nor serve it.
     CHECK(test::run_command(naq_as(server, "producer", "purge " + kQueue + " --yes 2>&1"), &out) == 6);
     CHECK_THAT(out, Catch::Contains("Permissions Violation"));

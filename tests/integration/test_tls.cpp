@@ -10,6 +10,7 @@
 #include <string>
 
 #include "naq/local_server.hpp"
+#include "support/nats_auth.hpp"
 #include "support/test_env.hpp"
 
 using namespace naq;
@@ -74,6 +75,13 @@ TEST_CASE("tls: server TLS and mutual TLS run jobs, a missing CA or client certi
     // No CA: the server's certificate cannot be verified.
     CHECK(test::run_command(naq + client + "queues 2>&1", &out) == 5);
     CHECK_THAT(out, Catch::Contains("set nats.tls_ca to the CA that signed it"));
+
+    // The whole path over mutual TLS from the command line: worker, enqueue, result --wait, job,
+    // workers, scheduler; the client key never shows in anything printed or logged.
+    const std::string key = test::read_file(certs.file("client.key"));
+    const std::string key_line = key.substr(key.find('\n') + 1, 40);
+    test::runs_the_whole_path({tls_url(server), c.jetstream.prefix, ca + client}, "tlspath", key_line,
+                              certs.file("path.log"));
 }
 
 TEST_CASE("tls: TLS asked of a plain server is exit 5 saying the server does not offer it", "[security][tls]") {

@@ -1,16 +1,22 @@
 // Credentials for auth tests (see nats_auth.hpp). JWT claims follow nats-io/jwt v2.
 #include "support/nats_auth.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "naq/json.hpp"
+#include "support/test_env.hpp"
 
 namespace naq::test {
+
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -49,6 +55,65 @@ Json account_claims_body(bool jetstream) {
 }
 
 }  // namespace
+
+std::string NaqAs::command(const std::string& args) const {
+    return std::string(NAQ_BINARY) + " --url " + url + " --prefix " + prefix +
+           " --set nats.connect_timeout=2s --set nats.request_timeout=2s " + auth + " " + args;
+}
+
+std::string last_word(const std::string& out) {
+    auto end = out.find_last_not_of(" \n");
+    auto start = out.find_last_of(" \n", end);
+    return out.substr(start + 1, end - start);
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+int run(const std::string& command, std::string& out) {
+    out.clear();
+    return test::run_command(command, &out);
+}
+
+std::pair<int, std::chrono::milliseconds> timed(const std::string& command, std::string& out) {
+    const auto start = std::chrono::steady_clock::now();
+    int rc = run(command, out);
+    return {rc, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)};
+}
+
+void runs_the_whole_path(const NaqAs& as, const std::string& queue, const std::string& secret, const std::string& log) {
+    std::string out;
+    std::string printed;
+    test::ChildProcess worker(as.command("--log-level trace worker " + queue + " > " + log + " 2>&1"));
+    REQUIRE(test::eventually(
+        [&] { return run(as.command("workers 2>&1"), out) == 0 && out.find(queue) != std::string::npos; }, 20s));
+    REQUIRE(run(as.command("enqueue -q " + queue + " echo --args '{\"via\":\"" + queue + "\"}' 2>&1"), out) == 0);
+    const std::string id = last_word(out);
+    CHECK(run(as.command("result --wait --timeout 20s " + id + " 2>&1"), out) == 0);
+    CHECK_THAT(out, Catch::Contains(queue));
+    CHECK(run(as.command("job " + id + " 2>&1"), out) == 0);
+    CHECK_THAT(out, Catch::Contains("succeeded"));
+
+    REQUIRE(run(as.command("schedule add -q " + queue + " echo --every 1s 2>&1"), out) == 0);
+    test::ChildProcess scheduler(as.command("--log-level trace scheduler >> " + log + " 2>&1"));
+    CHECK(test::eventually(
+        [&] {
+            if (run(as.command("--json events -q " + queue + " 2>&1"), out) != 0) return false;
+            int succeeded = 0;
+            for (auto at = out.find("\"succeeded\""); at != std::string::npos; at = out.find("\"succeeded\"", at + 1)) {
+                ++succeeded;
+            }
+            return succeeded >= 2;  // the enqueued job and one the scheduler fired
+        },
+        20s));
+    CHECK(scheduler.stop() == 0);
+    CHECK(worker.stop() == 0);
+    REQUIRE(run("cat " + log, printed) == 0);
+    CHECK(printed.find("debug nats: connected to") != std::string::npos);  // written with every level on
+    CHECK(printed.find(secret) == std::string::npos);
+}
 
 CredentialDir::CredentialDir() {
     static int counter = 0;

@@ -4,8 +4,10 @@
 // preloads them (resolver: MEMORY).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "connection/nkeys.hpp"
 
@@ -54,5 +56,29 @@ private:
     std::map<std::string, detail::nkeys::KeyPair> accounts_;  // by name
     std::map<std::string, std::string> account_jwts_;         // by public key
 };
+
+/// `naq` against `url` under `prefix`, as whoever `auth` (--set options) says.
+struct NaqAs {
+    std::string command(const std::string& args) const;
+    std::string url;
+    std::string prefix;
+    std::string auth;
+};
+
+std::string read_file(const std::string& path);
+
+/// The last whitespace-separated word of a command's output (an id).
+std::string last_word(const std::string& out);
+
+/// Runs a command: its exit code, its output (stdout, and stderr where redirected) in `out`.
+int run(const std::string& command, std::string& out);
+
+/// Runs a command; returns its exit code and how long it took.
+std::pair<int, std::chrono::milliseconds> timed(const std::string& command, std::string& out);
+
+/// Everything a deployment does, as `as`: a worker serves, enqueue + result --wait, naq job,
+/// naq workers, and a schedule the scheduler fires runs. Nothing printed or logged (the worker
+/// and scheduler with every level on, into `log`) holds `secret`. Checks with Catch.
+void runs_the_whole_path(const NaqAs& as, const std::string& queue, const std::string& secret, const std::string& log);
 
 }  // namespace naq::test
