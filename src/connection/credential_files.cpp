@@ -55,11 +55,17 @@ std::string read_secret_file(const std::string& setting, const std::string& path
 std::string nkey_public_key(const std::string& setting, const std::string& path) {
     const std::string seed = nkeys::find_seed(read_secret_file(setting, path));
     if (seed.empty()) throw ConfigError(setting + ": " + path + ": no nkey seed in it (a 58-letter word like SU…)");
+    std::string public_key;
     try {
-        return nkeys::from_seed(seed).public_key;
+        public_key = nkeys::from_seed(seed).public_key;
     } catch (const std::exception& e) {
         throw ConfigError(setting + ": " + path + ": " + e.what());
     }
+    if (seed[1] != 'U') {
+        throw ConfigError(setting + ": " + path + ": a user's seed starts with SU; this one is S" + seed[1] +
+                          "… (an operator's or account's key signs users, it does not log in)");
+    }
+    return public_key;
 }
 
 }  // namespace naq::detail

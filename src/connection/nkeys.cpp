@@ -6,7 +6,9 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 
@@ -62,6 +64,11 @@ std::pair<std::string, uint8_t> decode_seed(std::string_view seed) {
     const auto b1 = static_cast<unsigned char>(raw[1]);
     if ((b0 & 0xf8) != kSeedPrefix) throw std::invalid_argument("not an nkey seed (it does not start with S)");
     const auto type = static_cast<uint8_t>(((b0 & 0x07) << 5) | ((b1 & 0xf8) >> 3));
+    // Operator, account, user, and the server, cluster and curve keys of the nkeys library.
+    constexpr uint8_t kKnownTypes[] = {14 << 3, 0, 20 << 3, 13 << 3, 2 << 3, 23 << 3};
+    if (std::find(std::begin(kKnownTypes), std::end(kKnownTypes), type) == std::end(kKnownTypes)) {
+        throw std::invalid_argument("not an nkey seed (unknown key type)");
+    }
     return {std::string(body.substr(2)), type};
 }
 

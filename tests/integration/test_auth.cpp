@@ -67,7 +67,8 @@ TEST_CASE("auth: an nkey seed file authenticates, a seed the server does not lis
     for (const auto& [file, says] :
          {std::pair{dir.write("empty.nk", "\n"), std::string("the file is empty")},
           {dir.write("pub.nk", user.public_key), "no nkey seed in it"},
-          {dir.write("broken.nk", broken), "not an nkey seed (its checksum does not match)"}}) {
+          {dir.write("broken.nk", broken), "not an nkey seed (its checksum does not match)"},
+          {dir.write("account.nk", detail::nkeys::create(KeyType::account).seed), "a user's seed starts with SU"}}) {
         CHECK(run(NaqAs{server.url(), prefix, "--set nats.nkey_seed_file=" + file}.command("queues 2>&1"), out) == 2);
         CHECK_THAT(out, Catch::Contains("nats.nkey_seed_file: " + file + ": " + says));
         CHECK(out.find(broken) == std::string::npos);

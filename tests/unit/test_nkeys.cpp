@@ -56,6 +56,19 @@ TEST_CASE("nkeys: a bad seed is refused, saying why, never quoting it", "[unit][
     flipped[20] = flipped[20] == 'A' ? 'B' : 'A';
     std::string lower = good;
     lower[10] = 'a';
+    // A valid checksum around an unknown key type ('Z' is no nkey type).
+    std::string raw = base32_decode(good);
+    raw[1] = static_cast<char>((raw[1] & 0x07) | (25 << 3));
+    raw.resize(raw.size() - 2);
+    uint16_t crc = 0;
+    for (unsigned char b : raw) {
+        crc ^= static_cast<uint16_t>(b << 8);
+        for (int i = 0; i < 8; ++i) crc = (crc & 0x8000) ? static_cast<uint16_t>((crc << 1) ^ 0x1021) : crc << 1;
+    }
+    raw.push_back(static_cast<char>(crc & 0xff));
+    raw.push_back(static_cast<char>(crc >> 8));
+    const std::string unknown_type = base32_encode(raw);
+    CHECK_THROWS_WITH(from_seed(unknown_type), "not an nkey seed (unknown key type)");
     for (const std::string& bad : {std::string(), good.substr(1), good + "A", flipped, lower,
                                    std::string("UDZW6XYF3J7XUTZ4OZXIGPOMTICJOHK4AD4QPKFTZEUIXCH3QWD3W2BVAA")}) {
         try {
