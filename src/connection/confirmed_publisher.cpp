@@ -121,7 +121,7 @@ void ConfirmedPublisher::drain(Millis timeout) {
 }
 
 void ConfirmedPublisher::publish(const std::string& subject, std::string_view data, Done done) {
-    if (detail::ConfirmedPublisherState::now_ms() >= state_->next_sweep_ms.load(std::memory_order_relaxed)) expire();
+    sweep();
     natsMsg* msg = nullptr;
     detail::check(natsMsg_Create(&msg, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size())),
                   "create message");
@@ -148,6 +148,11 @@ std::size_t ConfirmedPublisher::expire() {
     std::size_t n = expired.size();
     fail_all(std::move(expired), "no ack within " + std::to_string(state_->ack_timeout.count()) + " ms");
     return n;
+}
+
+std::size_t ConfirmedPublisher::sweep() {
+    if (detail::ConfirmedPublisherState::now_ms() < state_->next_sweep_ms.load(std::memory_order_relaxed)) return 0;
+    return expire();
 }
 
 std::size_t ConfirmedPublisher::pending() const {

@@ -38,9 +38,12 @@ public:
     /// Throws (and does not call `done`) when the message cannot even be sent.
     void publish(const std::string& subject, std::string_view data, Done done);
 
-    /// Reports failed every publish older than the ack timeout; returns how many. publish()
-    /// calls it at most once a second; call it from a timer when publishes may stop.
+    /// Reports failed every publish older than the ack timeout; returns how many.
     std::size_t expire();
+    /// expire() when a second has passed since the last one; else nothing. publish() calls it;
+    /// call it from a timer too, since publishes may stop (a worker that stopped fetching
+    /// because its records are not confirmed waits for exactly these).
+    std::size_t sweep();
 
     /// Waits up to `timeout` for every pending ack, then reports the rest failed.
     void drain(Millis timeout);

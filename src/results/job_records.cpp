@@ -105,6 +105,10 @@ void JobRecords::purge(const std::string& job_id) const { kv_.purge(job_id); }
 
 void JobRecords::flush(Millis timeout) const { kv_.flush_async(timeout); }
 
+void JobRecords::sweep_unconfirmed() {
+    if (confirmed_) confirmed_->sweep();
+}
+
 void JobRecords::drain(Millis timeout) {
     if (confirmed_) confirmed_->drain(timeout);
 }

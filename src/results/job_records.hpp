@@ -83,6 +83,9 @@ public:
     void flush(Millis timeout) const;
     /// Waits up to `timeout` for the publish_succeeded confirmations; the rest are reported failed.
     void drain(Millis timeout);
+    /// Reports failed the publish_succeeded confirmations past nats.request_timeout (at most
+    /// once a second). Publishing does it too; a timer must, for when publishing stops.
+    void sweep_unconfirmed();
 
 private:
     KvStore kv_;

@@ -45,7 +45,9 @@ int Fetcher::jobs_in_hand() const {
 int Fetcher::fetch_room(const Unit& unit) const {
     // Records were refused and none stored since: one job, once the last one's record was
     // answered, until one is stored (an idle unit's pull already waiting may bring one more).
-    if (records_.probing()) return jobs_in_hand() == 0 && records_.awaiting() == 0 ? 1 : 0;
+    if (records_.probing()) {
+        return jobs_in_hand() == 0 && records_.may_probe(2 * config_.nats.request_timeout) ? 1 : 0;
+    }
     // An idle unit's pull of one job is not counted and needs no room: it is at most one job
     // per idle unit beyond the free slots, which waits in ready_ with its lease kept alive, and
     // it lets a job of an empty level or queue start without a fetch round trip.

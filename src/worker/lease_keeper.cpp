@@ -95,6 +95,14 @@ void LeaseKeeper::loop() {
         loop_cv_.wait_for(lock, kRunningStatusDelay, [this] { return done_; });
         if (done_) break;
         write_running_statuses();
+        if (records_ != nullptr) {
+            // Succeeded records whose ack never came (their stream's leader died with them) are
+            // reported failed even when no new record is published to sweep them: a worker
+            // whose RecordBreaker stopped fetching waits for exactly these.
+            lock.unlock();
+            records_->sweep_unconfirmed();
+            lock.lock();
+        }
         if (std::chrono::steady_clock::now() < next_lease) continue;
         next_lease = std::chrono::steady_clock::now() + period;
         extend_running();

@@ -36,12 +36,16 @@ public:
     explicit RecordBreaker(Clock now_ns = steady_ns) : now_ns_(now_ns) {}
 
     /// A record was sent: stored() or refused() follows, once.
-    void sent() { awaiting_.fetch_add(1, std::memory_order_relaxed); }
+    void sent() {
+        awaiting_.fetch_add(1, std::memory_order_relaxed);
+        last_change_ns_.store(now_ns_(), std::memory_order_relaxed);
+    }
 
     /// A record was refused or not confirmed. Returns the pause it began, or 0 when it was
     /// already open.
     Millis refused() {
         awaiting_.fetch_sub(1, std::memory_order_relaxed);
+        last_change_ns_.store(now_ns_(), std::memory_order_relaxed);
         std::lock_guard lock(mutex_);
         const int64_t now = now_ns_();
         if (now < open_until_ns_.load()) return Millis(0);
@@ -55,6 +59,7 @@ public:
     /// A record was stored: closes it. Cheap when closed (called for every job).
     void stored() {
         awaiting_.fetch_sub(1, std::memory_order_relaxed);
+        last_change_ns_.store(now_ns_(), std::memory_order_relaxed);
         if (openings_.load(std::memory_order_relaxed) == 0) return;
         std::lock_guard lock(mutex_);
         openings_.store(0);
@@ -72,12 +77,22 @@ public:
     /// Records sent and not answered yet.
     int awaiting() const { return awaiting_.load(std::memory_order_relaxed); }
 
+    /// While probing: whether the next probe may go, that is when no record awaits an answer,
+    /// or none was sent or answered for `patience` (answers that never come must not stop the
+    /// worker for good; the publisher's sweep should have reported them long before).
+    bool may_probe(Millis patience) const {
+        if (awaiting() <= 0) return true;
+        const int64_t quiet = now_ns_() - last_change_ns_.load(std::memory_order_relaxed);
+        return quiet >= std::chrono::duration_cast<std::chrono::nanoseconds>(patience).count();
+    }
+
 private:
     Clock now_ns_;
     std::mutex mutex_;  // orders refused() and stored(); the atomics let readers skip it
     std::atomic<int> openings_{0};
     std::atomic<int64_t> open_until_ns_{0};  // steady clock
     std::atomic<int> awaiting_{0};
+    std::atomic<int64_t> last_change_ns_{0};  // the last sent(), stored() or refused()
 };
 
 }  // namespace naq

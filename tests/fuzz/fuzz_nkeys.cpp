@@ -19,8 +19,7 @@ NAQ_FUZZ_TARGET(nkeys) {
             nkeys::KeyPair k = nkeys::from_seed(seed);
             fuzz_check(k.public_key.size() == 56 && k.public_key[0] == seed[1], "public key of the seed's type");
             fuzz_check(nkeys::from_seed(k.seed).public_key == k.public_key, "the same seed, the same key");
-        } catch (const std::invalid_argument&) {
-        }
+        } catch (const std::invalid_argument&) {}
     }
     return 0;
 }

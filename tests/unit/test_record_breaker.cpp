@@ -40,6 +40,22 @@ TEST_CASE("record breaker: closed until a record is refused, then open for 1 s",
     CHECK(b.probing());  // no record stored yet: one job at a time
 }
 
+TEST_CASE("record breaker: a probe waits for the records awaiting an answer, but not forever", "[unit][worker]") {
+    RecordBreaker b(fake_clock);
+    b.sent();
+    b.sent();
+    CHECK(b.refused() == 1000ms);
+    advance(1000ms);
+    CHECK_FALSE(b.may_probe(10s));  // one record still awaits its answer
+    advance(8999ms);
+    CHECK_FALSE(b.may_probe(10s));
+    advance(1ms);
+    CHECK(b.may_probe(10s));  // its answer never came: probe anyway
+    b.refused();
+    CHECK(b.awaiting() == 0);
+    CHECK(b.may_probe(10s));
+}
+
 TEST_CASE("record breaker: refusals while open are one outage and do not lengthen the pause", "[unit][worker]") {
     RecordBreaker b(fake_clock);
     for (int i = 0; i < 60; ++i) b.sent();
