@@ -38,14 +38,14 @@ public:
     /// A record was sent: stored() or refused() follows, once.
     void sent() {
         awaiting_.fetch_add(1, std::memory_order_relaxed);
-        last_change_ns_.store(now_ns_(), std::memory_order_relaxed);
+        note_change();
     }
 
     /// A record was refused or not confirmed. Returns the pause it began, or 0 when it was
     /// already open.
     Millis refused() {
         awaiting_.fetch_sub(1, std::memory_order_relaxed);
-        last_change_ns_.store(now_ns_(), std::memory_order_relaxed);
+        last_change_ns_.store(now_ns_(), std::memory_order_relaxed);  // always: it may start probing
         std::lock_guard lock(mutex_);
         const int64_t now = now_ns_();
         if (now < open_until_ns_.load()) return Millis(0);
@@ -59,7 +59,6 @@ public:
     /// A record was stored: closes it. Cheap when closed (called for every job).
     void stored() {
         awaiting_.fetch_sub(1, std::memory_order_relaxed);
-        last_change_ns_.store(now_ns_(), std::memory_order_relaxed);
         if (openings_.load(std::memory_order_relaxed) == 0) return;
         std::lock_guard lock(mutex_);
         openings_.store(0);
@@ -87,12 +86,18 @@ public:
     }
 
 private:
+    // Only may_probe() reads the time of the last change, and only while probing, which begins
+    // with a refused() that notes it: closed, sent() reads no clock (it runs for every job).
+    void note_change() {
+        if (probing()) last_change_ns_.store(now_ns_(), std::memory_order_relaxed);
+    }
+
     Clock now_ns_;
     std::mutex mutex_;  // orders refused() and stored(); the atomics let readers skip it
     std::atomic<int> openings_{0};
     std::atomic<int64_t> open_until_ns_{0};  // steady clock
     std::atomic<int> awaiting_{0};
-    std::atomic<int64_t> last_change_ns_{0};  // the last sent(), stored() or refused()
+    std::atomic<int64_t> last_change_ns_{0};  // the last refused(), or sent() while probing
 };
 
 }  // namespace naq
